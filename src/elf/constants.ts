@@ -1,0 +1,56 @@
+// Numeric values from the System V gABI and glibc's <elf.h>; kept apart from the reader, as Go's debug/elf does.
+
+export const ELFMAG = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+export const ELFCLASS32 = 1;
+export const ELFCLASS64 = 2;
+export const ELFDATA2LSB = 1;
+export const ELFDATA2MSB = 2;
+
+export const ET_REL = 1;
+export const ET_EXEC = 2;
+export const ET_DYN = 3;
+export const ET_CORE = 4;
+
+export const PT_LOAD = 1;
+export const PT_DYNAMIC = 2;
+export const PT_INTERP = 3;
+
+export const DT_NULL = 0;
+export const DT_NEEDED = 1;
+export const DT_STRTAB = 5;
+export const DT_STRSZ = 10;
+export const DT_SONAME = 14;
+export const DT_RPATH = 15;
+export const DT_RUNPATH = 29;
+export const DT_FLAGS = 30;
+export const DT_FLAGS_1 = 0x6ffffffb;
+export const DT_VERDEF = 0x6ffffffc;
+export const DT_VERDEFNUM = 0x6ffffffd;
+export const DT_VERNEED = 0x6ffffffe;
+export const DT_VERNEEDNUM = 0x6fffffff;
+
+export const DF_1_NODEFLIB = 0x800;
+export const DF_1_PIE = 0x08000000;
+
+/** VER_FLG_BASE marks the verdef entry that names the object itself rather than a version. */
+export const VER_FLG_BASE = 0x1;
+
+export const ELFOSABI_NAMES: Record<number, string> = {
+  0: 'SYSV', 3: 'GNU', 6: 'Solaris', 9: 'FreeBSD', 12: 'OpenBSD',
+};
+
+export const EM_386 = 3;
+export const EM_ARM = 40;
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+export const EM_RISCV = 243;
+
+export const MACHINE_NAMES: Record<number, string> = {
+  2: 'SPARC', 3: 'i386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 'S390', 40: 'ARM',
+  43: 'SPARCV9', 50: 'IA-64', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V', 258: 'LoongArch',
+};
+
+export function machineName(machine: number): string {
+  return MACHINE_NAMES[machine] ?? `machine ${machine}`;
+}

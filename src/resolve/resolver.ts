@@ -1,0 +1,329 @@
+import type { ElfFile } from '../elf/file.js';
+import { ElfFormatError, NotElfError } from '../elf/errors.js';
+import { DF_1_NODEFLIB } from '../elf/constants.js';
+import { LookupError, type Root } from '../rootfs/root.js';
+import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
+import {
+  expandTokens, glibcDefaultDirs, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath,
+} from './searchpath.js';
+import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
+
+/** ld.so.cache files are a few hundred KB; anything far larger is not one. */
+const MAX_CACHE_BYTES = 64 << 20;
+
+/** Per-process state: what is loaded, under which names, and where this process's loader looks by default. */
+interface Process {
+  map: LinkMap;
+  byReal: Map<string, LoadedObject>;
+  byName: Map<string, LoadedObject>;
+  defaults: string[];
+  musl?: { interp: LoadedObject; path: string[] };
+}
+
+/** Why the root's input file could not be used at all (missing, not ELF): the caller reports it. */
+export class InputError extends Error {
+  constructor(
+    readonly path: string,
+    readonly cause: LookupError | ElfFormatError,
+  ) {
+    super(cause.message);
+    this.name = 'InputError';
+  }
+}
+
+/**
+ * Loads programs the way glibc's ld.so (or musl's) would, inside a Root: PT_INTERP, then DT_NEEDED
+ * breadth-first, each name searched in the loader's order. Parsed headers are shared between processes.
+ */
+export class Resolver {
+  private readonly elfs = new Map<string, ElfFile | ElfFormatError>();
+  private cacheIndex?: Map<string, CacheEntry[]>;
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly root: Root,
+    readonly options: ResolveOptions = {},
+  ) {}
+
+  /** Parsed ELF header of a file by its real path in the root; format errors are cached too. */
+  elf(real: string): ElfFile {
+    let e = this.elfs.get(real);
+    if (e === undefined) {
+      try {
+        e = this.root.readElf(real);
+      } catch (err) {
+        if (!(err instanceof ElfFormatError)) throw err;
+        e = err;
+      }
+      this.elfs.set(real, e);
+    }
+    if (e instanceof ElfFormatError) throw e;
+    return e;
+  }
+
+  /** Everything the loader maps when `path` is executed. Throws InputError when `path` cannot be used. */
+  loadProgram(path: string): LinkMap {
+    const program = this.openInput(path, { kind: 'program' });
+    const map: LinkMap = { program, objects: [program], libc: 'static' };
+    const proc: Process = { map, byReal: new Map([[program.real, program]]), byName: new Map(), defaults: [] };
+    this.addNames(proc, program);
+    const interp = program.elf.interpreter;
+    if (interp) {
+      const r = this.root.lookup(interp);
+      let interpObj: LoadedObject | undefined;
+      if (r && r.entry.type === 'file') {
+        try {
+          interpObj = this.newObject(interp, interp, r.path, r.hops, this.elf(r.path), r.entry.size, { kind: 'interpreter' });
+        } catch (e) {
+          if (!(e instanceof ElfFormatError)) throw e;
+          this.warnings.push(`${path}: interpreter ${interp} is not a usable ELF file: ${e.reason}`);
+        }
+      }
+      if (!interpObj) map.missingInterpreter = interp;
+      const musl = /\/ld-musl-[^/]+\.so\.1$/.test(interp);
+      map.libc = musl ? 'musl' : /\/ld-linux[^/]*\.so\.\d+$|\/ld\.so\.\d+$|\/ld64\.so\.\d+$/.test(interp) ? 'glibc' : 'other';
+      if (interpObj) {
+        this.register(proc, interpObj);
+        if (musl) proc.musl = { interp: interpObj, path: muslSysPath(this.root, interp) };
+      }
+      proc.defaults = glibcDefaultDirs(interpObj?.real, program.elf);
+    } else if (program.elf.dynamic && program.elf.needed.length > 0) {
+      map.libc = 'other';
+      proc.defaults = glibcDefaultDirs(undefined, program.elf);
+    }
+    this.loadDeps(proc, program);
+    // The interpreter's own needs (none for glibc's or musl's) still get walked, for odd interpreters.
+    for (const o of [...map.objects]) if (o.how.kind === 'interpreter' && o.deps.length === 0) this.loadDeps(proc, o);
+    this.processes.set(map, proc);
+    return map;
+  }
+
+  private readonly processes = new WeakMap<LinkMap, Process>();
+
+  /** Loads `path` into a program's process as dlopen from the program would (nginx modules, --include). */
+  dlopen(map: LinkMap, path: string): LoadedObject {
+    const proc = this.processes.get(map)!;
+    const r = this.root.lookup(path);
+    const existing = r && proc.byReal.get(r.path);
+    if (existing) return existing;
+    const obj = this.openInput(path, { kind: 'include' });
+    obj.loader = map.program;
+    this.register(proc, obj);
+    this.loadDeps(proc, obj);
+    return obj;
+  }
+
+  private openInput(path: string, how: How): LoadedObject {
+    let r;
+    try {
+      r = this.root.resolve(path);
+    } catch (e) {
+      if (e instanceof LookupError) throw new InputError(path, e);
+      throw e;
+    }
+    if (r.entry.type !== 'file') throw new InputError(path, new ElfFormatError(path, 0, `is a ${r.entry.type}, not a file`));
+    try {
+      return this.newObject(path, path, r.path, r.hops, this.elf(r.path), r.entry.size, how);
+    } catch (e) {
+      if (e instanceof ElfFormatError) {
+        throw new InputError(path, e instanceof NotElfError ? new NotElfError(path, e.shebang) : e);
+      }
+      throw e;
+    }
+  }
+
+  private newObject(name: string, path: string, real: string, hops: LoadedObject['hops'], elf: ElfFile, size: number, how: How, loader?: LoadedObject): LoadedObject {
+    return { name, path, real, hops, elf, size, how, loader, deps: [] };
+  }
+
+  private addNames(proc: Process, obj: LoadedObject): void {
+    proc.byName.set(obj.name, obj);
+    proc.byName.set(obj.path, obj);
+    if (obj.elf.soname && !proc.byName.has(obj.elf.soname)) proc.byName.set(obj.elf.soname, obj);
+  }
+
+  private register(proc: Process, obj: LoadedObject): void {
+    proc.byReal.set(obj.real, obj);
+    proc.map.objects.push(obj);
+    this.addNames(proc, obj);
+  }
+
+  /** Breadth-first over DT_NEEDED, as _dl_map_object_deps does. */
+  private loadDeps(proc: Process, start: LoadedObject): void {
+    const queue = [start];
+    for (let i = 0; i < queue.length; i++) {
+      const obj = queue[i];
+      for (const name of obj.elf.needed) {
+        const dep = this.find(proc, obj, name);
+        obj.deps.push(dep);
+        if (dep.object && !dep.reused) queue.push(dep.object);
+      }
+    }
+  }
+
+  private origin(obj: LoadedObject): string {
+    // The kernel gives the loader the program's resolved path (/proc/self/exe); libraries keep the path opened.
+    const p = obj.how.kind === 'program' ? obj.real : obj.path;
+    return p.slice(0, p.lastIndexOf('/')) || '/';
+  }
+
+  private tokens(proc: Process, obj: LoadedObject) {
+    return { ORIGIN: this.origin(obj), LIB: libToken(proc.defaults), PLATFORM: platformOf(obj.elf) };
+  }
+
+  private find(proc: Process, loader: LoadedObject, name: string): Dependency {
+    const tried: Tried[] = [];
+    const loaded = proc.byName.get(name);
+    if (loaded) return { name, object: loaded, reused: true, tried };
+    if (proc.musl && isMuslReservedName(name)) return { name, object: proc.musl.interp, reused: true, tried };
+    const before = proc.map.objects.length;
+    let object: LoadedObject | undefined;
+    if (name.includes('/')) {
+      const path = expandTokens(name, this.tokens(proc, loader));
+      if (path !== undefined) object = this.tryOpen(proc, loader, name, path, { kind: 'path' }, tried);
+    } else {
+      object = proc.musl ? this.searchMusl(proc, loader, name, tried) : this.searchGlibc(proc, loader, name, tried);
+    }
+    // A search can end at a file already loaded under another name: that is no new object either.
+    return { name, object, reused: object !== undefined && proc.map.objects.length === before, tried };
+  }
+
+  /** glibc elf/dl-load.c _dl_map_object, for a name without a slash. */
+  private searchGlibc(proc: Process, loader: LoadedObject, name: string, tried: Tried[]): LoadedObject | undefined {
+    let found: LoadedObject | undefined;
+    // DT_RPATH counts only while the needing object has no DT_RUNPATH; then the RPATHs of its loaders up
+    // the chain are searched too, ending with the program's own.
+    if (!loader.elf.runpath) {
+      const seen = new Set<LoadedObject>();
+      for (let l: LoadedObject | undefined = loader; l && !found; l = l.loader) {
+        seen.add(l);
+        found = this.searchDirs(proc, l, splitPath(l.elf.rpath), name, { kind: 'rpath', owner: l.path }, tried);
+      }
+      const main = proc.map.program;
+      if (!found && !seen.has(main)) found = this.searchDirs(proc, main, splitPath(main.elf.rpath), name, { kind: 'rpath', owner: main.path }, tried);
+    }
+    // LD_LIBRARY_PATH; its $ORIGIN is the program's.
+    if (!found && this.options.libraryPath) {
+      found = this.searchDirs(proc, proc.map.program, this.options.libraryPath, name, { kind: 'ld_library_path' }, tried, loader);
+    }
+    // DT_RUNPATH of the needing object only: it does not carry over to what that object's libraries need.
+    if (!found && loader.elf.runpath) {
+      found = this.searchDirs(proc, loader, splitPath(loader.elf.runpath), name, { kind: 'runpath', owner: loader.path }, tried);
+    }
+    // DF_1_NODEFLIB keeps the loader out of both ld.so.cache and its default directories.
+    const nodeflib = (loader.elf.flags1 & DF_1_NODEFLIB) !== 0;
+    if (!found && !nodeflib) {
+      const entry = this.cacheLookup(loader.elf, name);
+      if (entry) found = this.tryOpen(proc, loader, name, entry.path, { kind: 'ld.so.cache' }, tried);
+    }
+    if (!found && !nodeflib) {
+      found = this.searchDirs(proc, loader, proc.defaults, name, { kind: 'default' }, tried, loader, false);
+    }
+    return found;
+  }
+
+  /** musl ldso/dynlink.c load_library: LD_LIBRARY_PATH, the rpath of the object and its loaders, then the system path. */
+  private searchMusl(proc: Process, loader: LoadedObject, name: string, tried: Tried[]): LoadedObject | undefined {
+    let found: LoadedObject | undefined;
+    if (this.options.libraryPath) {
+      found = this.searchDirs(proc, proc.map.program, this.options.libraryPath, name, { kind: 'ld_library_path' }, tried, loader);
+    }
+    for (let l: LoadedObject | undefined = loader; l && !found; l = l.loader) {
+      // musl reads DT_RUNPATH over DT_RPATH and treats either like an inherited rpath.
+      const rp = l.elf.runpath ?? l.elf.rpath;
+      found = this.searchDirs(proc, l, splitPath(rp), name, { kind: l.elf.runpath ? 'runpath' : 'rpath', owner: l.path }, tried, loader);
+    }
+    if (!found) found = this.searchDirs(proc, loader, proc.musl!.path, name, { kind: 'musl-path' }, tried, loader, false);
+    return found;
+  }
+
+  /**
+   * Tries `name` in each directory of a search path. `owner` supplies $ORIGIN; `needing` is the object whose
+   * class and machine a candidate must match (the needing object, even when the path came from an ancestor).
+   */
+  private searchDirs(proc: Process, owner: LoadedObject, dirs: string[], name: string, how: How, tried: Tried[], needing = owner, expand = true): LoadedObject | undefined {
+    const tokens = expand ? this.tokens(proc, owner) : undefined;
+    for (const raw of dirs) {
+      const dir = tokens ? expandTokens(raw, tokens) : raw;
+      if (dir === undefined) continue;
+      const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
+      for (const sub of this.options.hwcaps ?? []) {
+        const hit = this.tryOpen(proc, needing, name, `${base}/glibc-hwcaps/${sub}/${name}`, how, tried);
+        if (hit) return hit;
+      }
+      const hit = this.tryOpen(proc, needing, name, `${base}/${name}`, how, tried);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** open_verify: the candidate must exist and match the needing object's class, byte order and machine. */
+  private tryOpen(proc: Process, needing: LoadedObject, name: string, path: string, how: How, tried: Tried[]): LoadedObject | undefined {
+    const r = this.root.lookup(path);
+    if (!r) {
+      tried.push({ path, why: 'missing' });
+      return undefined;
+    }
+    if (r.entry.type !== 'file') {
+      tried.push({ path, why: 'not a file' });
+      return undefined;
+    }
+    // The same file under another name is the same object (glibc compares device and inode).
+    const same = proc.byReal.get(r.path);
+    if (same) {
+      proc.byName.set(name, same);
+      return same;
+    }
+    let elf: ElfFile;
+    try {
+      elf = this.elf(r.path);
+    } catch (e) {
+      if (!(e instanceof ElfFormatError)) throw e;
+      tried.push({ path, why: e instanceof NotElfError ? 'not ELF' : 'unreadable', detail: e.reason });
+      return undefined;
+    }
+    const want = needing.elf;
+    const why: Tried['why'] | undefined =
+      elf.class !== want.class ? 'wrong class'
+      : elf.data !== want.data ? 'wrong byte order'
+      : elf.machine !== want.machine ? 'wrong machine'
+      : elf.osabi !== 0 && elf.osabi !== 3 ? 'wrong OS ABI'
+      : undefined;
+    if (why) {
+      tried.push({ path, why, detail: `ELFCLASS${elf.class}, ${elf.data}, machine ${elf.machine}` });
+      return undefined;
+    }
+    const obj = this.newObject(name, path, r.path, r.hops, elf, r.entry.size, how, needing);
+    this.register(proc, obj);
+    return obj;
+  }
+
+  private cacheLookup(elf: ElfFile, name: string): CacheEntry | undefined {
+    if (!this.cacheIndex) this.cacheIndex = this.loadCache();
+    const entries = this.cacheIndex.get(name);
+    if (!entries) return undefined;
+    const ok = entries.filter((e) => acceptsCacheFlags(elf, e.flags));
+    for (const sub of this.options.hwcaps ?? []) {
+      const hit = ok.find((e) => e.hwcapsDir === sub);
+      if (hit) return hit;
+    }
+    return ok.find((e) => e.hwcapsDir === undefined && e.legacyHwcap === 0n);
+  }
+
+  private loadCache(): Map<string, CacheEntry[]> {
+    const index = new Map<string, CacheEntry[]>();
+    const buf = this.root.readBytes('/etc/ld.so.cache', MAX_CACHE_BYTES);
+    if (!buf) return index;
+    try {
+      for (const e of parseLdCache(buf)) {
+        const list = index.get(e.name);
+        if (list) list.push(e);
+        else index.set(e.name, [e]);
+      }
+    } catch (e) {
+      if (!(e instanceof CacheFormatError)) throw e;
+      this.warnings.push(`/etc/ld.so.cache in ${this.root.description} is not a cache the loader can read (${e.message}); ignored, as ld.so ignores it`);
+    }
+    return index;
+  }
+}

@@ -1,0 +1,81 @@
+import { EM_386, EM_AARCH64, EM_ARM, EM_X86_64 } from '../elf/constants.js';
+import type { ElfFile } from '../elf/file.js';
+import type { Root } from '../rootfs/root.js';
+
+/** Debian's multiarch tuple for an object, which names glibc's library directories on Debian and Ubuntu. */
+export function multiarchTuple(elf: ElfFile): string | undefined {
+  switch (elf.machine) {
+    case EM_X86_64: return elf.class === 64 ? 'x86_64-linux-gnu' : 'x86_64-linux-gnux32';
+    case EM_386: return 'i386-linux-gnu';
+    case EM_AARCH64: return 'aarch64-linux-gnu';
+    case EM_ARM: return elf.eflags & 0x400 ? 'arm-linux-gnueabihf' : 'arm-linux-gnueabi';
+    case 21: return 'powerpc64le-linux-gnu';
+    case 22: return 's390x-linux-gnu';
+    case 243: return 'riscv64-linux-gnu';
+    default: return undefined;
+  }
+}
+
+/** The value of $PLATFORM (AT_PLATFORM) for an object's machine. */
+export function platformOf(elf: ElfFile): string {
+  switch (elf.machine) {
+    case EM_X86_64: return 'x86_64';
+    case EM_386: return 'i686';
+    case EM_AARCH64: return 'aarch64';
+    default: return '';
+  }
+}
+
+/**
+ * glibc's built-in trusted directories (SYSTEM_DIRS), which are compiled into the loader. They follow from
+ * where that loader's libc lives: a Debian multiarch directory, lib32/lib64 for biarch builds, else lib.
+ */
+export function glibcDefaultDirs(interpreterReal: string | undefined, elf: ElfFile): string[] {
+  const dir = interpreterReal ? interpreterReal.slice(0, interpreterReal.lastIndexOf('/')) : '';
+  const tuple = multiarchTuple(elf);
+  if (tuple && dir.endsWith(`/${tuple}`)) return [`/lib/${tuple}`, `/usr/lib/${tuple}`, '/lib', '/usr/lib'];
+  if (dir.endsWith('lib32')) return ['/lib32', '/usr/lib32'];
+  if (dir.endsWith('libx32')) return ['/libx32', '/usr/libx32'];
+  if (dir.endsWith('lib64')) return ['/lib64', '/usr/lib64'];
+  return ['/lib', '/usr/lib'];
+}
+
+/** $LIB as the loader expands it: its first trusted directory without the slash (lib/x86_64-linux-gnu, lib64). */
+export function libToken(defaults: string[]): string {
+  return (defaults[0] ?? '/lib').slice(1);
+}
+
+/**
+ * Expands $ORIGIN, $LIB and $PLATFORM (also in ${…} form) in one search-path element or DT_NEEDED name.
+ * Returns undefined when the element names a token the loader does not know, which makes it drop the element.
+ */
+export function expandTokens(s: string, tokens: { ORIGIN: string; LIB: string; PLATFORM: string }): string | undefined {
+  if (!s.includes('$')) return s;
+  let unknown = false;
+  const out = s.replace(/\$(\{([A-Za-z_]+)\}|([A-Za-z_]+))/g, (_m, _a, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    if (name === 'ORIGIN' || name === 'LIB' || name === 'PLATFORM') return tokens[name];
+    unknown = true;
+    return '';
+  });
+  return unknown ? undefined : out;
+}
+
+/** Splits a DT_RPATH / DT_RUNPATH / LD_LIBRARY_PATH string; glibc drops empty elements of DT_R*PATH too. */
+export function splitPath(s: string | undefined): string[] {
+  if (!s) return [];
+  return s.split(':').filter((p) => p !== '');
+}
+
+/** musl's library path: /etc/ld-musl-<arch>.path (newline or colon separated), else musl's built-in default. */
+export function muslSysPath(root: Root, interpreter: string): string[] {
+  const arch = /ld-musl-([^/]+)\.so\.1$/.exec(interpreter)?.[1];
+  const text = arch ? root.readText(`/etc/ld-musl-${arch}.path`, 64 << 10) : undefined;
+  if (text === undefined) return ['/lib', '/usr/local/lib', '/usr/lib'];
+  return text.split(/[\n:]/).map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** Names musl's loader answers with itself, since libc, libpthread, libm, libdl... are all one file there. */
+export function isMuslReservedName(name: string): boolean {
+  return /^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$/.test(name);
+}

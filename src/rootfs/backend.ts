@@ -1,0 +1,24 @@
+import type { ByteSource } from '../elf/source.js';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface Entry {
+  type: EntryType;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Raw access to a filesystem tree. Every path is absolute inside the tree, normalized, and free of symlinks
+ * in its parent components (Root guarantees that), so a backend never resolves a link itself.
+ */
+export interface FsBackend {
+  /** What the user named: "directory /srv/root" or "image nginx:1.25 (sha256:…)". */
+  readonly description: string;
+  lstat(path: string): Entry | undefined;
+  readlink(path: string): string;
+  readdir(path: string): string[];
+  open(path: string): ByteSource;
+}

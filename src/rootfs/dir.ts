@@ -1,0 +1,37 @@
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileSource } from '../elf/source.js';
+import type { Entry, EntryType, FsBackend } from './backend.js';
+
+/** A host directory used as `/`. Root has already resolved every link, so paths here never leave `dir`. */
+export class DirBackend implements FsBackend {
+  readonly description: string;
+
+  constructor(private readonly dir: string) {
+    this.description = dir === '/' ? 'the host root /' : `directory ${dir}`;
+  }
+
+  private host(path: string): string {
+    return this.dir === '/' ? path : join(this.dir, path);
+  }
+
+  lstat(path: string): Entry | undefined {
+    const st = lstatSync(this.host(path), { throwIfNoEntry: false });
+    if (!st) return undefined;
+    const type: EntryType = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+    return { type, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  }
+
+  readlink(path: string): string {
+    return readlinkSync(this.host(path));
+  }
+
+  readdir(path: string): string[] {
+    return readdirSync(this.host(path));
+  }
+
+  open(path: string): FileSource {
+    // O_NOFOLLOW: the last component was checked to be a regular file; refuse if it was swapped for a link.
+    return FileSource.open(this.host(path), true);
+  }
+}

@@ -1,0 +1,192 @@
+import { parseElf, type ElfFile } from '../elf/file.js';
+import type { Entry, FsBackend } from './backend.js';
+
+/** The kernel's limit on symlinks followed in one lookup (MAXSYMLINKS). */
+export const MAX_LINKS = 40;
+
+export type LookupCode = 'ENOENT' | 'ENOTDIR' | 'ELOOP';
+
+export class LookupError extends Error {
+  constructor(
+    readonly code: LookupCode,
+    readonly path: string,
+    readonly at: string,
+  ) {
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `has more than ${MAX_LINKS} levels of symbolic links`;
+    super(`${path}: ${at === path ? '' : `${at} `}${why}`);
+    this.name = 'LookupError';
+  }
+}
+
+/** One symlink followed on the way from a name to the file: the link's path and its target as written. */
+export interface LinkHop {
+  link: string;
+  target: string;
+}
+
+export interface Resolved {
+  /** The path with every symlink resolved inside the root. */
+  path: string;
+  entry: Entry;
+  /** The links followed, in order. */
+  hops: LinkHop[];
+}
+
+/**
+ * A filesystem tree seen as `/`: every lookup resolves symlinks inside the tree, an absolute link target
+ * means the tree's own `/`, and `..` stops at the top, so nothing outside is ever reached.
+ */
+export class Root {
+  private readonly lstats = new Map<string, Entry | null>();
+  private readonly links = new Map<string, string>();
+  private readonly resolved = new Map<string, Resolved | LookupError>();
+
+  constructor(readonly backend: FsBackend) {}
+
+  get description(): string {
+    return this.backend.description;
+  }
+
+  lstat(path: string): Entry | undefined {
+    let e = this.lstats.get(path);
+    if (e === undefined) {
+      e = this.backend.lstat(path) ?? null;
+      this.lstats.set(path, e);
+    }
+    return e ?? undefined;
+  }
+
+  private readlink(path: string): string {
+    let t = this.links.get(path);
+    if (t === undefined) {
+      t = this.backend.readlink(path);
+      this.links.set(path, t);
+    }
+    return t;
+  }
+
+  /** Resolves `path` (the last component too, unless `followLast` is false); throws LookupError. */
+  resolve(path: string, followLast = true): Resolved {
+    const key = followLast ? path : `\0${path}`;
+    let r = this.resolved.get(key);
+    if (r === undefined) {
+      try {
+        r = this.walk(path, followLast);
+      } catch (e) {
+        if (!(e instanceof LookupError)) throw e;
+        r = e;
+      }
+      this.resolved.set(key, r);
+    }
+    if (r instanceof LookupError) throw r;
+    return r;
+  }
+
+  /** Like resolve, but a missing file (or a dangling or looping link) is `undefined`. */
+  lookup(path: string, followLast = true): Resolved | undefined {
+    try {
+      return this.resolve(path, followLast);
+    } catch (e) {
+      if (e instanceof LookupError) return undefined;
+      throw e;
+    }
+  }
+
+  private walk(path: string, followLast: boolean): Resolved {
+    const todo = path.split('/').reverse();
+    const cur: string[] = [];
+    const hops: LinkHop[] = [];
+    let entry: Entry = this.lstat('/')!;
+    let followed = 0;
+    while (todo.length > 0) {
+      const c = todo.pop()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        cur.pop();
+        entry = this.lstat(join(cur))!;
+        continue;
+      }
+      const p = join(cur, c);
+      const e = this.lstat(p);
+      if (!e) throw new LookupError('ENOENT', path, p);
+      const last = !todo.some((t) => t !== '' && t !== '.');
+      if (e.type === 'symlink' && (!last || followLast)) {
+        if (++followed > MAX_LINKS) throw new LookupError('ELOOP', path, p);
+        const target = this.readlink(p);
+        hops.push({ link: p, target });
+        if (target.startsWith('/')) cur.length = 0;
+        for (const t of target.split('/').reverse()) todo.push(t);
+        entry = this.lstat(join(cur))!;
+        continue;
+      }
+      if (!last && e.type !== 'dir') throw new LookupError('ENOTDIR', path, p);
+      cur.push(c);
+      entry = e;
+    }
+    return { path: join(cur), entry, hops };
+  }
+
+  exists(path: string): boolean {
+    return this.lookup(path) !== undefined;
+  }
+
+  isDir(path: string): boolean {
+    return this.lookup(path)?.entry.type === 'dir';
+  }
+
+  /** Reads a small text file (a config file), at most `max` bytes; undefined when absent or not a file. */
+  readText(path: string, max = 1 << 20): string | undefined {
+    const r = this.lookup(path);
+    if (!r || r.entry.type !== 'file') return undefined;
+    const src = this.backend.open(r.path);
+    try {
+      return src.read(0, Math.min(max, src.size)).toString('utf8');
+    } finally {
+      src.close();
+    }
+  }
+
+  /** Reads a whole small binary file (ld.so.cache), refusing anything over `max` bytes. */
+  readBytes(path: string, max: number): Buffer | undefined {
+    const r = this.lookup(path);
+    if (!r || r.entry.type !== 'file' || r.entry.size > max) return undefined;
+    const src = this.backend.open(r.path);
+    try {
+      return src.read(0, src.size);
+    } finally {
+      src.close();
+    }
+  }
+
+  /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */
+  readElf(real: string): ElfFile {
+    const src = this.backend.open(real);
+    try {
+      return parseElf(src, real);
+    } finally {
+      src.close();
+    }
+  }
+
+  readdir(path: string): string[] {
+    const r = this.lookup(path);
+    if (!r || r.entry.type !== 'dir') return [];
+    return this.backend.readdir(r.path).sort();
+  }
+}
+
+function join(parts: string[], last?: string): string {
+  const all = last === undefined ? parts : [...parts, last];
+  return '/' + all.join('/');
+}
+
+/** Normalizes a path lexically (no link resolution), as the loader does with search directories. */
+export function normalize(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return '/' + out.join('/');
+}
