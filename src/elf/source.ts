@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 /** Random access to the bytes of one file: a host file, or a member of an image tarball. */
 export interface ByteSource {
   readonly size: number;
+  readonly bytesRead: number;
   /** Reads up to `length` bytes at `position`; returns fewer only at the end of the source. */
   read(position: number, length: number): Buffer;
   close(): void;

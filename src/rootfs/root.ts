@@ -41,6 +41,9 @@ export class Root {
   private readonly links = new Map<string, string>();
   private readonly resolved = new Map<string, Resolved | LookupError>();
 
+  /** Bytes read from ELF files, for resolve's statistics. */
+  bytesRead = 0;
+
   constructor(readonly backend: FsBackend) {}
 
   get description(): string {
@@ -164,6 +167,7 @@ export class Root {
     try {
       return parseElf(src, real);
     } finally {
+      this.bytesRead += src.bytesRead;
       src.close();
     }
   }

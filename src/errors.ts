@@ -1,0 +1,37 @@
+/**
+ * Every error a user can cause, with a stable code and exit status. The message names the input at fault;
+ * the hint says what to do. README's "Exit codes" table lists the same values.
+ */
+export const EXIT_CODES = {
+  UNRESOLVED: 1, // ran fine, but a library, interpreter or include was not found
+  USAGE: 2, // bad flags or arguments (oclif's own parse errors use 2 as well)
+  INPUT_NOT_FOUND: 3, // a binary or --include path does not exist in the root
+  BAD_ELF: 4, // not an ELF file, truncated, or malformed
+  ROOT_UNREADABLE: 5, // --root is missing, not a directory, or not readable
+  ENGINE_UNAVAILABLE: 6, // docker/podman missing or not answering
+  IMAGE_NOT_FOUND: 7, // the engine does not have the image
+  CONFIG_INVALID: 8, // a program's config (nginx.conf) does not parse
+  OUTPUT_FAILED: 10, // the output file could not be written
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export class ScratchifyError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'ScratchifyError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint };
+  }
+}

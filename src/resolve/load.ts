@@ -1,0 +1,57 @@
+import { NotElfError } from '../elf/errors.js';
+import { ScratchifyError } from '../errors.js';
+import { LookupError, type Root } from '../rootfs/root.js';
+import { globInRoot } from '../rootfs/glob.js';
+import { InputError, Resolver } from './resolver.js';
+import type { LinkMap, ResolveOptions } from './types.js';
+
+/** Turns a resolver InputError into the user-facing error for that input. */
+export function inputError(e: InputError, root: Root): ScratchifyError {
+  const where = root.description;
+  if (e.cause instanceof LookupError) {
+    return new ScratchifyError('INPUT_NOT_FOUND', `${e.path}: not found in ${where} (${e.cause.message})`, {
+      hint: 'give the path as it is inside the image or root, e.g. /usr/sbin/nginx',
+    });
+  }
+  if (e.cause instanceof NotElfError && e.cause.shebang) {
+    return new ScratchifyError('BAD_ELF', `${e.path}: a script for ${e.cause.shebang}, not an ELF binary`, {
+      hint: `pass its interpreter (${e.cause.shebang}) as the binary and the script with --include`,
+    });
+  }
+  return new ScratchifyError('BAD_ELF', `${e.path}: ${e.cause.reason} in ${where}`, { hint: 'pass an ELF executable or shared object' });
+}
+
+export interface LoadResult {
+  resolver: Resolver;
+  maps: LinkMap[];
+}
+
+/**
+ * Loads each program as its own process; --include objects are dlopen'ed into the first program's process,
+ * which is how nginx loads its modules.
+ */
+export function loadAll(root: Root, programs: string[], includes: string[], options: ResolveOptions = {}): LoadResult {
+  const resolver = new Resolver(root, options);
+  const maps: LinkMap[] = [];
+  try {
+    for (const p of programs) maps.push(resolver.loadProgram(p));
+    for (const pattern of includes) {
+      const matches = globInRoot(root, pattern).filter((p) => isElf(resolver, root, p));
+      if (matches.length === 0 && !pattern.match(/[*?[{]/)) resolver.loadProgram(pattern); // raises a clear error
+      for (const m of matches) resolver.dlopen(maps[0], m);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw inputError(e, root);
+    throw e;
+  }
+  return { resolver, maps };
+}
+
+function isElf(resolver: Resolver, root: Root, path: string): boolean {
+  try {
+    resolver.elf(root.resolve(path).path);
+    return true;
+  } catch {
+    return false;
+  }
+}

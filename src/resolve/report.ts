@@ -1,0 +1,91 @@
+import { machineName } from '../elf/constants.js';
+import type { Dependency, How, LinkMap, LoadedObject } from './types.js';
+
+export function howLabel(how: How): string {
+  return how.owner ? `${how.kind} of ${how.owner}` : how.kind;
+}
+
+/** libtree-style tree: each object expanded once, later mentions marked, misses with the paths tried. */
+export function renderTree(maps: LinkMap[]): string {
+  const lines: string[] = [];
+  for (const map of maps) {
+    const expanded = new Set<LoadedObject>();
+    const p = map.program;
+    lines.push(`${p.path}${p.real !== p.path ? ` => ${p.real}` : ''} [${map.libc}]`);
+    if (map.missingInterpreter) lines.push(`  interpreter ${map.missingInterpreter} not found (exec fails with "no such file or directory")`);
+    const roots = map.objects.filter((o) => o === p || o.how.kind === 'include');
+    for (const r of roots) {
+      if (r !== p) lines.push(`${r.path} [include]`);
+      expanded.add(r);
+      walk(r.deps, '', expanded, lines);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function walk(deps: Dependency[], indent: string, expanded: Set<LoadedObject>, lines: string[]): void {
+  deps.forEach((d, i) => {
+    const last = i === deps.length - 1;
+    const branch = indent + (last ? '└── ' : '├── ');
+    const next = indent + (last ? '    ' : '│   ');
+    if (!d.object) {
+      lines.push(`${branch}${d.name} not found`);
+      for (const t of d.tried) lines.push(`${next}  tried ${t.path}: ${t.why}${t.detail ? ` (${t.detail})` : ''}`);
+      return;
+    }
+    const o = d.object;
+    const seen = expanded.has(o);
+    lines.push(`${branch}${d.name} => ${o.path} [${howLabel(o.how)}]${seen && o.deps.length > 0 ? ' (see above)' : ''}`);
+    if (!seen) {
+      expanded.add(o);
+      walk(o.deps, next, expanded, lines);
+    }
+  });
+}
+
+/** One path per line, as the loader opens it, each once, in load order (interpreter included). */
+export function renderList(maps: LinkMap[]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const m of maps) {
+    for (const o of m.objects) {
+      if (!seen.has(o.path)) {
+        seen.add(o.path);
+        out.push(o.path);
+      }
+    }
+  }
+  return out.join('\n') + (out.length ? '\n' : '');
+}
+
+export function missingOf(maps: LinkMap[]): { name: string; neededBy: string }[] {
+  const out: { name: string; neededBy: string }[] = [];
+  for (const m of maps) {
+    if (m.missingInterpreter) out.push({ name: m.missingInterpreter, neededBy: m.program.path });
+    for (const o of m.objects) for (const d of o.deps) if (!d.object) out.push({ name: d.name, neededBy: o.path });
+  }
+  return out;
+}
+
+export function toJson(maps: LinkMap[]) {
+  return maps.map((m) => ({
+    program: m.program.path,
+    libc: m.libc,
+    interpreter: m.program.elf.interpreter ?? null,
+    missingInterpreter: m.missingInterpreter ?? null,
+    objects: m.objects.map((o) => ({
+      name: o.name,
+      path: o.path,
+      real: o.real,
+      links: o.hops,
+      how: o.how.kind,
+      owner: o.how.owner ?? null,
+      neededBy: o.loader?.path ?? null,
+      class: `ELFCLASS${o.elf.class}`,
+      machine: machineName(o.elf.machine),
+      soname: o.elf.soname ?? null,
+      size: o.size,
+      needed: o.deps.map((d) => ({ name: d.name, path: d.object?.path ?? null, tried: d.object ? undefined : d.tried })),
+    })),
+  }));
+}
