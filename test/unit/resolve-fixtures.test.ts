@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Root } from '../../src/rootfs/root.js';
+import { DirBackend } from '../../src/rootfs/dir.js';
+import { Resolver } from '../../src/resolve/resolver.js';
+import type { LinkMap } from '../../src/resolve/types.js';
+import { hostLdsoList } from '../helpers/ldso.js';
+import { FIXTURES } from '../helpers/paths.js';
+
+const GLIBC64 = '/lib64/ld-linux-x86-64.so.2';
+const GLIBC32 = '/lib/ld-linux.so.2';
+const MUSL = '/lib/ld-musl-x86_64.so.1';
+
+/** What the resolver says each DT_NEEDED name became: the path the loader opens, or null. */
+function namesToPaths(map: LinkMap): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const o of map.objects) {
+    if (o.how.kind === 'interpreter') out.set(o.path, o.path);
+    for (const d of o.deps) if (!out.has(d.name)) out.set(d.name, d.object?.path ?? null);
+  }
+  return out;
+}
+
+function how(map: LinkMap, name: string): string | undefined {
+  const dep = map.objects.flatMap((o) => o.deps).find((d) => d.name === name && d.object);
+  return dep ? `${dep.object!.how.kind}${dep.object!.how.owner ? ` of ${dep.object!.how.owner}` : ''}` : undefined;
+}
+
+interface Case {
+  dir: string;
+  prog?: string;
+  loader?: string;
+  libraryPath?: string;
+  /** False where `ld.so --list` cannot stand in for exec (it takes $ORIGIN of a symlinked program from the link). */
+  oracle?: boolean;
+  /** Expected "how found" for a named dependency, or 'missing'. */
+  expect: Record<string, string>;
+}
+
+const cases: Case[] = [
+  { dir: 'rpath_is_inherited', expect: { 'libbar.so': 'rpath of {dir}/bin/prog', 'libfoo.so': 'rpath of {dir}/bin/prog', 'libc.so.6': 'ld.so.cache' } },
+  { dir: 'runpath_is_not_inherited', expect: { 'libfoo.so': 'runpath of {dir}/bin/prog', 'libbar.so': 'missing' } },
+  { dir: 'runpath_disables_ancestor_rpath', expect: { 'libfoo.so': 'rpath of {dir}/bin/prog', 'libbar.so': 'missing' } },
+  { dir: 'rpath_before_ld_library_path', prog: 'bin/rpath', libraryPath: 'b', expect: { 'libbar.so': 'rpath of {dir}/bin/rpath' } },
+  { dir: 'rpath_before_ld_library_path', prog: 'bin/runpath', libraryPath: 'b', expect: { 'libbar.so': 'ld_library_path' } },
+  { dir: 'origin_is_the_opened_path', expect: { 'libbar.so': 'runpath of {dir}/bin/../lib/libfoo.so' } },
+  { dir: 'program_origin_is_its_real_path', prog: 'links/prog', oracle: false, expect: { 'libfoo.so': 'rpath of {dir}/links/prog' } },
+  { dir: 'nodeflib_skips_cache_and_defaults', expect: { 'libfoo.so': 'runpath of {dir}/bin/prog', 'libc.so.6': 'missing' } },
+  { dir: 'wrong_class_is_skipped', expect: { 'libbar.so': 'runpath of {dir}/bin/prog' } },
+  { dir: 'class32', loader: GLIBC32, expect: { 'libbar.so': 'rpath of {dir}/bin/prog', 'libc.so.6': 'ld.so.cache' } },
+  { dir: 'musl', loader: MUSL, expect: { 'libbar.so': 'runpath of {dir}/bin/prog', 'libc.so': 'interpreter' } },
+];
+
+describe('resolver against the real loader, one fixture per loader rule', () => {
+  const resolver = new Resolver(new Root(new DirBackend('/')));
+  for (const c of cases) {
+    const dir = join(FIXTURES, c.dir);
+    const prog = join(dir, c.prog ?? 'bin/prog');
+    const loader = c.loader ?? GLIBC64;
+    it(`${c.dir}${c.prog ? ` (${c.prog})` : ''}`, () => {
+      expect(existsSync(prog), `fixture ${prog} was not built`).toBe(true);
+      const r = c.libraryPath ? new Resolver(resolver.root, { libraryPath: [join(dir, c.libraryPath)] }) : resolver;
+      const map = r.loadProgram(prog);
+      const ours = namesToPaths(map);
+      const oracle = c.oracle === false ? { found: new Map() } : hostLdsoList(loader, prog, c.libraryPath ? { LD_LIBRARY_PATH: join(dir, c.libraryPath) } : {});
+      if (oracle.fatal) {
+        expect(ours.get(oracle.fatal), `loader could not load ${oracle.fatal}`).toBeNull();
+      } else {
+        for (const [name, path] of oracle.found) expect([name, ours.get(name)]).toEqual([name, path]);
+      }
+      for (const [name, want] of Object.entries(c.expect)) {
+        const got = ours.get(name) === null ? 'missing' : how(map, name);
+        expect([name, got]).toEqual([name, want.replaceAll('{dir}', dir)]);
+      }
+    });
+  }
+
+  it('a program started through a symlink finds its libraries as exec does (it runs)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(join(FIXTURES, 'program_origin_is_its_real_path/links/prog'), { encoding: 'utf8' });
+    expect(out.trim()).toBe('ok 42');
+    const map = resolver.loadProgram(join(FIXTURES, 'program_origin_is_its_real_path/links/prog'));
+    expect(namesToPaths(map).get('libbar.so')).toBe(`${FIXTURES}/program_origin_is_its_real_path/app/bin/../lib/libbar.so`);
+  });
+
+  it('a static musl binary has no interpreter and no dependencies', () => {
+    const map = resolver.loadProgram(join(FIXTURES, 'musl/bin/static'));
+    expect(map.libc).toBe('static');
+    expect(map.objects).toHaveLength(1);
+  });
+
+  it('records the paths tried, in order, for a library that is not found', () => {
+    const map = resolver.loadProgram(join(FIXTURES, 'runpath_is_not_inherited/bin/prog'));
+    const dep = map.objects.flatMap((o) => o.deps).find((d) => d.name === 'libbar.so')!;
+    expect(dep.object).toBeUndefined();
+    const tried = dep.tried.map((t) => t.path);
+    expect(tried[0]).toBe('/lib/x86_64-linux-gnu/libbar.so');
+    expect(tried).toEqual(['/lib/x86_64-linux-gnu/libbar.so', '/usr/lib/x86_64-linux-gnu/libbar.so', '/lib/libbar.so', '/usr/lib/libbar.so']);
+  });
+});
