@@ -47,7 +47,8 @@ export function loadAll(root: Root, programs: string[], includes: string[], opti
   return { resolver, maps };
 }
 
-function isElf(resolver: Resolver, root: Root, path: string): boolean {
+/** True when `path` in the root is an ELF file the reader accepts. */
+export function isElf(resolver: Resolver, root: Root, path: string): boolean {
   try {
     resolver.elf(root.resolve(path).path);
     return true;

@@ -1,0 +1,93 @@
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { detectEngine, type EngineName } from '../engine/engine.js';
+import { inspectImage, openImageRoot } from '../engine/image.js';
+import { generate } from '../generate/generate.js';
+import { writeAtomically } from '../output.js';
+import { openDirRoot } from '../rootfs/open.js';
+import type { Root } from '../rootfs/root.js';
+
+export default class Generate extends BaseCommand {
+  static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
+  static description = `The default command: "scratchify BINARY ..." is "scratchify generate BINARY ...".
+Reads the image's files without running anything from it, resolves the binary as its dynamic loader would, adds what its configuration names (nginx: modules, config, web roots, writable dirs), and writes the Dockerfile plus a small scaffold archive (directories, links, passwd/group) that the Dockerfile ADDs.`;
+  static strict = false;
+  static enableJsonFlag = true;
+
+  static args = {
+    binary: Args.string({ description: 'the program inside the image, e.g. /usr/sbin/nginx', required: true }),
+  };
+
+  static flags = {
+    base: Flags.string({ char: 'b', description: 'image to take the files from (the engine must have it, or pull it)' }),
+    root: Flags.string({ char: 'r', description: 'analyse this directory as the image\'s / instead (FROM is then --base, or an ARG)' }),
+    output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout' }),
+    include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
+    user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
+    expose: Flags.string({ description: 'EXPOSE this port', multiple: true, default: [] }),
+    engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
+    'library-path': Flags.string({ description: 'directories searched as LD_LIBRARY_PATH (colon separated)' }),
+  };
+
+  static examples = [
+    '<%= config.bin %> /usr/sbin/nginx --base myorg/nginx-base:bookworm -o Dockerfile',
+    '<%= config.bin %> /usr/local/bin/app --root ./rootfs --base myorg/app-builder -o Dockerfile -- --port 8080',
+  ];
+
+  async run(): Promise<unknown> {
+    const { args, argv, flags } = await this.parse(Generate);
+    const extra = (argv as string[]).slice(1);
+    let root: Root;
+    let baseRef = flags.base;
+    let baseComment: string | undefined;
+    let source: string;
+    if (flags.root || !flags.base) {
+      root = openDirRoot(flags.root ?? '/');
+      source = flags.root ? `the directory ${flags.root}` : 'this machine\'s root filesystem';
+    } else {
+      const engine = await detectEngine(flags.engine as EngineName | undefined);
+      const info = await inspectImage(engine, flags.base);
+      root = await openImageRoot(engine, info);
+      source = `image ${flags.base}`;
+      const digest = info.repoDigests[0];
+      if (digest) baseRef = digest;
+      else baseComment = `${flags.base} is image ${info.id}; it has no registry digest to pin`;
+    }
+    const out = flags.output ? resolvePath(flags.output) : undefined;
+    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
+    const command = ['scratchify', args.binary, ...process.argv.slice(3).filter((a) => a !== args.binary)].join(' ');
+    const result = generate({
+      root,
+      program: args.binary,
+      args: extra,
+      includes: flags.include,
+      user: flags.user,
+      expose: flags.expose,
+      baseRef,
+      baseComment,
+      source,
+      command,
+      dockerfileName: out ? basename(out) : 'Dockerfile',
+      scaffoldName: basename(scaffoldPath),
+      resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
+    });
+    const files: { path: string; data: string | Buffer }[] = [{ path: scaffoldPath, data: result.scaffold }];
+    if (out) files.push({ path: out, data: result.dockerfile });
+    writeAtomically(files);
+    if (!out && !this.jsonEnabled()) process.stdout.write(result.dockerfile);
+    for (const w of result.warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
+    if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
+    return {
+      dockerfile: out ?? null,
+      scaffold: scaffoldPath,
+      user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
+      users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
+      files: [...result.plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
+      trees: [...result.plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
+      links: Object.fromEntries(result.plan.links),
+      directories: [...result.plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
+      warnings: result.warnings,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { execa, ExecaError } from 'execa';
+import { ScratchifyError } from '../errors.js';
+
+export type EngineName = 'docker' | 'podman';
+
+export interface Engine {
+  name: EngineName;
+  /** Runs the engine CLI; output as text. Failures become ScratchifyError by the caller's classification. */
+  run(args: string[], options?: { timeout?: number }): Promise<string>;
+}
+
+/** podman needs runc and lowered rlimits on hosts like CI's; docker takes them from daemon.json. */
+function engineArgs(name: EngineName, args: string[]): string[] {
+  if (name !== 'podman') return args;
+  const runtime = process.env.SCRATCHIFY_PODMAN_RUNTIME;
+  return runtime ? ['--runtime', runtime, ...args] : args;
+}
+
+function make(name: EngineName): Engine {
+  return {
+    name,
+    async run(args, options = {}) {
+      const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true });
+      return r.stdout;
+    },
+  };
+}
+
+async function answers(name: EngineName): Promise<string | undefined> {
+  try {
+    await execa(name, ['version', '--format', '{{.Server.Version}}'], { timeout: 15_000 });
+    return undefined;
+  } catch (e) {
+    const err = e as ExecaError;
+    if ((err as { code?: string }).code === 'ENOENT') return `${name} is not installed`;
+    return `${name} does not answer: ${String(err.stderr || err.shortMessage).split('\n')[0]}`;
+  }
+}
+
+/** The engine to use: the one asked for, else docker when it answers, else podman. */
+export async function detectEngine(preferred?: EngineName): Promise<Engine> {
+  const order: EngineName[] = preferred ? [preferred] : ['docker', 'podman'];
+  const problems: string[] = [];
+  for (const name of order) {
+    const problem = await answers(name);
+    if (!problem) return make(name);
+    problems.push(problem);
+  }
+  throw new ScratchifyError('ENGINE_UNAVAILABLE', `no container engine: ${problems.join('; ')}`, {
+    hint: 'start dockerd (or install podman), or analyse an unpacked root with --root DIR',
+  });
+}

@@ -1,0 +1,82 @@
+import { mkdirSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ExecaError } from 'execa';
+import { ScratchifyError } from '../errors.js';
+import { Root } from '../rootfs/root.js';
+import { indexTar, TarBackend, type TarIndex } from '../rootfs/tar.js';
+import type { Engine } from './engine.js';
+
+export interface ImageInfo {
+  ref: string;
+  id: string;
+  repoDigests: string[];
+}
+
+export function cacheDir(): string {
+  return process.env.SCRATCHIFY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'scratchify');
+}
+
+function firstLine(e: unknown): string {
+  const err = e as ExecaError;
+  return String(err.stderr || err.shortMessage || err).trim().split('\n')[0];
+}
+
+/** The image's ID and digests; pulls it once if the engine does not have it. */
+export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
+  const inspect = async () => JSON.parse(await engine.run(['image', 'inspect', '--format', '{{json .}}', ref])) as { Id: string; RepoDigests?: string[] };
+  let raw;
+  try {
+    raw = await inspect();
+  } catch (first) {
+    try {
+      await engine.run(['pull', ref], { timeout: 300_000 });
+      raw = await inspect();
+    } catch (e) {
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base ${ref}: ${engine.name} has no such image and could not pull it (${firstLine(e) || firstLine(first)})`, {
+        hint: `build, import or pull it first (e.g. ${engine.name} image ls)`,
+        cause: e,
+      });
+    }
+  }
+  return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [] };
+}
+
+/**
+ * The image's filesystem as a Root, without running anything from it: `create` a container (never started),
+ * `export` its flattened filesystem once into a cache keyed by image ID, and index the tarball's headers.
+ * A second run reads only the index.
+ */
+export async function openImageRoot(engine: Engine, info: ImageInfo): Promise<Root> {
+  const dir = join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
+  const tar = join(dir, 'rootfs.tar');
+  const indexFile = join(dir, 'index.json');
+  let index: TarIndex | undefined;
+  if (existsSync(indexFile) && existsSync(tar)) {
+    try {
+      index = JSON.parse(readFileSync(indexFile, 'utf8')) as TarIndex;
+    } catch {
+      index = undefined; // a damaged cache is rebuilt
+    }
+  }
+  if (!index) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${tar}.${process.pid}.tmp`;
+    let cid: string | undefined;
+    try {
+      // The command is never run: export needs a container, and create needs some command to record.
+      cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
+      await engine.run(['export', '-o', tmp, cid], { timeout: 600_000 });
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, { hint: 'check the engine and free disk space', cause: e });
+    } finally {
+      if (cid) await engine.run(['rm', '-f', cid]).catch(() => undefined);
+    }
+    index = indexTar(tmp);
+    renameSync(tmp, tar);
+    writeFileSync(`${indexFile}.tmp`, JSON.stringify(index));
+    renameSync(`${indexFile}.tmp`, indexFile);
+  }
+  return new Root(new TarBackend(`image ${info.ref}`, tar, index));
+}

@@ -1,0 +1,37 @@
+import type { Root } from '../rootfs/root.js';
+
+export interface Because {
+  path: string;
+  reason: string;
+}
+
+/** What a program needs beyond its DT_NEEDED closure, learned from its own configuration (read, never run). */
+export interface ProfileResult {
+  name: string;
+  /** Files the program opens: configuration, data. */
+  files: Because[];
+  /** Directories copied whole (a config tree, a web root). */
+  trees: Because[];
+  /** ELF objects the program dlopens; their libraries are resolved too. */
+  dlopen: Because[];
+  /** Directories that must exist (and be writable by `writableBy`) when the program starts. */
+  writable: (Because & { owner?: string })[];
+  /** Accounts the configuration names. */
+  users: string[];
+  /** Set when the program must start as root to drop privileges itself; says why. */
+  needsRoot?: string;
+  /** Arguments put before the user's in ENTRYPOINT (nginx: stay in the foreground). */
+  defaultArgs: string[];
+  warnings: string[];
+}
+
+export interface ProfileContext {
+  root: Root;
+  /** The program as the user named it, and its real path in the root. */
+  program: string;
+  real: string;
+}
+
+export function emptyProfile(name: string): ProfileResult {
+  return { name, files: [], trees: [], dlopen: [], writable: [], users: [], defaultArgs: [], warnings: [] };
+}
