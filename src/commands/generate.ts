@@ -56,7 +56,7 @@ Reads the image's files without running anything from it, resolves the binary as
     }
     const out = flags.output ? resolvePath(flags.output) : undefined;
     const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
-    const command = ['scratchify', args.binary, ...process.argv.slice(3).filter((a) => a !== args.binary)].join(' ');
+    const command = canonicalCommand(args.binary, flags, out, extra);
     const result = generate({
       root,
       program: args.binary,
@@ -90,4 +90,15 @@ Reads the image's files without running anything from it, resolves the binary as
       warnings: result.warnings,
     };
   }
+}
+
+/** The command line that regenerates this output, rebuilt from the parsed flags so it is stable. */
+function canonicalCommand(binary: string, flags: Record<string, unknown>, out: string | undefined, extra: string[]): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const parts = ['scratchify', binary];
+  for (const name of ['base', 'root', 'user', 'engine', 'library-path']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
+  for (const name of ['include', 'expose']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
+  if (out) parts.push('-o', basename(out));
+  if (extra.length) parts.push('--', ...extra);
+  return parts.map(q).join(' ');
 }

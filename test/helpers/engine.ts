@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+/**
+ * The docker client with BuildKit built in. Debian's docker.io ships it as /usr/bin/docker; a newer client
+ * earlier on PATH may lack the buildx plugin. Both talk to the same daemon.
+ */
+export const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+export const PODMAN_RUN = ['--runtime', 'runc'];
+export const PODMAN_LIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
+
+export const IN_CI = process.env.CI === 'true';
+
+export async function dockerAnswers(): Promise<boolean> {
+  try {
+    await execa(DOCKER, ['info'], { timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function podmanAnswers(): Promise<boolean> {
+  try {
+    await execa('podman', ['info'], { timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Debian mirror this machine's apt uses (never a hard-coded host). */
+function debianMirror(): string {
+  for (const f of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    const m = /^URIs:\s*(\S+)/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main/m.exec(text);
+    if (m) return m[1];
+  }
+  throw new Error('no Debian mirror configured in /etc/apt');
+}
+
+export const TEST_CACHE = process.env.SCRATCHIFY_TEST_CACHE ?? join(homedir(), '.cache', 'scratchify-test');
+
+export const NGINX_PACKAGES = ['nginx', 'libnginx-mod-http-geoip', 'libnginx-mod-http-image-filter', 'libnginx-mod-http-xslt-filter', 'libnginx-mod-mail', 'libnginx-mod-stream'];
+
+/** A rootfs tarball from Debian packages via mmdebstrap, cached outside the repository. */
+export async function baseTarball(name: string, suite: string, packages: string[]): Promise<string> {
+  mkdirSync(TEST_CACHE, { recursive: true });
+  const tar = join(TEST_CACHE, `${name}.tar`);
+  if (!existsSync(tar)) {
+    const tmp = `${tar}.tmp`;
+    await execa('mmdebstrap', ['--variant=apt', `--include=${packages.join(',')}`, suite, tmp, debianMirror()], { timeout: 600_000 });
+    renameSync(tmp, tar);
+  }
+  return tar;
+}
+
+async function hasImage(cli: string, ref: string): Promise<boolean> {
+  try {
+    await execa(cli, ['image', 'inspect', ref], { timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Imports the tarball into the engine's store under `ref` unless it is there already. */
+export async function ensureImage(cli: string, ref: string, tarball: string): Promise<void> {
+  if (!(await hasImage(cli, ref))) await execa(cli, ['import', tarball, ref], { timeout: 600_000 });
+}
+
+export async function nginxBase(): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('nginx-bookworm', 'bookworm', NGINX_PACKAGES);
+  const ref = 'scratchify-test/nginx-base:bookworm';
+  await ensureImage(DOCKER, ref, tarball);
+  return { ref, tarball };
+}
+
+export async function dockerBuild(context: string, tag: string, dockerfile = 'Dockerfile'): Promise<void> {
+  await execa(DOCKER, ['build', '--network', 'none', '-q', '-f', join(context, dockerfile), '-t', tag, context], {
+    env: { DOCKER_BUILDKIT: '1' },
+    timeout: 600_000,
+  });
+}
+
+/** Every path in an image, as `docker export` of a created (never started) container lists it. */
+export async function imageFiles(tag: string): Promise<Map<string, string>> {
+  const { stdout: cid } = await execa(DOCKER, ['create', tag, '/never-runs']);
+  try {
+    const { stdout } = await execa('sh', ['-c', `${DOCKER} export ${cid} | tar -tv`], { maxBuffer: 256 << 20 });
+    const out = new Map<string, string>();
+    for (const line of stdout.split('\n')) {
+      const m = /^(\S+)\s+\S+\s+\d+\s+\S+\s+\S+\s+(.*?)(?: -> .*)?$/.exec(line);
+      if (m) out.set('/' + m[2].replace(/^\.\//, '').replace(/\/$/, ''), m[1]);
+    }
+    return out;
+  } finally {
+    await execa(DOCKER, ['rm', '-f', cid]);
+  }
+}
