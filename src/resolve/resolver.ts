@@ -1,10 +1,10 @@
 import type { ElfFile } from '../elf/file.js';
 import { ElfFormatError, NotElfError } from '../elf/errors.js';
-import { DF_1_NODEFLIB } from '../elf/constants.js';
+import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
-  expandTokens, glibcDefaultDirs, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath,
+  expandTokens, glibcDefaultDirs, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
 } from './searchpath.js';
 import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
 
@@ -67,7 +67,7 @@ export class Resolver {
     const map: LinkMap = { program, objects: [program], libc: 'static' };
     const proc: Process = { map, byReal: new Map([[program.real, program]]), byName: new Map(), defaults: [] };
     this.addNames(proc, program);
-    const interp = program.elf.interpreter;
+    const interp = program.elf.interpreter ?? this.implicitInterpreter(program.elf);
     if (interp) {
       const r = this.root.lookup(interp);
       let interpObj: LoadedObject | undefined;
@@ -99,6 +99,13 @@ export class Resolver {
   }
 
   private readonly processes = new WeakMap<LinkMap, Process>();
+
+  /** A shared object given as the program runs under the standard loader when the root has it. */
+  private implicitInterpreter(elf: ElfFile): string | undefined {
+    if (elf.type !== ET_DYN || !elf.dynamic || elf.needed.length === 0) return undefined;
+    const std = standardGlibcInterpreter(elf);
+    return std && this.root.exists(std) ? std : undefined;
+  }
 
   /** Loads `path` into a program's process as dlopen from the program would (nginx modules, --include). */
   dlopen(map: LinkMap, path: string): LoadedObject {

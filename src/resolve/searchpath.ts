@@ -79,3 +79,20 @@ export function muslSysPath(root: Root, interpreter: string): string[] {
 export function isMuslReservedName(name: string): boolean {
   return /^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$/.test(name);
 }
+
+/**
+ * The glibc loader that runs a shared object which has no PT_INTERP of its own: the one of the process that
+ * dlopens it, which for the system's programs is the ABI's standard interpreter (what `ld.so --list` uses).
+ */
+export function standardGlibcInterpreter(elf: ElfFile): string | undefined {
+  switch (elf.machine) {
+    case EM_X86_64: return elf.class === 64 ? '/lib64/ld-linux-x86-64.so.2' : '/libx32/ld-linux-x32.so.2';
+    case EM_386: return '/lib/ld-linux.so.2';
+    case EM_AARCH64: return '/lib/ld-linux-aarch64.so.1';
+    case EM_ARM: return elf.eflags & 0x400 ? '/lib/ld-linux-armhf.so.3' : '/lib/ld-linux.so.3';
+    case 21: return '/lib64/ld64.so.2';
+    case 22: return '/lib/ld64.so.1';
+    case 243: return '/lib/ld-linux-riscv64-lp64d.so.1';
+    default: return undefined;
+  }
+}

@@ -6,21 +6,12 @@ import { DirBackend } from '../../src/rootfs/dir.js';
 import { Resolver } from '../../src/resolve/resolver.js';
 import type { LinkMap } from '../../src/resolve/types.js';
 import { hostLdsoList } from '../helpers/ldso.js';
+import { namesToPaths } from '../helpers/linkmap.js';
 import { FIXTURES } from '../helpers/paths.js';
 
 const GLIBC64 = '/lib64/ld-linux-x86-64.so.2';
 const GLIBC32 = '/lib/ld-linux.so.2';
 const MUSL = '/lib/ld-musl-x86_64.so.1';
-
-/** What the resolver says each DT_NEEDED name became: the path the loader opens, or null. */
-function namesToPaths(map: LinkMap): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  for (const o of map.objects) {
-    if (o.how.kind === 'interpreter') out.set(o.path, o.path);
-    for (const d of o.deps) if (!out.has(d.name)) out.set(d.name, d.object?.path ?? null);
-  }
-  return out;
-}
 
 function how(map: LinkMap, name: string): string | undefined {
   const dep = map.objects.flatMap((o) => o.deps).find((d) => d.name === name && d.object);
