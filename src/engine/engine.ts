@@ -1,4 +1,4 @@
-import { execa, ExecaError } from 'execa';
+import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 
 export type EngineName = 'docker' | 'podman';
@@ -20,6 +20,7 @@ function make(name: EngineName): Engine {
   return {
     name,
     async run(args, options = {}) {
+      const { execa } = await import('execa');
       const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true });
       return r.stdout;
     },
@@ -27,6 +28,8 @@ function make(name: EngineName): Engine {
 }
 
 async function answers(name: EngineName): Promise<string | undefined> {
+  // execa is loaded on first use: importing it costs about 90 ms, which `resolve` never needs.
+  const { execa } = await import('execa');
   try {
     await execa(name, ['version', '--format', '{{.Server.Version}}'], { timeout: 15_000 });
     return undefined;

@@ -1,7 +1,7 @@
 import { mkdirSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ExecaError } from 'execa';
+import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, type TarIndex } from '../rootfs/tar.js';

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { ScratchifyError } from '../errors.js';
 import { parentOf, type Plan } from './plan.js';
 
 /** BuildKit refuses images over 127 layers; stay far below, leaving the user room for their own steps. */
 export const MAX_COPY_LINES = 100;
 
-const TEMPLATE = new URL('../../templates/Dockerfile.tmpl', import.meta.url);
 
 export function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
@@ -74,7 +75,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
   const arg = v.baseRef
     ? `${v.baseComment ? `# ${v.baseComment}\n` : ''}ARG BASE=${v.baseRef}`
     : '# The image that holds these files: docker build --build-arg BASE=<image> ...\nARG BASE';
-  return render(readFileSync(TEMPLATE, 'utf8'), {
+  return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.tmpl'), 'utf8'), {
     source: v.source,
     command: v.command,
     dockerfile: v.dockerfile,
