@@ -38,6 +38,13 @@ export default class Resolve extends BaseCommand {
     });
     const missing = missingOf(maps);
     for (const w of resolver.warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
+    if (missing.length) process.exitCode = EXIT_CODES.UNRESOLVED;
+    const json = this.jsonEnabled() || flags.format === 'json';
+    if (!json) {
+      process.stdout.write(flags.format === 'list' ? renderList(maps) : renderTree(maps));
+      for (const m of missing) process.stderr.write(`scratchify: ${m.name}: not found (needed by ${m.neededBy})\n`);
+      return undefined;
+    }
     const unique = new Set(maps.flatMap((m) => m.objects.map((o) => o.real)));
     const result = {
       root: root.description,
@@ -46,14 +53,7 @@ export default class Resolve extends BaseCommand {
       warnings: resolver.warnings,
       stats: { objects: unique.size, bytesRead: root.bytesRead, ms: Math.round(performance.now() - started) },
     };
-    if (this.jsonEnabled()) {
-      if (missing.length) process.exitCode = EXIT_CODES.UNRESOLVED;
-      return result;
-    }
-    if (flags.format === 'json') process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stdout.write(flags.format === 'list' ? renderList(maps) : renderTree(maps));
-    for (const m of missing) process.stderr.write(`scratchify: ${m.name}: not found (needed by ${m.neededBy})\n`);
-    if (missing.length) process.exitCode = EXIT_CODES.UNRESOLVED;
+    if (!this.jsonEnabled()) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return result;
   }
 }

@@ -26,9 +26,15 @@ export interface ElfFile {
   runpath?: string;
   flags: number;
   flags1: number;
-  verneed: VersionNeed[];
+  /** Undefined when parsed with `versions: false` (the resolver does not need them). */
+  verneed?: VersionNeed[];
   /** Version names this object defines (DT_VERDEF), the base entry (its own name) excluded. */
-  verdef: string[];
+  verdef?: string[];
+}
+
+export interface ParseOptions {
+  /** Read DT_VERNEED and DT_VERDEF (symbol versions); default true. */
+  versions?: boolean;
 }
 
 // Bounds on counts read from the file, checked before anything is allocated or walked.
@@ -36,6 +42,7 @@ const MAX_PHNUM = 65535;
 const MAX_DYN_ENTRIES = 1 << 16;
 const MAX_STRING = 4096;
 const MAX_VERSION_RECORDS = 1 << 14;
+const WINDOW = 4096;
 
 interface Segment {
   type: number;
@@ -45,8 +52,8 @@ interface Segment {
 }
 
 /** Parses the ELF header, program headers and dynamic segment from `src` with positional reads only. */
-export function parseElf(src: ByteSource, name: string): ElfFile {
-  return new Parser(src, name).parse();
+export function parseElf(src: ByteSource, name: string, options: ParseOptions = {}): ElfFile {
+  return new Parser(src, name, options.versions ?? true).parse();
 }
 
 /** Opens `path` on the host filesystem, parses it and closes it. */
@@ -68,7 +75,28 @@ class Parser {
   constructor(
     private readonly src: ByteSource,
     private readonly name: string,
+    private readonly versions: boolean,
   ) {}
+
+  /** Windows read in this parse: the header, program headers and strings sit close together. */
+  private windows: { start: number; buf: Buffer }[] = [];
+
+  /**
+   * Positional read through a small window cache: one 4 KiB read serves the ELF header, the program
+   * headers and PT_INTERP of most files, and one more the strings of the dynamic section.
+   */
+  private read(position: number, length: number): Buffer {
+    for (const w of this.windows) {
+      if (position >= w.start && position + length <= w.start + w.buf.length) {
+        return w.buf.subarray(position - w.start, position - w.start + length);
+      }
+    }
+    if (length > WINDOW) return this.src.read(position, length);
+    const buf = this.src.read(position, WINDOW);
+    if (this.windows.length >= 4) this.windows.shift();
+    this.windows.push({ start: position, buf });
+    return buf.subarray(0, length);
+  }
 
   private fail(offset: number, reason: string): never {
     throw new ElfFormatError(this.name, offset, reason);
@@ -79,7 +107,7 @@ class Parser {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > this.src.size) {
       this.fail(offset, `truncated: ${what} (${length} bytes) lies past the end of the ${this.src.size}-byte file`);
     }
-    const buf = this.src.read(offset, length);
+    const buf = this.read(offset, length);
     if (buf.length < length) this.fail(offset, `truncated: short read of ${what}`);
     return buf;
   }
@@ -100,7 +128,7 @@ class Parser {
   }
 
   parse(): ElfFile {
-    const ident = this.src.read(0, 64);
+    const ident = this.read(0, 64);
     if (ident.length < 4 || !ident.subarray(0, 4).equals(C.ELFMAG)) {
       throw new NotElfError(this.name, shebangOf(ident));
     }
@@ -136,9 +164,11 @@ class Parser {
       needed: [],
       flags: 0,
       flags1: 0,
-      verneed: [],
-      verdef: [],
     };
+    if (this.versions) {
+      file.verneed = [];
+      file.verdef = [];
+    }
     const interp = segments.find((s) => s.type === C.PT_INTERP);
     if (interp) file.interpreter = this.interpreter(interp);
     const dyn = segments.find((s) => s.type === C.PT_DYNAMIC);
@@ -221,6 +251,7 @@ class Parser {
         case C.DT_VERDEFNUM: verdefnum = val; break;
       }
     }
+    if (!this.versions) verneed = verdef = undefined;
     const wantsStrings = neededIdx.length > 0 || sonameIdx !== undefined || rpathIdx !== undefined ||
       runpathIdx !== undefined || verneed !== undefined || verdef !== undefined;
     if (!wantsStrings) return;
@@ -245,7 +276,7 @@ class Parser {
     let chunk = 128;
     for (;;) {
       const len = Math.min(chunk, limit);
-      const buf = this.src.read(start, len);
+      const buf = this.read(start, len);
       const nul = buf.indexOf(0);
       if (nul >= 0) return buf.toString('latin1', 0, nul);
       if (buf.length < len) this.fail(start, `truncated: ${what} string runs past the end of the file`);

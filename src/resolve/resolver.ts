@@ -50,7 +50,8 @@ export class Resolver {
     let e = this.elfs.get(real);
     if (e === undefined) {
       try {
-        e = this.root.readElf(real);
+        // Symbol versions are not needed to find libraries; skipping them saves a sixth of the parse time.
+        e = this.root.readElf(real, { versions: false });
       } catch (err) {
         if (!(err instanceof ElfFormatError)) throw err;
         e = err;

@@ -1,4 +1,4 @@
-import { parseElf, type ElfFile } from '../elf/file.js';
+import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
 import type { Entry, FsBackend } from './backend.js';
 
 /** The kernel's limit on symlinks followed in one lookup (MAXSYMLINKS). */
@@ -162,10 +162,10 @@ export class Root {
   }
 
   /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */
-  readElf(real: string): ElfFile {
+  readElf(real: string, options?: ParseOptions): ElfFile {
     const src = this.backend.open(real);
     try {
-      return parseElf(src, real);
+      return parseElf(src, real, options);
     } finally {
       this.bytesRead += src.bytesRead;
       src.close();

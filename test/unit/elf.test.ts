@@ -48,7 +48,7 @@ describe('ELF reader against readelf', () => {
     expect(libc.verdef).toContain('GLIBC_2.34');
     expect(libc.verdef).toContain('GLIBC_2.2.5');
     const ls = readElf('/bin/ls');
-    const fromLibc = ls.verneed.find((v) => v.file === 'libc.so.6');
+    const fromLibc = ls.verneed?.find((v) => v.file === 'libc.so.6');
     expect(fromLibc?.versions.length).toBeGreaterThan(0);
     const readelfV = execFileSync('readelf', ['-VW', '/bin/ls'], { encoding: 'utf8' });
     for (const v of fromLibc!.versions) expect(readelfV).toContain(`Name: ${v}`);

@@ -5,7 +5,7 @@ import { Root } from '../../src/rootfs/root.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Resolver } from '../../src/resolve/resolver.js';
 import type { LinkMap } from '../../src/resolve/types.js';
-import { hostLdsoList } from '../helpers/ldso.js';
+import { hostLdsoList, type LdsoListing } from '../helpers/ldso.js';
 import { namesToPaths } from '../helpers/linkmap.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -54,7 +54,7 @@ describe('resolver against the real loader, one fixture per loader rule', () => 
       const r = c.libraryPath ? new Resolver(resolver.root, { libraryPath: [join(dir, c.libraryPath)] }) : resolver;
       const map = r.loadProgram(prog);
       const ours = namesToPaths(map);
-      const oracle = c.oracle === false ? { found: new Map() } : hostLdsoList(loader, prog, c.libraryPath ? { LD_LIBRARY_PATH: join(dir, c.libraryPath) } : {});
+      const oracle: LdsoListing = c.oracle === false ? { found: new Map() } : hostLdsoList(loader, prog, c.libraryPath ? { LD_LIBRARY_PATH: join(dir, c.libraryPath) } : {});
       if (oracle.fatal) {
         expect(ours.get(oracle.fatal), `loader could not load ${oracle.fatal}`).toBeNull();
       } else {
