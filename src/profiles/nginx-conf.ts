@@ -14,6 +14,9 @@ function invalid(file: string, line: number, why: string): never {
   throw new ScratchifyError('CONFIG_INVALID', `${file}:${line}: ${why}`, { hint: `fix the nginx configuration (nginx -t inside the base image shows the same)` });
 }
 
+/** nginx unescapes only these after a backslash; any other backslash stays (regexes in location). */
+const ESCAPABLE = ['"', "'", '\\'];
+
 /** Splits nginx configuration text into directives, the way ngx_conf_read_token reads it. */
 export function parseNginxConf(text: string, file: string): Directive[] {
   const out: Directive[] = [];
@@ -52,7 +55,7 @@ export function parseNginxConf(text: string, file: string): Directive[] {
       const start = line;
       i++;
       while (i < n && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < n && (text[i + 1] === c || text[i + 1] === '\\')) i++;
+        if (text[i] === '\\' && i + 1 < n && ESCAPABLE.includes(text[i + 1])) i++;
         if (text[i] === '\n') line++;
         w += text[i++];
       }
@@ -64,7 +67,7 @@ export function parseNginxConf(text: string, file: string): Directive[] {
     let w = '';
     while (i < n && !' \t\r\n;{}'.includes(text[i])) {
       // A "#" inside a word is part of it; only a word-initial "#" starts a comment.
-      if (text[i] === '\\' && i + 1 < n) i++;
+      if (text[i] === '\\' && i + 1 < n && ESCAPABLE.includes(text[i + 1])) i++;
       w += text[i++];
     }
     words.push(w);
