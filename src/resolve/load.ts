@@ -18,7 +18,8 @@ export function inputError(e: InputError, root: Root): ScratchifyError {
       hint: `pass its interpreter (${e.cause.shebang}) as the binary and the script with --include`,
     });
   }
-  return new ScratchifyError('BAD_ELF', `${e.path}: ${e.cause.reason} in ${where}`, { hint: 'pass an ELF executable or shared object' });
+  const at = e.cause instanceof NotElfError ? '' : ` (at byte offset ${e.cause.offset})`;
+  return new ScratchifyError('BAD_ELF', `${e.path}: ${e.cause.reason}${at} in ${where}`, { hint: 'pass an ELF executable or shared object' });
 }
 
 export interface LoadResult {

@@ -1,0 +1,85 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../src/errors.js';
+import { BIN, FIXTURES } from '../helpers/paths.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'scratchify-cli-'));
+const cli = (...args: string[]) => execa(BIN, args, { reject: false, cwd: tmp });
+
+function oneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines[0]).toMatch(pattern);
+  expect(lines.length).toBeLessThanOrEqual(2); // the message, and a hint
+  expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+}
+
+describe('bad input: one clear line, a distinct exit code', () => {
+  it('a binary that is not in the root', async () => {
+    const r = await cli('resolve', '/no/such/program');
+    expect(r.exitCode).toBe(EXIT_CODES.INPUT_NOT_FOUND);
+    oneLineError(r.stderr, /^scratchify: \/no\/such\/program: not found in the host root/);
+  });
+
+  it('a file that is not ELF, and a script (its interpreter named)', async () => {
+    const txt = join(tmp, 'notes.txt');
+    writeFileSync(txt, 'plain text');
+    const r = await cli('resolve', txt);
+    expect(r.exitCode).toBe(EXIT_CODES.BAD_ELF);
+    oneLineError(r.stderr, /not an ELF file \(no ELF magic\)/);
+    const sh = join(tmp, 'start.sh');
+    writeFileSync(sh, '#!/bin/sh\nexec app\n');
+    const s = await cli(sh);
+    expect(s.exitCode).toBe(EXIT_CODES.BAD_ELF);
+    oneLineError(s.stderr, /a script for \/bin\/sh, not an ELF binary/);
+  });
+
+  it('a --root that does not exist', async () => {
+    const r = await cli('resolve', '/bin/ls', '--root', join(tmp, 'nowhere'));
+    expect(r.exitCode).toBe(EXIT_CODES.ROOT_UNREADABLE);
+    oneLineError(r.stderr, /--root .*nowhere: no such directory/);
+  });
+
+  it('a truncated ELF file names the offset', async () => {
+    const { readFileSync } = await import('node:fs');
+    const cut = join(tmp, 'cut.so');
+    writeFileSync(cut, readFileSync('/bin/ls').subarray(0, 300));
+    const r = await cli('resolve', cut);
+    expect(r.exitCode).toBe(EXIT_CODES.BAD_ELF);
+    oneLineError(r.stderr, /truncated: .* \(at byte offset \d+\)/);
+  });
+
+  it('--json errors are JSON', async () => {
+    const r = await cli('resolve', '/no/such/program', '--json');
+    expect(r.exitCode).toBe(EXIT_CODES.INPUT_NOT_FOUND);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'INPUT_NOT_FOUND', exitCode: 3 });
+  });
+
+  it('a library that cannot be found: resolve says where it looked; generate writes nothing', async () => {
+    const prog = join(FIXTURES, 'runpath_is_not_inherited/bin/prog');
+    const r = await cli('resolve', prog);
+    expect(r.exitCode).toBe(EXIT_CODES.UNRESOLVED);
+    expect(r.stdout).toMatch(/libbar\.so not found\n.*tried \/lib\/x86_64-linux-gnu\/libbar\.so: missing/);
+    const out = join(tmp, 'gen');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(out);
+    const g = await cli(prog, '-o', join(out, 'Dockerfile'));
+    expect(g.exitCode).toBe(EXIT_CODES.UNRESOLVED);
+    oneLineError(g.stderr, /not found in the host root \/: libbar\.so \(needed by .*libfoo\.so\)/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('an output directory that does not exist: exit 10, nothing left behind', async () => {
+    const r = await cli('/bin/ls', '-o', join(tmp, 'missing-dir', 'Dockerfile'));
+    expect(r.exitCode).toBe(EXIT_CODES.OUTPUT_FAILED);
+    oneLineError(r.stderr, /cannot write .*missing-dir/);
+    expect(existsSync(join(tmp, 'missing-dir'))).toBe(false);
+  });
+
+  it('an unknown flag is a usage error', async () => {
+    const r = await cli('resolve', '/bin/ls', '--no-such-flag');
+    expect(r.exitCode).toBe(EXIT_CODES.USAGE);
+  });
+});
