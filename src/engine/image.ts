@@ -63,6 +63,7 @@ export async function openImageRoot(engine: Engine, info: ImageInfo): Promise<Ro
     mkdirSync(dir, { recursive: true });
     const tmp = `${tar}.${process.pid}.tmp`;
     let cid: string | undefined;
+    let removed: Promise<unknown> = Promise.resolve();
     try {
       // The command is never run: export needs a container, and create needs some command to record.
       cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
@@ -71,9 +72,11 @@ export async function openImageRoot(engine: Engine, info: ImageInfo): Promise<Ro
       rmSync(tmp, { force: true });
       throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, { hint: 'check the engine and free disk space', cause: e });
     } finally {
-      if (cid) await engine.run(['rm', '-f', cid]).catch(() => undefined);
+      // The container goes away while the tarball is indexed.
+      if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
     }
     index = indexTar(tmp);
+    await removed;
     renameSync(tmp, tar);
     writeFileSync(`${indexFile}.tmp`, JSON.stringify(index));
     renameSync(`${indexFile}.tmp`, indexFile);
