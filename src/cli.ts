@@ -3,7 +3,7 @@ import { execute } from '@oclif/core';
 export { COMMANDS } from './commands/index.js';
 
 // `scratchify BINARY ...` is the main job; anything that is not a subcommand goes to `generate`.
-const SUBCOMMANDS = new Set(['resolve', 'generate', 'help']);
+const SUBCOMMANDS = new Set(['resolve', 'generate', 'doctor', 'why', 'help']);
 
 export async function main(argv: string[], dir: string): Promise<void> {
   const args = [...argv];

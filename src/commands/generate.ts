@@ -1,12 +1,9 @@
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { detectEngine, type EngineName } from '../engine/engine.js';
-import { inspectImage, openImageRoot } from '../engine/image.js';
+import { openRoot } from '../engine/open-root.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
-import { openDirRoot } from '../rootfs/open.js';
-import type { Root } from '../rootfs/root.js';
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
@@ -38,22 +35,12 @@ Reads the image's files without running anything from it, resolves the binary as
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Generate);
     const extra = (argv as string[]).slice(1);
-    let root: Root;
+    const { root, image } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine });
     let baseRef = flags.base;
     let baseComment: string | undefined;
-    let source: string;
-    if (flags.root || !flags.base) {
-      root = openDirRoot(flags.root ?? '/');
-      source = flags.root ? `the directory ${flags.root}` : 'this machine\'s root filesystem';
-    } else {
-      const engine = await detectEngine(flags.engine as EngineName | undefined);
-      const info = await inspectImage(engine, flags.base);
-      root = await openImageRoot(engine, info);
-      source = `image ${flags.base}`;
-      const digest = info.repoDigests[0];
-      if (digest) baseRef = digest;
-      else baseComment = `${flags.base} is image ${info.id}; it has no registry digest to pin`;
-    }
+    const source = image ? `image ${flags.base}` : flags.root ? `the directory ${flags.root}` : "this machine's root filesystem";
+    if (image?.repoDigests[0]) baseRef = image.repoDigests[0];
+    else if (image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
     const out = flags.output ? resolvePath(flags.output) : undefined;
     const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
     const command = canonicalCommand(args.binary, flags, out, extra);

@@ -35,6 +35,7 @@ export const DF_1_PIE = 0x08000000;
 
 /** VER_FLG_BASE marks the verdef entry that names the object itself rather than a version. */
 export const VER_FLG_BASE = 0x1;
+export const VER_FLG_WEAK = 0x2;
 
 export const ELFOSABI_NAMES: Record<number, string> = {
   0: 'SYSV', 3: 'GNU', 6: 'Solaris', 9: 'FreeBSD', 12: 'OpenBSD',

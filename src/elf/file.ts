@@ -6,6 +6,8 @@ import { FileSource, type ByteSource } from './source.js';
 export interface VersionNeed {
   file: string;
   versions: string[];
+  /** The subset marked VER_FLG_WEAK: the loader only warns when these are missing. */
+  weak: string[];
 }
 
 /** The dynamic-linking view of an ELF file, decoded once from either class and byte order. */
@@ -292,12 +294,14 @@ class Parser {
       if (i >= MAX_VERSION_RECORDS) this.fail(at, `more than ${MAX_VERSION_RECORDS} version needs`);
       const vn = this.need(at, 16, 'a DT_VERNEED record');
       const cnt = this.u16(vn, 2);
-      const need: VersionNeed = { file: this.str(this.u32(vn, 4), 'vn_file'), versions: [] };
+      const need: VersionNeed = { file: this.str(this.u32(vn, 4), 'vn_file'), versions: [], weak: [] };
       let aux = at + this.u32(vn, 8);
       for (let j = 0; j < cnt; j++) {
         if (++records > MAX_VERSION_RECORDS) this.fail(aux, `more than ${MAX_VERSION_RECORDS} version records`);
         const va = this.need(aux, 16, 'a vernaux record');
-        need.versions.push(this.str(this.u32(va, 8), 'vna_name'));
+        const version = this.str(this.u32(va, 8), 'vna_name');
+        need.versions.push(version);
+        if (this.u16(va, 4) & C.VER_FLG_WEAK) need.weak.push(version);
         const next = this.u32(va, 12);
         if (next === 0) break;
         aux += next;

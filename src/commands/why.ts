@@ -1,0 +1,48 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { whyChains } from '../doctor/why.js';
+import { openRoot } from '../engine/open-root.js';
+import { EXIT_CODES } from '../errors.js';
+import { loadAll } from '../resolve/load.js';
+import { isNginx, nginxProfile } from '../profiles/nginx.js';
+
+export default class Why extends BaseCommand {
+  static summary = 'Show every dependency chain from the binaries (and nginx modules) to LIB.';
+  static strict = false;
+  static enableJsonFlag = true;
+
+  static args = {
+    lib: Args.string({ description: 'a soname (libgd.so.3), a file name or a path', required: true }),
+    binary: Args.string({ description: 'programs inside the image or root', required: true }),
+  };
+
+  static flags = {
+    base: Flags.string({ char: 'b', description: 'image to read' }),
+    root: Flags.string({ char: 'r', description: 'directory to treat as / (default: this machine\'s /)' }),
+    include: Flags.string({ char: 'i', description: 'objects dlopen\'ed by the first binary', multiple: true, default: [] }),
+    engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
+  };
+
+  static examples = ['<%= config.bin %> why libtiff.so.6 /usr/sbin/nginx --base myorg/nginx-base:bookworm'];
+
+  async run(): Promise<unknown> {
+    const { args, argv, flags } = await this.parse(Why);
+    const programs = (argv as string[]).slice(1);
+    const { root } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine });
+    const includes = [...flags.include];
+    const first = programs[0];
+    if (isNginx(first)) {
+      const real = root.resolve(first).path;
+      includes.push(...nginxProfile({ root, program: first, real }).dlopen.map((m) => m.path));
+    }
+    const { maps } = loadAll(root, programs, includes);
+    const { chains, truncated } = whyChains(maps, args.lib);
+    if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;
+    if (!this.jsonEnabled()) {
+      if (chains.length === 0) process.stdout.write(`${args.lib}: no program here needs it\n`);
+      for (const c of chains) process.stdout.write(c.join(' -> ') + '\n');
+      if (truncated) process.stdout.write(`... (first ${chains.length} chains)\n`);
+    }
+    return { lib: args.lib, chains, truncated };
+  }
+}
