@@ -5,13 +5,16 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const m of modules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') counts.passed++;
-        else if (state === 'failed') counts.failed++;
+        else if (state === 'failed') failedHere++;
         else counts.skipped++;
       }
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) counts.failed++;
+      // A file whose setup (beforeAll) or import failed counts as a failure even when no test ran.
+      if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
+      counts.failed += failedHere;
     }
     process.stdout.write(`\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }

@@ -1,4 +1,4 @@
-import type { Root } from '../rootfs/root.js';
+import { normalize, type Root } from '../rootfs/root.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';
 import type { Diagnosis, Problem } from './diagnose.js';
@@ -16,10 +16,6 @@ function parent(p: string): string {
   return p.slice(0, p.lastIndexOf('/')) || '/';
 }
 
-/** A COPY that puts the base's file at the path the target's loader opens (COPY dereferences the source). */
-function copyTo(src: string, dest: string): string {
-  return `COPY --from=base ${src} ${parent(dest)}/`;
-}
 
 /** The object the base resolves for `name` in the same program, with everything it needs in turn. */
 function closure(map: LinkMap, name: string): LoadedObject[] {
@@ -42,36 +38,40 @@ function closure(map: LinkMap, name: string): LoadedObject[] {
  * when a glibc version is too old (libc and its loader must match).
  */
 export function fixesFor(d: Diagnosis, target: Root, base: Root): Fix[] {
-  let baseMap: LinkMap | undefined;
+  // The base need not hold the program itself: its DT_NEEDED names are resolved there all the same.
+  const baseResolver = new Resolver(base);
+  let baseMap: LinkMap;
   try {
-    baseMap = new Resolver(base).loadProgram(d.program);
+    baseMap = baseResolver.loadProgram(d.program);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
+    baseMap = baseResolver.loadAs(d.program, d.map.program.elf);
   }
   const inTarget = (name: string) => d.map.objects.some((o) => o.name === name || o.elf.soname === name);
   const fixes: Fix[] = [];
   const done = new Set<string>();
-  const add = (fix: Fix, src: string, dest: string) => {
+  const add = (fix: Fix, src: LoadedObject, dest: string) => {
     if (done.has(dest)) return;
     done.add(dest);
-    fix.lines.push(copyTo(src, dest));
+    // The destination directory as the target has it (a link there is followed, as the loader follows it).
+    const dir = target.lookup(parent(dest))?.path ?? normalize(parent(dest));
+    // The source by the path the base's loader opens (COPY dereferences it), landing under the target's name.
+    fix.lines.push(`COPY --from=base ${src.path} ${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`);
   };
   for (const p of d.problems.filter((x) => x.fatal)) {
     const fix: Fix = { problem: p, lines: [] };
-    if (!baseMap) {
-      fix.note = `${d.program} is not in ${base.description} either`;
-    } else if (p.kind === 'interpreter-missing' || p.kind === 'libc-mismatch') {
+    if (p.kind === 'interpreter-missing' || p.kind === 'libc-mismatch') {
       const interp = baseMap.objects.find((o) => o.how.kind === 'interpreter');
       if (interp && interp.path === p.name) {
-        add(fix, interp.path, interp.path);
-        for (const o of baseMap.objects) if (o !== interp && o !== baseMap.program && !inTarget(o.name)) add(fix, o.path, o.path);
+        add(fix, interp, interp.path);
+        for (const o of baseMap.objects) if (o !== interp && o !== baseMap.program && !inTarget(o.name)) add(fix, o, o.path);
       } else {
         fix.note = `${base.description} has no ${p.name} either`;
       }
     } else if (p.kind === 'not-found' || p.kind === 'wrong-class') {
       const objs = closure(baseMap, p.name).filter((o) => o.how.kind !== 'interpreter' && (o.name === p.name || !inTarget(o.name)));
       if (objs.length === 0) fix.note = `${base.description} cannot resolve ${p.name} either`;
-      for (const o of objs) add(fix, o.path, o.path);
+      for (const o of objs) add(fix, o, o.path);
     } else if (p.kind === 'version') {
       const provider = d.map.objects.find((o) => o.path === p.provider);
       const soname = provider?.elf.soname ?? provider?.name ?? '';
@@ -84,10 +84,10 @@ export function fixesFor(d: Diagnosis, target: Root, base: Root): Fix[] {
           const name = o.elf.soname ?? o.name;
           if (o.how.kind !== 'interpreter' && !GLIBC_SONAMES.test(name)) continue;
           const targetObj = d.map.objects.find((t) => (t.elf.soname ?? t.name) === name);
-          add(fix, o.path, targetObj?.path ?? o.path);
+          add(fix, o, targetObj?.path ?? o.path);
         }
       } else {
-        add(fix, fromBase.path, provider!.path);
+        add(fix, fromBase, provider!.path);
       }
     }
     fixes.push(fix);

@@ -4,7 +4,7 @@ import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
-  expandTokens, glibcDefaultDirs, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
+  expandTokens, glibcDefaultDirs, systemDirsOf, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
 } from './searchpath.js';
 import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
 
@@ -64,7 +64,20 @@ export class Resolver {
 
   /** Everything the loader maps when `path` is executed. Throws InputError when `path` cannot be used. */
   loadProgram(path: string): LinkMap {
-    const program = this.openInput(path, { kind: 'program' });
+    return this.start(this.openInput(path, { kind: 'program' }));
+  }
+
+  /**
+   * A process for a program this root does not have, described by its ELF header (taken from another
+   * image): what its DT_NEEDED names resolve to here, without its own RPATH/RUNPATH directories.
+   */
+  loadAs(path: string, elf: ElfFile): LinkMap {
+    const stripped: ElfFile = { ...elf, rpath: undefined, runpath: undefined };
+    return this.start(this.newObject(path, path, path, [], stripped, 0, { kind: 'program' }));
+  }
+
+  private start(program: LoadedObject): LinkMap {
+    const path = program.path;
     const map: LinkMap = { program, objects: [program], libc: 'static' };
     const proc: Process = { map, byReal: new Map([[program.real, program]]), byName: new Map(), defaults: [] };
     this.addNames(proc, program);
@@ -87,7 +100,7 @@ export class Resolver {
         this.register(proc, interpObj);
         if (musl) proc.musl = { interp: interpObj, path: muslSysPath(this.root, interp) };
       }
-      proc.defaults = glibcDefaultDirs(interpObj?.real, program.elf);
+      proc.defaults = interpObj && !musl ? this.trustedDirs(interpObj) : glibcDefaultDirs(interpObj?.real, program.elf);
     } else if (program.elf.dynamic && program.elf.needed.length > 0) {
       map.libc = 'other';
       proc.defaults = glibcDefaultDirs(undefined, program.elf);
@@ -100,6 +113,17 @@ export class Resolver {
   }
 
   private readonly processes = new WeakMap<LinkMap, Process>();
+  private readonly trusted = new Map<string, string[]>();
+
+  /** The loader's compiled-in directories, read from the loader file itself; else derived from where it lives. */
+  private trustedDirs(interp: LoadedObject): string[] {
+    let dirs = this.trusted.get(interp.real);
+    if (!dirs) {
+      dirs = systemDirsOf(this.root, interp.real) ?? glibcDefaultDirs(interp.real, interp.elf);
+      this.trusted.set(interp.real, dirs);
+    }
+    return dirs;
+  }
 
   /** A shared object given as the program runs under the standard loader when the root has it. */
   private implicitInterpreter(elf: ElfFile): string | undefined {

@@ -40,6 +40,27 @@ export function glibcDefaultDirs(interpreterReal: string | undefined, elf: ElfFi
   return ['/lib', '/usr/lib'];
 }
 
+/** ld.so files are a few hundred KB; read no more than this looking for the directory list. */
+const MAX_LOADER_BYTES = 8 << 20;
+
+/**
+ * glibc's trusted directories as compiled into a loader: SYSTEM_DIRS is stored as consecutive
+ * NUL-terminated strings ("/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/", "/usr/lib/").
+ * Read from the file, never by running it; undefined when the loader holds no such list.
+ */
+export function systemDirsOf(root: Root, loaderReal: string): string[] | undefined {
+  const src = root.backend.open(loaderReal);
+  let text: string;
+  try {
+    text = src.read(0, Math.min(src.size, MAX_LOADER_BYTES)).toString('latin1');
+  } finally {
+    src.close();
+  }
+  const m = /\0((?:\/(?:usr\/)?lib[\w.+-]*(?:\/[\w.+-]+)*\/\0){2,8})/.exec(text);
+  if (!m) return undefined;
+  return m[1].split('\0').filter(Boolean).map((d) => d.replace(/\/$/, ''));
+}
+
 /** $LIB as the loader expands it: its first trusted directory without the slash (lib/x86_64-linux-gnu, lib64). */
 export function libToken(defaults: string[]): string {
   return (defaults[0] ?? '/lib').slice(1);

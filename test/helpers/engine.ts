@@ -51,8 +51,10 @@ export async function baseTarball(name: string, suite: string, packages: string[
   mkdirSync(TEST_CACHE, { recursive: true });
   const tar = join(TEST_CACHE, `${name}.tar`);
   if (!existsSync(tar)) {
-    const tmp = `${tar}.tmp`;
-    await execa('mmdebstrap', ['--variant=apt', `--include=${packages.join(',')}`, suite, tmp, debianMirror()], { timeout: 600_000 });
+    // mmdebstrap picks the output format from the name's extension: keep .tar last.
+    const tmp = join(TEST_CACHE, `${name}.partial.tar`);
+    const include = packages.length ? [`--include=${packages.join(',')}`] : [];
+    await execa('mmdebstrap', ['--variant=apt', ...include, suite, tmp, debianMirror()], { timeout: 600_000 });
     renameSync(tmp, tar);
   }
   return tar;
@@ -100,4 +102,18 @@ export async function imageFiles(tag: string): Promise<Map<string, string>> {
   } finally {
     await execa(DOCKER, ['rm', '-f', cid]);
   }
+}
+
+/** Debian bullseye (glibc 2.31): an older glibc than the build machine's, for symbol-version failures. */
+export async function bullseyeBase(): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('bullseye', 'bullseye', []);
+  const ref = 'scratchify-test/bullseye:base';
+  await ensureImage(DOCKER, ref, tarball);
+  return { ref, tarball };
+}
+
+/** Runs an image and returns everything it printed, whatever its exit status. */
+export async function runImage(tag: string, args: string[] = []): Promise<{ code: number; output: string }> {
+  const r = await execa(DOCKER, ['run', '--rm', '--network', 'none', tag, ...args], { reject: false, all: true, timeout: 120_000 });
+  return { code: r.exitCode ?? -1, output: r.all ?? '' };
 }
