@@ -2,6 +2,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { openRoot } from '../engine/open-root.js';
+import { sizeAttribution } from '../resolve/sizes.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
 
@@ -74,6 +75,7 @@ Reads the image's files without running anything from it, resolves the binary as
       trees: [...result.plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
       links: Object.fromEntries(result.plan.links),
       directories: [...result.plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
+      sizes: sizeAttribution([result.map]),
       warnings: result.warnings,
     };
   }

@@ -4,6 +4,7 @@ import { EXIT_CODES } from '../errors.js';
 import { openDirRoot } from '../rootfs/open.js';
 import { loadAll } from '../resolve/load.js';
 import { missingOf, renderList, renderTree, toJson } from '../resolve/report.js';
+import { formatBytes, sizeAttribution } from '../resolve/sizes.js';
 
 export default class Resolve extends BaseCommand {
   static summary = 'List the shared objects a binary loads, found as the dynamic loader finds them, inside a root.';
@@ -42,6 +43,11 @@ export default class Resolve extends BaseCommand {
     const json = this.jsonEnabled() || flags.format === 'json';
     if (!json) {
       process.stdout.write(flags.format === 'list' ? renderList(maps) : renderTree(maps));
+      if (flags.format === 'tree' && flags.include.length > 0) {
+        // What each root costs: a module that drags in tens of MB of codecs shows here.
+        process.stdout.write('\nsize (alone / shared with the others):\n');
+        for (const r of sizeAttribution(maps)) process.stdout.write(`  ${r.root}: ${formatBytes(r.alone)} / ${formatBytes(r.shared)} (${r.objects} objects)\n`);
+      }
       for (const m of missing) process.stderr.write(`scratchify: ${m.name}: not found (needed by ${m.neededBy})\n`);
       return undefined;
     }
@@ -51,6 +57,7 @@ export default class Resolve extends BaseCommand {
       programs: toJson(maps),
       missing,
       warnings: resolver.warnings,
+      sizes: sizeAttribution(maps),
       stats: { objects: unique.size, bytesRead: root.bytesRead, ms: Math.round(performance.now() - started) },
     };
     if (!this.jsonEnabled()) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
