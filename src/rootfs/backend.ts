@@ -20,5 +20,7 @@ export interface FsBackend {
   lstat(path: string): Entry | undefined;
   readlink(path: string): string;
   readdir(path: string): string[];
+  /** Names seen by readdir that are not valid UTF-8 (left out of readdir), as escaped text, by directory. */
+  readonly undecodable?: Map<string, string[]>;
   open(path: string): ByteSource;
 }

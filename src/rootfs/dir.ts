@@ -26,8 +26,22 @@ export class DirBackend implements FsBackend {
     return readlinkSync(this.host(path));
   }
 
+  readonly undecodable = new Map<string, string[]>();
+
   readdir(path: string): string[] {
-    return readdirSync(this.host(path));
+    const raw = readdirSync(this.host(path), { encoding: 'buffer' });
+    const out: string[] = [];
+    for (const b of raw) {
+      const name = b.toString('utf8');
+      if (Buffer.from(name, 'utf8').equals(b)) out.push(name);
+      else {
+        // Such a name cannot be looked up again as a string, nor written in a Dockerfile: report it instead.
+        const list = this.undecodable.get(path) ?? [];
+        list.push(JSON.stringify(b.toString('latin1')));
+        this.undecodable.set(path, list);
+      }
+    }
+    return out;
   }
 
   open(path: string): FileSource {

@@ -76,6 +76,13 @@ export function globInRoot(root: Root, pattern: string, options: { onlyFiles?: b
     dot: true,
     unique: true,
   });
+  const odd = [...(root.backend.undecodable ?? [])].filter(([d]) => d === realBase || d.startsWith(`${realBase}/`));
+  if (odd.length > 0) {
+    const [d, names] = odd[0];
+    throw new ScratchifyError('USAGE', `--include ${pattern}: ${d} holds a file name that is not valid UTF-8 (${names[0]})`, {
+      hint: 'Dockerfile paths are UTF-8: rename the file in the image, or include files by other patterns',
+    });
+  }
   for (const m of stream) {
     const p = `/${base ? `${base}/` : ''}${m}`;
     const r = root.lookup(p);
