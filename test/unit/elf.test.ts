@@ -129,3 +129,16 @@ describe('bad input gives the one typed error, naming the file and offset', () =
     }
   });
 });
+
+describe('large files are read by their headers only', () => {
+  it('/usr/bin/node (about 100 MB): a few KiB read', async () => {
+    const { Root } = await import('../../src/rootfs/root.js');
+    const { DirBackend } = await import('../../src/rootfs/dir.js');
+    const { statSync } = await import('node:fs');
+    const root = new Root(new DirBackend('/'));
+    const e = root.readElf(root.resolve(process.execPath).path);
+    expect(e.needed.length).toBeGreaterThan(0);
+    expect(statSync(process.execPath).size).toBeGreaterThan(10 << 20);
+    expect(root.bytesRead).toBeLessThan(64 << 10);
+  });
+});
