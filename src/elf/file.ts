@@ -32,11 +32,15 @@ export interface ElfFile {
   verneed?: VersionNeed[];
   /** Version names this object defines (DT_VERDEF), the base entry (its own name) excluded. */
   verdef?: string[];
+  /** Of the names asked for with `imports`, those this object leaves undefined (imports from others). */
+  imports?: string[];
 }
 
 export interface ParseOptions {
   /** Read DT_VERNEED and DT_VERDEF (symbol versions); default true. */
   versions?: boolean;
+  /** Dynamic symbols to look for among the object's undefined ones (pthread_cancel, iconv_open...). */
+  imports?: ReadonlySet<string>;
 }
 
 // Bounds on counts read from the file, checked before anything is allocated or walked.
@@ -44,6 +48,7 @@ const MAX_PHNUM = 65535;
 const MAX_DYN_ENTRIES = 1 << 16;
 const MAX_STRING = 4096;
 const MAX_VERSION_RECORDS = 1 << 14;
+const MAX_SYMBOLS = 1 << 20;
 const WINDOW = 4096;
 
 interface Segment {
@@ -55,7 +60,7 @@ interface Segment {
 
 /** Parses the ELF header, program headers and dynamic segment from `src` with positional reads only. */
 export function parseElf(src: ByteSource, name: string, options: ParseOptions = {}): ElfFile {
-  return new Parser(src, name, options.versions ?? true).parse();
+  return new Parser(src, name, options.versions ?? true, options.imports).parse();
 }
 
 /** Opens `path` on the host filesystem, parses it and closes it. */
@@ -78,6 +83,7 @@ class Parser {
     private readonly src: ByteSource,
     private readonly name: string,
     private readonly versions: boolean,
+    private readonly wantedImports?: ReadonlySet<string>,
   ) {}
 
   /** Windows read in this parse: the header, program headers and strings sit close together. */
@@ -233,6 +239,10 @@ class Parser {
     let verneednum = 0;
     let verdef: number | undefined;
     let verdefnum = 0;
+    let symtab: number | undefined;
+    let syment = this.is64 ? 24 : 16;
+    let hash: number | undefined;
+    let gnuHash: number | undefined;
     for (let i = 0; i < count; i++) {
       const o = i * entsize;
       const tag = this.is64 ? Number(this.word(table, o)) : this.u32(table, o);
@@ -251,11 +261,15 @@ class Parser {
         case C.DT_VERNEEDNUM: verneednum = val; break;
         case C.DT_VERDEF: verdef = val; break;
         case C.DT_VERDEFNUM: verdefnum = val; break;
+        case C.DT_SYMTAB: symtab = val; break;
+        case C.DT_SYMENT: syment = val; break;
+        case C.DT_HASH: hash = val; break;
+        case C.DT_GNU_HASH: gnuHash = val; break;
       }
     }
     if (!this.versions) verneed = verdef = undefined;
     const wantsStrings = neededIdx.length > 0 || sonameIdx !== undefined || rpathIdx !== undefined ||
-      runpathIdx !== undefined || verneed !== undefined || verdef !== undefined;
+      runpathIdx !== undefined || verneed !== undefined || verdef !== undefined || (this.wantedImports && symtab !== undefined);
     if (!wantsStrings) return;
     if (strtab === undefined) this.fail(seg.offset, 'the dynamic segment names strings but has no DT_STRTAB');
     const offset = this.fileOffset(strtab, 'DT_STRTAB');
@@ -267,6 +281,56 @@ class Parser {
     if (runpathIdx !== undefined) file.runpath = this.str(runpathIdx, 'DT_RUNPATH');
     if (verneed !== undefined) file.verneed = this.versionNeeds(this.fileOffset(verneed, 'DT_VERNEED'), verneednum);
     if (verdef !== undefined) file.verdef = this.versionDefs(this.fileOffset(verdef, 'DT_VERDEF'), verdefnum);
+    if (this.wantedImports && symtab !== undefined) {
+      const n = this.symbolCount(hash, gnuHash);
+      file.imports = n === undefined ? [] : this.undefinedSymbols(this.fileOffset(symtab, 'DT_SYMTAB'), syment, n);
+    }
+  }
+
+  /** The number of dynamic symbols: nchain of DT_HASH, or the end of the last DT_GNU_HASH chain. */
+  private symbolCount(hash: number | undefined, gnuHash: number | undefined): number | undefined {
+    if (hash !== undefined) {
+      const h = this.need(this.fileOffset(hash, 'DT_HASH'), 8, 'the DT_HASH header');
+      return Math.min(this.u32(h, 4), MAX_SYMBOLS);
+    }
+    if (gnuHash === undefined) return undefined;
+    const at = this.fileOffset(gnuHash, 'DT_GNU_HASH');
+    const h = this.need(at, 16, 'the DT_GNU_HASH header');
+    const nbuckets = this.u32(h, 0);
+    const symoffset = this.u32(h, 4);
+    const bloomWords = this.u32(h, 8);
+    if (nbuckets > MAX_SYMBOLS || bloomWords > MAX_SYMBOLS) this.fail(at, `DT_GNU_HASH sizes ${nbuckets}/${bloomWords} are out of range`);
+    const bucketsAt = at + 16 + bloomWords * (this.is64 ? 8 : 4);
+    const buckets = this.need(bucketsAt, nbuckets * 4, 'the DT_GNU_HASH buckets');
+    let last = 0;
+    for (let i = 0; i < nbuckets; i++) last = Math.max(last, this.u32(buckets, i * 4));
+    if (last < symoffset) return symoffset;
+    const chainsAt = bucketsAt + nbuckets * 4;
+    for (let i = last; i < MAX_SYMBOLS; i++) {
+      const v = this.u32(this.need(chainsAt + (i - symoffset) * 4, 4, 'a DT_GNU_HASH chain'), 0);
+      if (v & 1) return i + 1;
+    }
+    return this.fail(chainsAt, 'a DT_GNU_HASH chain does not end');
+  }
+
+  private undefinedSymbols(at: number, syment: number, count: number): string[] {
+    const min = this.is64 ? 24 : 16;
+    if (syment < min) this.fail(at, `DT_SYMENT ${syment} is below ${min}`);
+    const out: string[] = [];
+    const batch = 256;
+    for (let i = 0; i < count; i += batch) {
+      const n = Math.min(batch, count - i);
+      const table = this.need(at + i * syment, n * syment, 'the dynamic symbol table');
+      for (let j = 0; j < n; j++) {
+        const o = j * syment;
+        const shndx = this.u16(table, this.is64 ? o + 6 : o + 14);
+        const nameIdx = this.u32(table, o);
+        if (shndx !== 0 || nameIdx === 0) continue;
+        const name = this.str(nameIdx, 'st_name');
+        if (this.wantedImports!.has(name)) out.push(name);
+      }
+    }
+    return out;
   }
 
   /** A NUL-terminated string at `index` in the dynamic string table, read in small chunks. */

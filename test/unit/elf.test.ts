@@ -142,3 +142,19 @@ describe('large files are read by their headers only', () => {
     expect(root.bytesRead).toBeLessThan(64 << 10);
   });
 });
+
+describe('imported symbols, against readelf --dyn-syms', () => {
+  const wanted = new Set(['pthread_cancel', 'pthread_exit', 'iconv_open', 'printf', 'puts', 'getpwnam', 'malloc', '__libc_start_main']);
+  for (const f of ['/bin/ls', join(FIXTURES, 'hello/hello'), join(FIXTURES, 'class32/bin/prog'), '/lib/x86_64-linux-gnu/libstdc++.so.6']) {
+    it(f.replace(FIXTURES, 'fixtures'), async () => {
+      const { FileSource } = await import('../../src/elf/source.js');
+      const src = FileSource.open(f);
+      const ours = parseElf(src, f, { imports: wanted }).imports ?? [];
+      src.close();
+      const out = execFileSync('readelf', ['--dyn-syms', '-W', f], { encoding: 'utf8' });
+      const undef = out.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[6] === 'UND' && c[7]).map((c) => c[7].replace(/@.*/, ''));
+      expect([...new Set(ours)].sort()).toEqual([...new Set(undef.filter((n) => wanted.has(n)))].sort());
+      expect(ours.length).toBeGreaterThan(0);
+    });
+  }
+});
