@@ -1,15 +1,17 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { openRoot } from '../engine/open-root.js';
-import { sizeAttribution } from '../resolve/sizes.js';
+import { ScratchifyError } from '../errors.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
+import { sizeAttribution } from '../resolve/sizes.js';
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
   static description = `The default command: "scratchify BINARY ..." is "scratchify generate BINARY ...".
-Reads the image's files without running anything from it, resolves the binary as its dynamic loader would, adds what its configuration names (nginx: modules, config, web roots, writable dirs), and writes the Dockerfile plus a small scaffold archive (directories, links, passwd/group) that the Dockerfile ADDs.`;
+Reads the image's files without running anything from it, resolves the binary as its dynamic loader would, adds what its configuration names (nginx: modules, config, web roots, writable dirs) and what glibc loads at run time (NSS modules, libgcc_s, gconv), and writes the Dockerfile plus a small scaffold archive (directories, links, passwd/group) that the Dockerfile ADDs.`;
   static strict = false;
   static enableJsonFlag = true;
 
@@ -20,31 +22,42 @@ Reads the image's files without running anything from it, resolves the binary as
   static flags = {
     base: Flags.string({ char: 'b', description: 'image to take the files from (the engine must have it, or pull it)' }),
     root: Flags.string({ char: 'r', description: 'analyse this directory as the image\'s / instead (FROM is then --base, or an ARG)' }),
+    dockerfile: Flags.string({ description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it', dependsOn: ['target'] }),
+    target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
+    'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
     output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout' }),
     include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
     expose: Flags.string({ description: 'EXPOSE this port', multiple: true, default: [] }),
+    'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
+    tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
+    gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
     'library-path': Flags.string({ description: 'directories searched as LD_LIBRARY_PATH (colon separated)' }),
   };
 
   static examples = [
     '<%= config.bin %> /usr/sbin/nginx --base myorg/nginx-base:bookworm -o Dockerfile',
+    '<%= config.bin %> /app/server --dockerfile Dockerfile --target build -o Dockerfile.scratch',
     '<%= config.bin %> /usr/local/bin/app --root ./rootfs --base myorg/app-builder -o Dockerfile -- --port 8080',
   ];
 
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Generate);
     const extra = (argv as string[]).slice(1);
-    const { root, image } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine });
+    if (flags.dockerfile && !existsSync(flags.dockerfile)) {
+      throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
+    }
+    const stage = flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
+    const { root, image } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage });
     let baseRef = flags.base;
     let baseComment: string | undefined;
-    const source = image ? `image ${flags.base}` : flags.root ? `the directory ${flags.root}` : "this machine's root filesystem";
-    if (image?.repoDigests[0]) baseRef = image.repoDigests[0];
-    else if (image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
+    const source = stage ? `stage ${stage.target} of ${stage.dockerfile}` : image ? `image ${flags.base}` : flags.root ? `the directory ${flags.root}` : "this machine's root filesystem";
+    if (!stage && image?.repoDigests[0]) baseRef = image.repoDigests[0];
+    else if (!stage && image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
+
     const out = flags.output ? resolvePath(flags.output) : undefined;
     const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
-    const command = canonicalCommand(args.binary, flags, out, extra);
     const result = generate({
       root,
       program: args.binary,
@@ -54,16 +67,21 @@ Reads the image's files without running anything from it, resolves the binary as
       expose: flags.expose,
       baseRef,
       baseComment,
+      fromStage: stage?.target,
       source,
-      command,
+      command: canonicalCommand(args.binary, flags, out, extra),
       dockerfileName: out ? basename(out) : 'Dockerfile',
       scaffoldName: basename(scaffoldPath),
       resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
+      runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
     });
+    // With --dockerfile, the scratch stage is appended to the user's own stages.
+    const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
     const files: { path: string; data: string | Buffer }[] = [{ path: scaffoldPath, data: result.scaffold }];
-    if (out) files.push({ path: out, data: result.dockerfile });
+    if (out) files.push({ path: out, data: dockerfile });
     writeAtomically(files);
-    if (!out && !this.jsonEnabled()) process.stdout.write(result.dockerfile);
+    if (!out && !this.jsonEnabled()) process.stdout.write(dockerfile);
+    for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
     for (const w of result.warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
     if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
     return {
@@ -75,7 +93,9 @@ Reads the image's files without running anything from it, resolves the binary as
       trees: [...result.plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
       links: Object.fromEntries(result.plan.links),
       directories: [...result.plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
-      sizes: sizeAttribution([result.map]),
+      go: result.go ?? null,
+      sizes: sizeAttribution(result.maps),
+      notes: result.notes,
       warnings: result.warnings,
     };
   }
@@ -85,8 +105,10 @@ Reads the image's files without running anything from it, resolves the binary as
 function canonicalCommand(binary: string, flags: Record<string, unknown>, out: string | undefined, extra: string[]): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const parts = ['scratchify', binary];
-  for (const name of ['base', 'root', 'user', 'engine', 'library-path']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
+  for (const name of ['base', 'root', 'dockerfile', 'target', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
   for (const name of ['include', 'expose']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
+  if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');
+  if (flags.gconv === false) parts.push('--no-gconv');
   if (out) parts.push('-o', basename(out));
   if (extra.length) parts.push('--', ...extra);
   return parts.map(q).join(' ');

@@ -6,7 +6,7 @@ export type EngineName = 'docker' | 'podman';
 export interface Engine {
   name: EngineName;
   /** Runs the engine CLI; output as text. Failures become ScratchifyError by the caller's classification. */
-  run(args: string[], options?: { timeout?: number }): Promise<string>;
+  run(args: string[], options?: { timeout?: number; env?: Record<string, string> }): Promise<string>;
 }
 
 /** podman needs runc and lowered rlimits on hosts like CI's; docker takes them from daemon.json. */
@@ -21,7 +21,7 @@ function make(name: EngineName): Engine {
     name,
     async run(args, options = {}) {
       const { execa } = await import('execa');
-      const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true });
+      const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true, env: options.env });
       return r.stdout;
     },
   };

@@ -1,5 +1,6 @@
 import { openDirRoot } from '../rootfs/open.js';
 import type { Root } from '../rootfs/root.js';
+import { buildStage } from './build.js';
 import { detectEngine, type EngineName } from './engine.js';
 import { inspectImage, openImageRoot, type ImageInfo } from './image.js';
 
@@ -9,9 +10,10 @@ export interface OpenedRoot {
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */
-export async function openRoot(opts: { image?: string; dir?: string; engine?: string }): Promise<OpenedRoot> {
-  if (opts.dir || !opts.image) return { root: openDirRoot(opts.dir ?? '/') };
+export async function openRoot(opts: { image?: string; dir?: string; engine?: string; stage?: { dockerfile: string; target: string; network?: string } }): Promise<OpenedRoot> {
+  if (opts.dir || (!opts.image && !opts.stage)) return { root: openDirRoot(opts.dir ?? '/') };
   const engine = await detectEngine(opts.engine as EngineName | undefined);
-  const image = await inspectImage(engine, opts.image);
+  const ref = opts.stage ? await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network) : opts.image!;
+  const image = await inspectImage(engine, ref);
   return { root: await openImageRoot(engine, image), image };
 }

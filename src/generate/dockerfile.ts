@@ -16,15 +16,15 @@ export function render(template: string, values: Record<string, string>): string
 }
 
 /** Plain form where every path is plain; the JSON-array form for spaces, quotes or a `$`; newlines refused. */
-function copyLine(sources: string[], dest: string): string {
+function copyLine(from: string, sources: string[], dest: string): string {
   const all = [...sources, dest];
   for (const p of all) {
     if (/[\n\r]/.test(p)) {
       throw new ScratchifyError('USAGE', `${JSON.stringify(p)}: a path with a newline cannot be written in a Dockerfile`, { hint: 'rename it in the base image' });
     }
   }
-  if (all.every((p) => /^[A-Za-z0-9_@%+=:,./~-]+$/.test(p))) return `COPY --from=base ${all.join(' ')}`;
-  return `COPY --from=base ${JSON.stringify(all)}`;
+  if (all.every((p) => /^[A-Za-z0-9_@%+=:,./~-]+$/.test(p))) return `COPY --from=${from} ${all.join(' ')}`;
+  return `COPY --from=${from} ${JSON.stringify(all)}`;
 }
 
 function summarize(reasons: string[], max = 3): string {
@@ -34,7 +34,7 @@ function summarize(reasons: string[], max = 3): string {
 }
 
 /** COPY lines: one per destination directory (all its files, sorted) and one per whole tree. */
-export function copyLines(plan: Plan): string[] {
+export function copyLines(plan: Plan, from = 'base'): string[] {
   const groups = new Map<string, { files: string[]; reasons: string[] }>();
   for (const f of plan.files.values()) {
     const dir = parentOf(f.path);
@@ -46,10 +46,12 @@ export function copyLines(plan: Plan): string[] {
   const blocks: { key: string; text: string }[] = [];
   for (const [dir, g] of groups) {
     g.files.sort();
-    blocks.push({ key: dir, text: `# ${summarize(g.reasons)}\n${copyLine(g.files, dir === '/' ? '/' : `${dir}/`)}` });
+    blocks.push({ key: dir, text: `# ${summarize(g.reasons)}\n${copyLine(from, g.files, dir === '/' ? '/' : `${dir}/`)}` });
   }
   for (const t of plan.trees.values()) {
-    blocks.push({ key: t.path, text: `# ${summarize(t.reasons)}\n${copyLine([t.path], t.path)}` });
+    blocks.push({ key: t.path, // Trailing slashes on both sides: without them, BuildKit 0.8 (dockerd 20.10) fails some tree copies with
+    // "flightcontrol: exceeded retry timeout" (seen here with glibc's gconv directory).
+    text: `# ${summarize(t.reasons)}\n${copyLine(from, [`${t.path}/`], `${t.path}/`)}` });
   }
   if (blocks.length > MAX_COPY_LINES) {
     throw new ScratchifyError('USAGE', `the image would need ${blocks.length} COPY layers, over ${MAX_COPY_LINES}`, {
@@ -66,6 +68,8 @@ export interface DockerfileValues {
   scaffold: string;
   baseRef?: string;
   baseComment?: string;
+  /** Copy from this stage of the user's own Dockerfile instead of an ARG-selected base. */
+  fromStage?: string;
   user: string;
   entrypoint: string[];
   expose: string[];
@@ -75,13 +79,14 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
   const arg = v.baseRef
     ? `${v.baseComment ? `# ${v.baseComment}\n` : ''}ARG BASE=${v.baseRef}`
     : '# The image that holds these files: docker build --build-arg BASE=<image> ...\nARG BASE';
+  const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\nFROM \${BASE} AS base\n`;
   return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.tmpl'), 'utf8'), {
     source: v.source,
     command: v.command,
     dockerfile: v.dockerfile,
     scaffold: v.scaffold,
-    arg,
-    copies: copyLines(plan).join('\n') + '\n',
+    base,
+    copies: copyLines(plan, v.fromStage ?? 'base').join('\n') + '\n',
     expose: v.expose.map((p) => `EXPOSE ${p}\n`).join(''),
     user: v.user,
     entrypoint: JSON.stringify(v.entrypoint),

@@ -1,14 +1,17 @@
 import { ScratchifyError } from '../errors.js';
+import { goInfo, type GoInfo } from '../profiles/go.js';
 import { isNginx, nginxProfile } from '../profiles/nginx.js';
 import type { ProfileResult } from '../profiles/types.js';
-import { globInRoot } from '../rootfs/glob.js';
 import type { Root } from '../rootfs/root.js';
 import { inputError, isElf } from '../resolve/load.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
+import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
 import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts, type Account } from './accounts.js';
 import { renderDockerfile } from './dockerfile.js';
+import { entryPrograms } from './entry.js';
+import { expandInclude } from './includes.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 
@@ -22,21 +25,27 @@ export interface GenerateInput {
   /** `ARG BASE=` value: a digest-pinned reference where the image has one. */
   baseRef?: string;
   baseComment?: string;
+  /** The stage name to copy from instead of an ARG-selected base (--dockerfile --target). */
+  fromStage?: string;
   source: string;
   command: string;
   dockerfileName: string;
   scaffoldName: string;
   resolve?: ResolveOptions;
+  runtime?: RuntimeOptions;
 }
 
 export interface GenerateResult {
   dockerfile: string;
   scaffold: Buffer;
   plan: Plan;
-  map: LinkMap;
+  /** The main program's process first; a script's interpreter chain adds one per program. */
+  maps: LinkMap[];
   runAs: Account;
   users: Account[];
   profile?: ProfileResult;
+  go?: GoInfo;
+  notes: string[];
   warnings: string[];
 }
 
@@ -44,52 +53,61 @@ function reasonFor(o: LoadedObject): string {
   switch (o.how.kind) {
     case 'program': return `the program ${o.path}`;
     case 'include': return o.how.owner ?? `--include ${o.path}`;
-    case 'interpreter': return `ELF interpreter (PT_INTERP)`;
+    case 'interpreter': return 'ELF interpreter (PT_INTERP)';
     default: return `${o.name} for ${o.loader?.path ?? '?'} (${o.how.kind})`;
   }
 }
 
-const MINIMAL_NSSWITCH = 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n';
+/** Loads the program (or a script's interpreters), what its profile dlopens, and the ELF objects among --include. */
+function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: string[]) {
+  const { root } = input;
+  const entry = entryPrograms(root, input.program);
+  notes.push(...entry.notes);
+  for (const s of entry.scripts) plan.add(s.path, s.reason);
+  const maps = entry.programs.map((p) => resolver.loadProgram(p));
+  const main = maps[maps.length - 1];
+  const mainPath = entry.programs[entry.programs.length - 1];
+  let profile: ProfileResult | undefined;
+  if (isNginx(mainPath)) profile = nginxProfile({ root, program: mainPath, real: main.program.real });
+  for (const m of profile?.dlopen ?? []) {
+    const obj = resolver.dlopen(main, m.path);
+    obj.how = { kind: 'include', owner: m.reason };
+  }
+  for (const pattern of input.includes) {
+    const match = expandInclude(root, pattern);
+    for (const p of match.paths) plan.add(p, `--include ${pattern}`);
+    for (const c of match.candidates) {
+      if (isElf(resolver, root, c)) resolver.dlopen(main, c).how = { kind: 'include', owner: `--include ${pattern}` };
+    }
+  }
+  return { maps, main, profile };
+}
 
 /** Resolves the program (and what its profile adds), plans the scratch image, and renders both outputs. */
 export function generate(input: GenerateInput): GenerateResult {
   const { root } = input;
   const resolver = new Resolver(root, input.resolve);
   const plan = new Plan(root);
-  let map: LinkMap;
-  let profile: ProfileResult | undefined;
+  const notes: string[] = [];
+  let loaded;
   try {
-    map = resolver.loadProgram(input.program);
-    if (isNginx(input.program)) profile = nginxProfile({ root, program: input.program, real: map.program.real });
-    for (const m of profile?.dlopen ?? []) {
-      const obj = resolver.dlopen(map, m.path);
-      obj.how = { kind: 'include', owner: m.reason };
-      plan.add(m.path, m.reason);
-    }
-    for (const pattern of input.includes) {
-      const literal = !/[*?[{]/.test(pattern);
-      if (literal && root.isDir(pattern)) {
-        plan.add(pattern, `--include ${pattern}`);
-        continue;
-      }
-      const matches = globInRoot(root, pattern);
-      if (matches.length === 0) {
-        throw new ScratchifyError('INPUT_NOT_FOUND', `--include ${pattern}: nothing matches in ${root.description}`, { hint: 'check the path inside the image' });
-      }
-      for (const m of matches) {
-        plan.add(m, `--include ${pattern}`);
-        if (isElf(resolver, root, m)) resolver.dlopen(map, m);
-      }
-    }
+    loaded = load(input, resolver, plan, notes);
   } catch (e) {
     if (e instanceof InputError) throw inputError(e, root);
     throw e;
   }
+  const { maps, main, profile } = loaded;
 
-  if (map.missingInterpreter) {
-    throw new ScratchifyError('INPUT_NOT_FOUND', `${input.program}: its interpreter ${map.missingInterpreter} is not in ${root.description}`, { hint: 'the program cannot start in this image either' });
+  for (const m of maps) {
+    if (m.missingInterpreter) {
+      throw new ScratchifyError('INPUT_NOT_FOUND', `${m.program.path}: its interpreter ${m.missingInterpreter} is not in ${root.description}`, { hint: 'the program cannot start in this image either' });
+    }
   }
-  const missing = missingOf([map]);
+  const go = goInfo(root, main.program.real);
+  if (go) notes.push(`${main.program.path} is a Go program${go.version ? ` (${go.version}${go.path ? `, ${go.path}` : ''})` : ''}, ${main.libc === 'static' ? 'statically linked' : 'using cgo'}`);
+  const needs = runtimeNeeds(root, resolver, main, { ...input.runtime, goX509: go?.x509 });
+
+  const missing = missingOf(maps);
   if (missing.length > 0) {
     const list = missing.map((m) => `${m.name} (needed by ${m.neededBy})`).join(', ');
     throw new ScratchifyError('UNRESOLVED', `not found in ${root.description}: ${list}`, {
@@ -97,14 +115,14 @@ export function generate(input: GenerateInput): GenerateResult {
     });
   }
 
-  for (const o of map.objects) plan.add(o.path, reasonFor(o));
-  if (map.objects.some((o) => o.how.kind === 'ld.so.cache')) {
+  for (const m of maps) for (const o of m.objects) plan.add(o.path, reasonFor(o));
+  if (maps.some((m) => m.objects.some((o) => o.how.kind === 'ld.so.cache'))) {
     plan.add('/etc/ld.so.cache', 'the loader finds libraries through it, as in the base');
   }
-  if (map.libc === 'glibc') plan.generate('/etc/nsswitch.conf', MINIMAL_NSSWITCH, 'glibc looks users and hosts up through it; files only');
-
-  for (const f of profile?.files ?? []) plan.add(f.path, f.reason);
-  for (const t of profile?.trees ?? []) plan.add(t.path, t.reason);
+  for (const f of [...needs.files, ...(profile?.files ?? [])]) plan.add(f.path, f.reason);
+  for (const t of [...needs.trees, ...(profile?.trees ?? [])]) plan.add(t.path, t.reason);
+  for (const g of needs.generated) plan.generate(g.path, g.content, g.reason);
+  for (const l of needs.links) plan.links.set(l.path, l.target);
 
   // Who the image runs as: --user; else root when the program drops privileges itself; else nonroot.
   const accounts = parsePasswd(root.readText('/etc/passwd'));
@@ -141,6 +159,7 @@ export function generate(input: GenerateInput): GenerateResult {
     scaffold: input.scaffoldName,
     baseRef: input.baseRef,
     baseComment: input.baseComment,
+    fromStage: input.fromStage,
     user: `${runAs.uid}:${runAs.gid}`,
     entrypoint: [input.program, ...(profile?.defaultArgs ?? []), ...input.args],
     expose: input.expose,
@@ -149,10 +168,12 @@ export function generate(input: GenerateInput): GenerateResult {
     dockerfile,
     scaffold: writeScaffoldTar(scaffoldEntries),
     plan,
-    map,
+    maps,
     runAs,
     users: acc.users,
     profile,
-    warnings: [...resolver.warnings, ...(profile?.warnings ?? []), ...plan.warnings],
+    go,
+    notes,
+    warnings: [...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
   };
 }

@@ -25,3 +25,24 @@ export function stringAfter(root: Root, real: string, marker: string): string | 
     src.close();
   }
 }
+
+/** Which of `needles` occur anywhere in a file, in one chunked pass (chunks overlap by the longest needle). */
+export function containsStrings(root: Root, real: string, needles: string[]): Set<string> {
+  const found = new Set<string>();
+  const bufs = needles.map((n) => Buffer.from(n, 'latin1'));
+  const overlap = Math.max(...bufs.map((b) => b.length));
+  const src = root.backend.open(real);
+  try {
+    const limit = Math.min(src.size, MAX_SCAN);
+    for (let pos = 0; pos < limit && found.size < needles.length; pos += CHUNK - overlap) {
+      const buf = src.read(pos, CHUNK);
+      bufs.forEach((b, i) => {
+        if (!found.has(needles[i]) && buf.indexOf(b) >= 0) found.add(needles[i]);
+      });
+      if (buf.length < CHUNK) break;
+    }
+    return found;
+  } finally {
+    src.close();
+  }
+}

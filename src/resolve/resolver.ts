@@ -145,6 +145,17 @@ export class Resolver {
     return obj;
   }
 
+  /**
+   * Loads a library by name as `needing` would dlopen it (libc opening libgcc_s.so.1 or an NSS module):
+   * the same search, with that object's paths. Undefined when nothing is found.
+   */
+  dlopenName(map: LinkMap, name: string, needing: LoadedObject): LoadedObject | undefined {
+    const proc = this.processes.get(map)!;
+    const dep = this.find(proc, needing, name);
+    if (dep.object && !dep.reused) this.loadDeps(proc, dep.object);
+    return dep.object;
+  }
+
   private openInput(path: string, how: How): LoadedObject {
     let r;
     try {

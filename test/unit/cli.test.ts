@@ -31,9 +31,20 @@ describe('bad input: one clear line, a distinct exit code', () => {
     oneLineError(r.stderr, /not an ELF file \(no ELF magic\)/);
     const sh = join(tmp, 'start.sh');
     writeFileSync(sh, '#!/bin/sh\nexec app\n');
-    const s = await cli(sh);
+    const s = await cli('resolve', sh);
     expect(s.exitCode).toBe(EXIT_CODES.BAD_ELF);
     oneLineError(s.stderr, /a script for \/bin\/sh, not an ELF binary/);
+  });
+
+  it('generate follows a script to its interpreter and copies both', async () => {
+    const sh = join(tmp, 'entry.sh');
+    writeFileSync(sh, '#!/bin/sh -e\necho hi\n');
+    const r = await cli(sh);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`${sh} is a script for /bin/sh -e: resolving /bin/sh`);
+    expect(r.stdout).toContain(`COPY --from=base ${sh} ${tmp}/`);
+    expect(r.stdout).toMatch(/COPY --from=base \/usr\/bin\/dash \/usr\/bin\//);
+    expect(r.stdout).toContain(`ENTRYPOINT ["${sh}"]`);
   });
 
   it('a --root that does not exist', async () => {

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { ExecaError } from 'execa';
+import { ScratchifyError } from '../errors.js';
+import type { Engine } from './engine.js';
+
+/**
+ * Builds one stage of the user's own Dockerfile so its filesystem can be read, and returns the image tag.
+ * A docker client without the buildx plugin cannot use BuildKit; the classic builder then builds the stage.
+ */
+export async function buildStage(engine: Engine, dockerfile: string, target: string, network?: string): Promise<string> {
+  const file = resolvePath(dockerfile);
+  const tag = `scratchify-stage/${target.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${createHash('sha256').update(`${file}\0${target}`).digest('hex').slice(0, 12)}`;
+  const args = ['build', '-q', '-f', file, '--target', target, '-t', tag, ...(network ? ['--network', network] : []), dirname(file)];
+  try {
+    await engine.run(args, { timeout: 1_800_000 });
+  } catch (e) {
+    const err = e as ExecaError;
+    const text = String(err.stderr ?? err.message);
+    if (engine.name === 'docker' && /buildx/.test(text)) {
+      try {
+        await engine.run(args, { timeout: 1_800_000, env: { DOCKER_BUILDKIT: '0' } });
+        return tag;
+      } catch (e2) {
+        throw stageError(dockerfile, target, e2);
+      }
+    }
+    throw stageError(dockerfile, target, e);
+  }
+  return tag;
+}
+
+function stageError(dockerfile: string, target: string, e: unknown): ScratchifyError {
+  const err = e as ExecaError;
+  const lines = String(err.stderr || err.shortMessage || err).trim().split('\n');
+  return new ScratchifyError('IMAGE_NOT_FOUND', `--dockerfile ${dockerfile} --target ${target}: the stage did not build (${lines[lines.length - 1]})`, {
+    hint: 'build it yourself once to see the whole error; offline, pass --build-network none',
+    cause: e,
+  });
+}

@@ -1,0 +1,43 @@
+import { ScratchifyError } from '../errors.js';
+import { globInRoot } from '../rootfs/glob.js';
+import type { Root } from '../rootfs/root.js';
+
+/** A directory included whole is searched for ELF objects to this many entries, and no deeper than this. */
+const MAX_TREE_ENTRIES = 200_000;
+const MAX_TREE_DEPTH = 64;
+
+export interface IncludeMatch {
+  /** What to copy: files, and directories copied whole. */
+  paths: string[];
+  /** Files among them (inside directories too) to check for ELF objects to resolve. */
+  candidates: string[];
+}
+
+function walkFiles(root: Root, dir: string, out: string[], depth: number): void {
+  if (depth > MAX_TREE_DEPTH) return;
+  for (const name of root.readdir(dir)) {
+    const p = `${dir}/${name}`;
+    const e = root.lstat(root.resolve(dir).path + `/${name}`);
+    if (!e || e.type === 'symlink') continue; // links inside a copied tree are copied as links
+    if (out.length >= MAX_TREE_ENTRIES) {
+      throw new ScratchifyError('USAGE', `--include ${dir}: more than ${MAX_TREE_ENTRIES} files`, { hint: 'include narrower directories' });
+    }
+    if (e.type === 'dir') walkFiles(root, p, out, depth + 1);
+    else if (e.type === 'file') out.push(p);
+  }
+}
+
+/** Expands one --include: a directory (copied whole), a file, or a glob inside the root. */
+export function expandInclude(root: Root, pattern: string): IncludeMatch {
+  const literal = !/[*?[{]/.test(pattern);
+  if (literal && root.isDir(pattern)) {
+    const files: string[] = [];
+    walkFiles(root, pattern.replace(/\/+$/, '') || '/', files, 0);
+    return { paths: [pattern], candidates: files };
+  }
+  const matches = globInRoot(root, pattern);
+  if (matches.length === 0) {
+    throw new ScratchifyError('INPUT_NOT_FOUND', `--include ${pattern}: nothing matches in ${root.description}`, { hint: 'check the path inside the image' });
+  }
+  return { paths: matches, candidates: matches };
+}
