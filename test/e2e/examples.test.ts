@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { IN_CI, dockerAnswers } from '../helpers/engine.js';
+import { REPO } from '../helpers/paths.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+
+/** Each example's own script builds it end to end (builder image, stage, scratch image) and runs it. */
+async function example(name: string): Promise<string> {
+  const r = await execa('bash', [join(REPO, 'examples', name, 'build.sh')], { all: true, reject: false, timeout: 1_200_000 });
+  expect(r.exitCode, r.all).toBe(0);
+  return r.all ?? '';
+}
+
+describe.runIf(run)('examples/, built by their scripts and run', () => {
+  it('go: a static Go binary runs as nonroot and finds the CA roots scratchify added', async () => {
+    const out = await example('go');
+    expect(out).toMatch(/is a Go program \(go1\.\d+/);
+    expect(out).toMatch(/hello from nonroot \(uid 65532\), [1-9]\d* CA roots/);
+  }, 1_200_000);
+
+  it('c: $ORIGIN/../lib and a dlopen\'ed plugin with a library of its own, as nonroot', async () => {
+    const out = await example('c');
+    expect(out).toContain('greeting the world from libgreet');
+    expect(out).toMatch(/plugin with zlib [\d.]+; uid 65532/);
+  }, 1_200_000);
+
+  it('nginx: five modules, configuration test passes', async () => {
+    const out = await example('nginx');
+    expect(out).toContain('test is successful');
+  }, 1_200_000);
+});
