@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { openRoot } from '../engine/open-root.js';
+import { traceRun } from '../engine/trace.js';
 import { ScratchifyError } from '../errors.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
@@ -31,6 +32,7 @@ Reads the image's files without running anything from it, resolves the binary as
     expose: Flags.string({ description: 'EXPOSE this port', multiple: true, default: [] }),
     'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
+    trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true, default: [] }),
     gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
     'library-path': Flags.string({ description: 'directories searched as LD_LIBRARY_PATH (colon separated)' }),
@@ -49,7 +51,15 @@ Reads the image's files without running anything from it, resolves the binary as
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }
     const stage = flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
-    const { root, image } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage });
+    const { root, image, engine } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage });
+    const traced: { path: string; reason: string }[] = [];
+    if (flags.trace.length > 0 && (!engine || !image)) {
+      throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', { hint: 'scratchify never runs programs from a root on this machine' });
+    }
+    for (const cmd of flags.trace) {
+      const t = await traceRun(engine!, image!.id, cmd);
+      for (const p of t.opened) traced.push({ path: p, reason: `opened by --trace '${cmd}' (${t.method === 'strace' ? 'strace' : 'LD_DEBUG'})` });
+    }
     let baseRef = flags.base;
     let baseComment: string | undefined;
     const source = stage ? `stage ${stage.target} of ${stage.dockerfile}` : image ? `image ${flags.base}` : flags.root ? `the directory ${flags.root}` : "this machine's root filesystem";
@@ -74,6 +84,7 @@ Reads the image's files without running anything from it, resolves the binary as
       scaffoldName: basename(scaffoldPath),
       resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
       runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
+      traced,
     });
     // With --dockerfile, the scratch stage is appended to the user's own stages.
     const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
@@ -106,7 +117,7 @@ function canonicalCommand(binary: string, flags: Record<string, unknown>, out: s
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const parts = ['scratchify', binary];
   for (const name of ['base', 'root', 'dockerfile', 'target', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
-  for (const name of ['include', 'expose']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
+  for (const name of ['include', 'expose', 'trace']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
   if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');
   if (flags.gconv === false) parts.push('--no-gconv');
   if (out) parts.push('-o', basename(out));

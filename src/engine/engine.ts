@@ -7,6 +7,8 @@ export interface Engine {
   name: EngineName;
   /** Runs the engine CLI; output as text. Failures become ScratchifyError by the caller's classification. */
   run(args: string[], options?: { timeout?: number; env?: Record<string, string> }): Promise<string>;
+  /** Runs the engine CLI without failing on a non-zero status: what it printed, and the status. */
+  exec(args: string[], options?: { timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
 }
 
 /** podman needs runc and lowered rlimits on hosts like CI's; docker takes them from daemon.json. */
@@ -23,6 +25,11 @@ function make(name: EngineName): Engine {
       const { execa } = await import('execa');
       const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true, env: options.env });
       return r.stdout;
+    },
+    async exec(args, options = {}) {
+      const { execa } = await import('execa');
+      const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 600_000, reject: false, stripFinalNewline: true });
+      return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
     },
   };
 }

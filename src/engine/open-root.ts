@@ -1,12 +1,13 @@
 import { openDirRoot } from '../rootfs/open.js';
 import type { Root } from '../rootfs/root.js';
 import { buildStage } from './build.js';
-import { detectEngine, type EngineName } from './engine.js';
+import { detectEngine, type Engine, type EngineName } from './engine.js';
 import { inspectImage, openImageRoot, type ImageInfo } from './image.js';
 
 export interface OpenedRoot {
   root: Root;
   image?: ImageInfo;
+  engine?: Engine;
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */
@@ -15,5 +16,5 @@ export async function openRoot(opts: { image?: string; dir?: string; engine?: st
   const engine = await detectEngine(opts.engine as EngineName | undefined);
   const ref = opts.stage ? await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network) : opts.image!;
   const image = await inspectImage(engine, ref);
-  return { root: await openImageRoot(engine, image), image };
+  return { root: await openImageRoot(engine, image), image, engine };
 }

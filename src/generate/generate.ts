@@ -1,7 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import { goInfo, type GoInfo } from '../profiles/go.js';
 import { isNginx, nginxProfile } from '../profiles/nginx.js';
-import type { ProfileResult } from '../profiles/types.js';
+import type { Because, ProfileResult } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import { inputError, isElf } from '../resolve/load.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
@@ -33,6 +33,8 @@ export interface GenerateInput {
   scaffoldName: string;
   resolve?: ResolveOptions;
   runtime?: RuntimeOptions;
+  /** Files a traced run opened (--trace), each with the trace that opened it. */
+  traced?: Because[];
 }
 
 export interface GenerateResult {
@@ -80,6 +82,16 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
       if (isElf(resolver, root, c)) resolver.dlopen(main, c).how = { kind: 'include', owner: `--include ${pattern}` };
     }
   }
+  // What a traced run opened: files the base has (the run's own creations are not there), ELF ones resolved.
+  let kept = 0;
+  for (const t of input.traced ?? []) {
+    const r = root.lookup(t.path);
+    if (!r || r.entry.type !== 'file') continue;
+    kept++;
+    plan.add(t.path, t.reason);
+    if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path).how = { kind: 'include', owner: t.reason };
+  }
+  if (input.traced?.length) notes.push(`traced runs opened ${input.traced.length} files; ${kept} are files of the base and were added`);
   return { maps, main, profile };
 }
 

@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, REPO } from '../helpers/paths.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild } from '../helpers/engine.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+
+describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
+  beforeAll(async () => {
+    await execa('bash', ['-c', `source ${join(REPO, 'examples/lib/common.sh')} && ensure_builder`], { timeout: 900_000 });
+  }, 900_000);
+
+  it("a dlopen'ed plugin and its own library, from a run in the build stage (no --include)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
+    const out = join(dir, 'Dockerfile');
+    const r = await execa(BIN, ['/app/bin/greeter', '--dockerfile', join(REPO, 'examples/c/Dockerfile'), '--target', 'build', '--build-network', 'none', '--trace', '/app/bin/greeter', '-o', out, '--json']);
+    const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
+    const plugin = report.files.find((f) => f.path === '/app/lib/plugins/hello.so');
+    expect(plugin?.reasons.join()).toMatch(/opened by --trace '\/app\/bin\/greeter' \(LD_DEBUG\)/);
+    expect(report.files.some((f) => /\/libz\.so/.test(f.path))).toBe(true);
+    // The Dockerfile holds the user's stages and the scratch stage; build it from the example's directory.
+    const { copyFileSync, cpSync } = await import('node:fs');
+    cpSync(join(REPO, 'examples/c/src'), join(dir, 'src'), { recursive: true });
+    copyFileSync(out, join(dir, 'Dockerfile'));
+    await dockerBuild(dir, 'scratchify-test/trace-c:e2e');
+    const ran = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/trace-c:e2e'], { all: true });
+    expect(ran.all).toMatch(/plugin with zlib [\d.]+; uid 65532/);
+  }, 900_000);
+
+  it('refuses --trace without an image to run it in', async () => {
+    const r = await execa(BIN, ['/bin/ls', '--trace', '/bin/ls'], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--trace needs an image/);
+  });
+});
