@@ -2,26 +2,15 @@
 // In-process cost of resolving, without node's and oclif's start-up: (a) nginx + modules in an unpacked root,
 // (b) every ELF program in /usr/bin and /usr/sbin of this machine, first (cold caches) and repeated runs.
 // Usage: node bench/in-process.mjs [--root DIR]   (after npm run build)
-import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isElfFile } from './lib.mjs';
 import { loadAll } from '../dist/resolve/load.js';
 import { openDirRoot } from '../dist/rootfs/open.js';
 
 const args = process.argv.slice(2);
 const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : undefined;
 
-function isElf(p) {
-  try {
-    if (!statSync(p).isFile()) return false;
-    const fd = openSync(p, 'r');
-    const b = Buffer.alloc(4);
-    readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return b.toString('latin1') === '\x7fELF';
-  } catch {
-    return false;
-  }
-}
 
 function bench(label, fn, repeat = 5) {
   const times = [];
@@ -42,7 +31,7 @@ if (rootArg) {
     return `${maps[0].objects.length} objects, ${(root.bytesRead / 1024).toFixed(0)} KiB read`;
   });
 }
-const elfs = ['/usr/bin', '/usr/sbin'].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter(isElf);
+const elfs = ['/usr/bin', '/usr/sbin'].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter(isElfFile);
 bench(`${elfs.length} programs of this machine`, () => {
   const root = openDirRoot('/');
   const { resolver, maps } = loadAll(root, elfs, []);

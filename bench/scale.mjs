@@ -2,8 +2,9 @@
 // Scale: resolve every ELF file under a directory of large objects (default: LLVM from Debian, e.g.
 // /usr/lib/llvm-14 with its 110 MB libLLVM) reading headers only. Reports objects per second, bytes read per
 // object and peak RSS. Usage: node bench/scale.mjs [DIR] [--root ROOT]   (after npm run build)
-import { readdirSync, statSync, openSync, readSync, closeSync, lstatSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isElfFile } from './lib.mjs';
 import { loadAll } from '../dist/resolve/load.js';
 import { openDirRoot } from '../dist/rootfs/open.js';
 
@@ -19,18 +20,7 @@ function* walk(d) {
     else if (e.isFile()) yield p;
   }
 }
-function isElf(p) {
-  try {
-    const fd = openSync(join(rootDir, p), 'r');
-    const b = Buffer.alloc(4);
-    readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return b.toString('latin1') === '\x7fELF';
-  } catch {
-    return false;
-  }
-}
-const files = [...walk(dir)].filter(isElf);
+const files = [...walk(dir)].filter((p) => isElfFile(join(rootDir, p)));
 const bytesOnDisk = files.reduce((a, p) => a + statSync(join(rootDir, p)).size, 0);
 const t = performance.now();
 const root = openDirRoot(rootDir);

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isElfFile } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
@@ -12,18 +13,6 @@ const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : und
 const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 const LDDTREE = ['/usr/bin/python3', '/usr/bin/lddtree'];
 
-function isElf(p) {
-  try {
-    if (!statSync(p).isFile()) return false;
-    const fd = openSync(p, 'r');
-    const b = Buffer.alloc(4);
-    readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return b.toString('latin1') === '\x7fELF';
-  } catch {
-    return false;
-  }
-}
 
 function time(cmd, argv) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -57,7 +46,7 @@ if (rootArg && existsSync(rootArg)) {
   console.log(`    ratio scratchify/lddtree ${(out.a_scratchify / out.a_lddtree).toFixed(2)} (target <= 0.5)`);
 }
 
-const elfs = ['/usr/bin', '/usr/sbin'].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter(isElf);
+const elfs = ['/usr/bin', '/usr/sbin'].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter(isElfFile);
 console.log(`(b) every ELF file in /usr/bin and /usr/sbin of this machine: ${elfs.length}`);
 out.b_scratchify = measure('scratchify resolve --format list', BIN, ['resolve', '--format', 'list', ...elfs]);
 out.b_libtree = measure('libtree -p', 'libtree', ['-p', ...elfs]);

@@ -1,0 +1,16 @@
+// Helpers shared by the bench scripts.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
+/** True for a regular file that starts with the ELF magic (on the host: bench inputs are this machine's). */
+export function isElfFile(p) {
+  try {
+    if (!statSync(p).isFile()) return false;
+    const fd = openSync(p, 'r');
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, 0);
+    closeSync(fd);
+    return b.toString('latin1') === '\x7fELF';
+  } catch {
+    return false;
+  }
+}
