@@ -2,8 +2,8 @@
 // Whole-process wall time, same run, scratchify against Debian's lddtree and libtree (medians of N runs after
 // one warm-up; peak RSS from GNU time). Usage: node bench/whole-process.mjs [--runs N] [--root DIR]
 // Needs: npm run build, pax-utils + python3-pyelftools, libtree, GNU time; --root an unpacked nginx base.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isElfFile } from './lib.mjs';
 
