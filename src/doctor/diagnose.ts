@@ -4,6 +4,7 @@ import { ElfFormatError } from '../elf/errors.js';
 import { isNginx, nginxProfile } from '../profiles/nginx.js';
 import type { Root } from '../rootfs/root.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
+import { runtimeNeeds } from '../runtime/needs.js';
 import type { LinkMap, LoadedObject, Tried } from '../resolve/types.js';
 
 export type ProblemKind =
@@ -147,6 +148,14 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
           message: `${prog.path}: ${dep.path}: version \`${v}' not found (required by ${o.path})${newestNote(provided, v)}`,
         });
       }
+    }
+  }
+  // Run-time loads glibc would attempt: NSS modules named in nsswitch.conf, libgcc_s for thread cancellation.
+  // glibc skips a missing NSS module and aborts only when unwinding needs libgcc_s: warnings, not failures.
+  if (map.libc === 'glibc') {
+    for (const w of runtimeNeeds(root, resolver, map, { gconv: false, caCerts: false }).warnings) {
+      const name = /(lib\S+\.so\.\d+)/.exec(w)?.[1] ?? 'run-time load';
+      problems.push({ kind: 'dlopen', name, message: w, chain: [prog.path], tried: [], fatal: false });
     }
   }
   return { program, map, problems, starts: !problems.some((p) => p.fatal) };
