@@ -2,7 +2,7 @@ import { machineName } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 import { ElfFormatError } from '../elf/errors.js';
 import { isNginx, nginxProfile } from '../profiles/nginx.js';
-import type { Root } from '../rootfs/root.js';
+import { LookupError, type Root } from '../rootfs/root.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import { runtimeNeeds } from '../runtime/needs.js';
 import type { LinkMap, LoadedObject, Tried } from '../resolve/types.js';
@@ -166,8 +166,7 @@ function safeElf(resolver: Resolver, root: Root, path: string, versions = false)
     const real = root.resolve(path).path;
     return versions ? root.readElf(real) : resolver.elf(real);
   } catch (e) {
-    if (e instanceof ElfFormatError) return undefined;
-    if ((e as Error).name === 'LookupError') return undefined;
+    if (e instanceof ElfFormatError || e instanceof LookupError) return undefined;
     throw e;
   }
 }

@@ -11,7 +11,7 @@ import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
 import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts, type Account } from './accounts.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
-import { expandInclude } from './includes.js';
+import { expandInclude } from '../rootfs/include.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 

@@ -1,7 +1,7 @@
 import { NotElfError } from '../elf/errors.js';
 import { ScratchifyError } from '../errors.js';
 import { LookupError, type Root } from '../rootfs/root.js';
-import { globInRoot } from '../rootfs/glob.js';
+import { expandInclude } from '../rootfs/include.js';
 import { InputError, Resolver } from './resolver.js';
 import type { LinkMap, ResolveOptions } from './types.js';
 
@@ -37,9 +37,12 @@ export function loadAll(root: Root, programs: string[], includes: string[], opti
   try {
     for (const p of programs) maps.push(resolver.loadProgram(p));
     for (const pattern of includes) {
-      const matches = globInRoot(root, pattern).filter((p) => isElf(resolver, root, p));
-      if (matches.length === 0 && !pattern.match(/[*?[{]/)) resolver.loadProgram(pattern); // raises a clear error
-      for (const m of matches) resolver.dlopen(maps[0], m);
+      // The same expansion as generate's: a directory is searched for ELF objects, a glob matched in the root.
+      const { candidates } = expandInclude(root, pattern);
+      const elfs = candidates.filter((p) => isElf(resolver, root, p));
+      // A single named file that is not ELF gets the error a program would.
+      if (elfs.length === 0 && candidates.length === 1 && candidates[0] === pattern) resolver.loadProgram(pattern);
+      for (const m of elfs) resolver.dlopen(maps[0], m);
     }
   } catch (e) {
     if (e instanceof InputError) throw inputError(e, root);

@@ -1,6 +1,6 @@
 import { ScratchifyError } from '../errors.js';
-import { globInRoot } from '../rootfs/glob.js';
-import type { Root } from '../rootfs/root.js';
+import { globInRoot } from './glob.js';
+import type { Root } from './root.js';
 
 /** A directory included whole is searched for ELF objects to this many entries, and no deeper than this. */
 const MAX_TREE_ENTRIES = 200_000;
