@@ -62,62 +62,84 @@ function parsePax(text: string): Record<string, string> {
   return out;
 }
 
-/**
- * Indexes a tarball (the output of `docker export`) by reading its 512-byte headers only, skipping data.
- * Understands ustar prefixes, PAX records (path, linkpath, size) and GNU long names.
- */
+/** Decodes tar headers one at a time: ustar prefixes, PAX records (path, linkpath, size, uid, gid), GNU long names. */
+export class TarIndexer {
+  private readonly index: TarIndex = {};
+  private pax: Record<string, string> = {};
+  private longName?: string;
+  private longLink?: string;
+  ended = false;
+
+  /**
+   * Takes the 512-byte header at `pos`. Returns the data bytes that follow it (padded to whole blocks) and,
+   * for an extended record, its exact length, which the caller hands back through `extended()`.
+   */
+  header(hdr: Buffer, pos: number): { skip: number; extended?: { flag: string; size: number } } {
+    if (hdr.every((x) => x === 0)) {
+      this.ended = true;
+      return { skip: 0 };
+    }
+    const flag = String.fromCharCode(hdr[156] || 0x30);
+    let msize = octal(hdr, 124, 12);
+    const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
+    if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
+      if (msize > MAX_EXTENDED_HEADER) throw new TarFormatError(`extended header of ${msize} bytes at ${pos}`);
+      return { skip: padded(msize), extended: { flag, size: msize } };
+    }
+    const prefix = hdr.toString('latin1', 257, 263) === 'ustar\0' ? cstring(hdr, 345, 155) : '';
+    const rawName = this.pax.path ?? this.longName ?? (prefix ? `${prefix}/${cstring(hdr, 0, 100)}` : cstring(hdr, 0, 100));
+    const linkName = this.pax.linkpath ?? this.longLink ?? cstring(hdr, 157, 100);
+    if (this.pax.size !== undefined) msize = Number(this.pax.size);
+    const type: EntryType = flag === '0' || flag === '7' || flag === '1' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : 'other';
+    const member: TarMember = {
+      type,
+      mode: octal(hdr, 100, 8) & 0o7777,
+      uid: this.pax.uid !== undefined ? Number(this.pax.uid) : octal(hdr, 108, 8),
+      gid: this.pax.gid !== undefined ? Number(this.pax.gid) : octal(hdr, 116, 8),
+      size: flag === '1' ? 0 : msize,
+      offset: pos + BLOCK,
+    };
+    if (flag === '2') member.link = linkName;
+    if (flag === '1') {
+      member.link = memberPath(linkName);
+      member.hardlink = true;
+    }
+    this.index[memberPath(rawName)] = member;
+    this.pax = {};
+    this.longName = this.longLink = undefined;
+    return { skip: flag === '1' || flag === '2' || flag === '5' ? 0 : padded(msize) };
+  }
+
+  extended(flag: string, data: Buffer): void {
+    if (flag === 'x') this.pax = { ...this.pax, ...parsePax(data.toString('utf8')) };
+    else if (flag === 'L') this.longName = cstring(data, 0, data.length);
+    else if (flag === 'K') this.longLink = cstring(data, 0, data.length);
+  }
+
+  finish(): TarIndex {
+    if (!this.index['/']) this.index['/'] = { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 };
+    return this.index;
+  }
+}
+
+/** Indexes a tarball file by reading its 512-byte headers only, skipping data. */
 export function indexTar(path: string): TarIndex {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const index: TarIndex = {};
+    const indexer = new TarIndexer();
     const hdr = Buffer.alloc(BLOCK);
-    let pos = 0;
-    let pax: Record<string, string> = {};
-    let longName: string | undefined;
-    let longLink: string | undefined;
-    const readAt = (buf: Buffer, at: number) => readSync(fd, buf, 0, buf.length, at);
-    while (pos + BLOCK <= size) {
-      if (readAt(hdr, pos) < BLOCK) throw new TarFormatError(`short header at ${pos}`);
-      if (hdr.every((x) => x === 0)) break;
-      const flag = String.fromCharCode(hdr[156] || 0x30);
-      let msize = octal(hdr, 124, 12);
-      const dataAt = pos + BLOCK;
-      if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-        if (msize > MAX_EXTENDED_HEADER) throw new TarFormatError(`extended header of ${msize} bytes at ${pos}`);
-        const data = Buffer.alloc(msize);
-        readAt(data, dataAt);
-        if (flag === 'x') pax = { ...pax, ...parsePax(data.toString('utf8')) };
-        else if (flag === 'L') longName = cstring(data, 0, msize);
-        else if (flag === 'K') longLink = cstring(data, 0, msize);
-        pos = dataAt + Math.ceil(msize / BLOCK) * BLOCK;
-        continue;
+    for (let pos = 0; pos + BLOCK <= size && !indexer.ended;) {
+      if (readSync(fd, hdr, 0, BLOCK, pos) < BLOCK) throw new TarFormatError(`short header at ${pos}`);
+      const { skip, extended } = indexer.header(hdr, pos);
+      if (extended) {
+        const data = Buffer.alloc(extended.size);
+        readSync(fd, data, 0, extended.size, pos + BLOCK);
+        indexer.extended(extended.flag, data);
       }
-      const prefix = hdr.toString('latin1', 257, 263) === 'ustar\0' ? cstring(hdr, 345, 155) : '';
-      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${cstring(hdr, 0, 100)}` : cstring(hdr, 0, 100));
-      const linkName = pax.linkpath ?? longLink ?? cstring(hdr, 157, 100);
-      if (pax.size !== undefined) msize = Number(pax.size);
-      const type: EntryType = flag === '0' || flag === '7' || flag === '1' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : 'other';
-      const member: TarMember = {
-        type,
-        mode: octal(hdr, 100, 8) & 0o7777,
-        uid: pax.uid !== undefined ? Number(pax.uid) : octal(hdr, 108, 8),
-        gid: pax.gid !== undefined ? Number(pax.gid) : octal(hdr, 116, 8),
-        size: flag === '1' ? 0 : msize,
-        offset: dataAt,
-      };
-      if (flag === '2') member.link = linkName;
-      if (flag === '1') {
-        member.link = memberPath(linkName);
-        member.hardlink = true;
-      }
-      index[memberPath(rawName)] = member;
-      pax = {};
-      longName = longLink = undefined;
-      pos = dataAt + (flag === '1' || flag === '2' || flag === '5' ? 0 : Math.ceil(msize / BLOCK) * BLOCK);
+      pos += BLOCK + skip;
     }
-    if (!index['/']) index['/'] = { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 };
-    return index;
+    return indexer.finish();
   } finally {
     closeSync(fd);
   }
