@@ -24,7 +24,11 @@ function firstLine(e: unknown): string {
 
 /** The image's ID and digests; pulls it once if the engine does not have it. */
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
-  const inspect = async () => JSON.parse(await engine.run(['image', 'inspect', '--format', '{{json .}}', ref])) as { Id: string; RepoDigests?: string[] };
+  // Plain `image inspect` prints a JSON array with both engines (podman ignores a {{json .}} format).
+  const inspect = async () => {
+    const parsed = JSON.parse(await engine.run(['image', 'inspect', ref])) as { Id: string; RepoDigests?: string[] }[];
+    return parsed[0];
+  };
   let raw;
   try {
     raw = await inspect();

@@ -110,4 +110,15 @@ describe.runIf(run)('nginx with five modules: generate, build with BuildKit, run
     const r = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, ptag, '-t'], { reject: false });
     expect(r.stderr).toContain('test is successful');
   });
+
+  it('reads the image through podman as well, pinning FROM to the digest podman records', async () => {
+    const pdir = mkdtempSync(join(tmpdir(), 'scratchify-nginx-podman-'));
+    await execa(BIN, ['/usr/sbin/nginx', '--base', `localhost/${base.ref}`, '--engine', 'podman', '-o', join(pdir, 'Dockerfile')]);
+    const text = readFileSync(join(pdir, 'Dockerfile'), 'utf8');
+    expect(text).toMatch(/^ARG BASE=localhost\/scratchify-test\/nginx-base@sha256:[0-9a-f]{64}$/m);
+    const ptag = 'localhost/scratchify-test/nginx-scratch:podman-read';
+    await execa('podman', [...PODMAN_RUN, 'build', ...PODMAN_LIMITS, '--network', 'none', '-q', '-t', ptag, pdir], { timeout: 600_000 });
+    const r = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, ptag, '-t'], { reject: false });
+    expect(r.stderr).toContain('test is successful');
+  });
 });
