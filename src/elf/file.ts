@@ -131,8 +131,10 @@ class Parser {
   /** A word of the file's class; 64-bit values beyond 2^53 become Infinity and fail every bounds check. */
   private word(b: Buffer, o: number): number {
     if (!this.is64) return this.u32(b, o);
-    const v = this.le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o);
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Infinity;
+    // Two 32-bit halves rather than a BigInt: this runs for every dynamic entry of every file.
+    const lo = this.le ? b.readUInt32LE(o) : b.readUInt32BE(o + 4);
+    const hi = this.le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o);
+    return hi < 0x200000 ? hi * 0x100000000 + lo : Infinity;
   }
 
   parse(): ElfFile {

@@ -285,6 +285,7 @@ export class Resolver {
    * class and machine a candidate must match (the needing object, even when the path came from an ancestor).
    */
   private searchDirs(proc: Process, owner: LoadedObject, dirs: string[], name: string, how: How, tried: Tried[], needing = owner, expand = true): LoadedObject | undefined {
+    if (dirs.length === 0) return undefined;
     const tokens = expand ? this.tokens(proc, owner) : undefined;
     for (const raw of dirs) {
       const dir = tokens ? expandTokens(raw, tokens) : raw;
