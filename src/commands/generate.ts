@@ -116,7 +116,7 @@ Reads the image's files without running anything from it, resolves the binary as
 function canonicalCommand(binary: string, flags: Record<string, unknown>, out: string | undefined, extra: string[]): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const parts = ['scratchify', binary];
-  for (const name of ['base', 'root', 'dockerfile', 'target', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
+  for (const name of ['base', 'root', 'dockerfile', 'target', 'build-network', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
   for (const name of ['include', 'expose', 'trace']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
   if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');
   if (flags.gconv === false) parts.push('--no-gconv');
