@@ -4,5 +4,5 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$HERE/c"
 ensure_builder
 "$SCRATCHIFY" /app/bin/greeter --dockerfile Dockerfile --target build --build-network none --include /app/lib/plugins -o Dockerfile.scratch
-$DOCKER build --network none -q -f Dockerfile.scratch -t scratchify-examples/c:scratch . >/dev/null
+build_image scratchify-examples/c:scratch Dockerfile.scratch
 $DOCKER run --rm --network none scratchify-examples/c:scratch

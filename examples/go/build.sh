@@ -4,5 +4,5 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$HERE/go"
 ensure_builder
 "$SCRATCHIFY" /app/hello --dockerfile Dockerfile --target build --build-network none -o Dockerfile.scratch
-$DOCKER build --network none -q -f Dockerfile.scratch -t scratchify-examples/go:scratch . >/dev/null
+build_image scratchify-examples/go:scratch Dockerfile.scratch
 $DOCKER run --rm --network none scratchify-examples/go:scratch

@@ -49,9 +49,8 @@ export function copyLines(plan: Plan, from = 'base'): string[] {
     blocks.push({ key: dir, text: `# ${summarize(g.reasons)}\n${copyLine(from, g.files, dir === '/' ? '/' : `${dir}/`)}` });
   }
   for (const t of plan.trees.values()) {
-    blocks.push({ key: t.path, // Trailing slashes on both sides: without them, BuildKit 0.8 (dockerd 20.10) fails some tree copies with
-    // "flightcontrol: exceeded retry timeout" (seen here with glibc's gconv directory).
-    text: `# ${summarize(t.reasons)}\n${copyLine(from, [`${t.path}/`], `${t.path}/`)}` });
+    // Trailing slashes say what COPY does with a directory: its contents go into the same directory.
+    blocks.push({ key: t.path, text: `# ${summarize(t.reasons)}\n${copyLine(from, [`${t.path}/`], `${t.path}/`)}` });
   }
   if (blocks.length > MAX_COPY_LINES) {
     throw new ScratchifyError('USAGE', `the image would need ${blocks.length} COPY layers, over ${MAX_COPY_LINES}`, {

@@ -154,7 +154,8 @@ export function generate(input: GenerateInput): GenerateResult {
   plan.addDir('/run', 0o755, 0, 0, '/run');
   if (runAs.uid !== 0) plan.addDir(runAs.home, 0o700, runAs.uid, runAs.gid, `home of ${runAs.name}`);
   for (const w of profile?.writable ?? []) {
-    const owner = w.owner === 'worker' && workerAcct ? workerAcct : runAs;
+    // A worker user only applies when the program starts as root and switches; otherwise it runs as runAs.
+    const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
     plan.addDir(w.path, owner.uid === 0 ? 0o755 : 0o700, owner.uid, owner.gid, w.reason);
   }
   plan.finish();
