@@ -111,6 +111,25 @@ describe.runIf(run)('nginx with five modules: generate, build with BuildKit, run
     expect(r.stderr).toContain('test is successful');
   });
 
+  it('--user nonroot: nginx runs as 65532 with its temp, log and pid directories writable by it', async () => {
+    const ndir = mkdtempSync(join(tmpdir(), 'scratchify-nginx-nonroot-'));
+    await execa(BIN, ['/usr/sbin/nginx', '--base', base.ref, '--user', 'nonroot', '-o', join(ndir, 'Dockerfile')]);
+    const ntag = 'scratchify-test/nginx-scratch:nonroot';
+    await dockerBuild(ndir, ntag);
+    expect((await execa(DOCKER, ['image', 'inspect', '--format', '{{.Config.User}}', ntag])).stdout).toBe('65532:65532');
+    const name = `scratchify-e2e-nonroot-${process.pid}`;
+    await execa(DOCKER, ['run', '-d', '--name', name, '--network', 'none', ntag]);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const state = await execa(DOCKER, ['inspect', '--format', '{{.State.Running}}', name]);
+      expect(state.stdout, (await execa(DOCKER, ['logs', name], { all: true, reject: false })).all).toBe('true');
+      const t = await execa(DOCKER, ['exec', name, '/usr/sbin/nginx', '-t'], { all: true, reject: false });
+      expect(t.all).toContain('test is successful');
+    } finally {
+      await execa(DOCKER, ['rm', '-f', name]);
+    }
+  });
+
   it('reads the image through podman as well, pinning FROM to the digest podman records', async () => {
     const pdir = mkdtempSync(join(tmpdir(), 'scratchify-nginx-podman-'));
     await execa(BIN, ['/usr/sbin/nginx', '--base', `localhost/${base.ref}`, '--engine', 'podman', '-o', join(pdir, 'Dockerfile')]);
