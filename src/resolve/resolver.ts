@@ -4,9 +4,10 @@ import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
-  expandTokens, glibcDefaultDirs, systemDirsOf, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
+  expandTokens, glibcDefaultDirs, legacySubdirs, loaderFacts, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
 } from './searchpath.js';
 import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
+import type { LoaderFacts } from './searchpath.js';
 
 /** ld.so.cache files are a few hundred KB; anything far larger is not one. */
 const MAX_CACHE_BYTES = 64 << 20;
@@ -17,6 +18,8 @@ interface Process {
   byReal: Map<string, LoadedObject>;
   byName: Map<string, LoadedObject>;
   defaults: string[];
+  /** Legacy hwcap subdirectories this process's loader searches in every directory (glibc up to 2.36). */
+  legacy: string[];
   musl?: { interp: LoadedObject; path: string[] };
 }
 
@@ -79,7 +82,7 @@ export class Resolver {
   private start(program: LoadedObject): LinkMap {
     const path = program.path;
     const map: LinkMap = { program, objects: [program], libc: 'static' };
-    const proc: Process = { map, byReal: new Map([[program.real, program]]), byName: new Map(), defaults: [] };
+    const proc: Process = { map, byReal: new Map([[program.real, program]]), byName: new Map(), defaults: [], legacy: [] };
     this.addNames(proc, program);
     const interp = program.elf.interpreter ?? this.implicitInterpreter(program.elf);
     if (interp) {
@@ -100,7 +103,13 @@ export class Resolver {
         this.register(proc, interpObj);
         if (musl) proc.musl = { interp: interpObj, path: muslSysPath(this.root, interp) };
       }
-      proc.defaults = interpObj && !musl ? this.trustedDirs(interpObj) : glibcDefaultDirs(interpObj?.real, program.elf);
+      if (interpObj && !musl) {
+        const facts = this.facts(interpObj);
+        proc.defaults = facts.systemDirs ?? glibcDefaultDirs(interpObj.real, interpObj.elf);
+        if (facts.legacyHwcaps) proc.legacy = legacySubdirs(program.elf);
+      } else {
+        proc.defaults = glibcDefaultDirs(interpObj?.real, program.elf);
+      }
     } else if (program.elf.dynamic && program.elf.needed.length > 0) {
       map.libc = 'other';
       proc.defaults = glibcDefaultDirs(undefined, program.elf);
@@ -113,16 +122,16 @@ export class Resolver {
   }
 
   private readonly processes = new WeakMap<LinkMap, Process>();
-  private readonly trusted = new Map<string, string[]>();
+  private readonly loaders = new Map<string, LoaderFacts>();
 
-  /** The loader's compiled-in directories, read from the loader file itself; else derived from where it lives. */
-  private trustedDirs(interp: LoadedObject): string[] {
-    let dirs = this.trusted.get(interp.real);
-    if (!dirs) {
-      dirs = systemDirsOf(this.root, interp.real) ?? glibcDefaultDirs(interp.real, interp.elf);
-      this.trusted.set(interp.real, dirs);
+  /** What the process's ld.so says about its search (trusted directories, legacy subdirectories), read once. */
+  private facts(interp: LoadedObject): LoaderFacts {
+    let f = this.loaders.get(interp.real);
+    if (!f) {
+      f = loaderFacts(this.root, interp.real);
+      this.loaders.set(interp.real, f);
     }
-    return dirs;
+    return f;
   }
 
   /** A shared object given as the program runs under the standard loader when the root has it. */
@@ -293,6 +302,12 @@ export class Resolver {
       const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
       for (const sub of this.options.hwcaps ?? []) {
         const hit = this.tryOpen(proc, needing, name, `${base}/glibc-hwcaps/${sub}/${name}`, how, tried);
+        if (hit) return hit;
+      }
+      // Legacy subdirectories are tried only where they exist, so the list of paths tried stays readable.
+      for (const sub of proc.legacy) {
+        if (!this.root.isDir(`${base}/${sub}`)) continue;
+        const hit = this.tryOpen(proc, needing, name, `${base}/${sub}/${name}`, how, tried);
         if (hit) return hit;
       }
       const hit = this.tryOpen(proc, needing, name, `${base}/${name}`, how, tried);

@@ -43,12 +43,15 @@ export function glibcDefaultDirs(interpreterReal: string | undefined, elf: ElfFi
 /** ld.so files are a few hundred KB; read no more than this looking for the directory list. */
 const MAX_LOADER_BYTES = 8 << 20;
 
-/**
- * glibc's trusted directories as compiled into a loader: SYSTEM_DIRS is stored as consecutive
- * NUL-terminated strings ("/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/", "/usr/lib/").
- * Read from the file, never by running it; undefined when the loader holds no such list.
- */
-export function systemDirsOf(root: Root, loaderReal: string): string[] | undefined {
+/** What a glibc loader file says about its own search, read from it and never run. */
+export interface LoaderFacts {
+  /** SYSTEM_DIRS, stored as consecutive NUL-terminated strings ("/lib/x86_64-linux-gnu/", ..., "/usr/lib/"). */
+  systemDirs?: string[];
+  /** glibc up to 2.36 also searches legacy hwcap subdirectories (tls/, the platform's) of every directory. */
+  legacyHwcaps: boolean;
+}
+
+export function loaderFacts(root: Root, loaderReal: string): LoaderFacts {
   const src = root.backend.open(loaderReal);
   let text: string;
   try {
@@ -57,8 +60,20 @@ export function systemDirsOf(root: Root, loaderReal: string): string[] | undefin
     src.close();
   }
   const m = /\0((?:\/(?:usr\/)?lib[\w.+-]*(?:\/[\w.+-]+)*\/\0){2,8})/.exec(text);
-  if (!m) return undefined;
-  return m[1].split('\0').filter(Boolean).map((d) => d.replace(/\/$/, ''));
+  return {
+    systemDirs: m ? m[1].split('\0').filter(Boolean).map((d) => d.replace(/\/$/, '')) : undefined,
+    // The loader's own --help text names the feature; glibc 2.37 removed both.
+    legacyHwcaps: text.includes('Legacy HWCAP subdirectories'),
+  };
+}
+
+/**
+ * Legacy hwcap subdirectories in glibc's search order, most specific first, as LD_DEBUG=libs shows them for
+ * x86-64: tls/x86_64/x86_64, tls/x86_64, tls, x86_64/x86_64, x86_64 (platform and hwcap are both "x86_64").
+ */
+export function legacySubdirs(elf: ElfFile): string[] {
+  const p = platformOf(elf);
+  return p ? [`tls/${p}/${p}`, `tls/${p}`, 'tls', `${p}/${p}`, p] : ['tls'];
 }
 
 /** $LIB as the loader expands it: its first trusted directory without the slash (lib/x86_64-linux-gnu, lib64). */

@@ -37,6 +37,7 @@ const cases: Case[] = [
   { dir: 'rpath_before_ld_library_path', prog: 'bin/runpath', libraryPath: 'b', expect: { 'libbar.so': 'ld_library_path' } },
   { dir: 'origin_is_the_opened_path', expect: { 'libbar.so': 'runpath of {dir}/bin/../lib/libfoo.so' } },
   { dir: 'program_origin_is_its_real_path', prog: 'links/prog', oracle: false, expect: { 'libfoo.so': 'rpath of {dir}/links/prog' } },
+  { dir: 'legacy_tls_subdir_first', expect: { 'libbar.so': 'rpath of {dir}/bin/prog' } },
   { dir: 'nodeflib_skips_cache_and_defaults', expect: { 'libfoo.so': 'runpath of {dir}/bin/prog', 'libc.so.6': 'missing' } },
   { dir: 'wrong_class_is_skipped', expect: { 'libbar.so': 'runpath of {dir}/bin/prog' } },
   { dir: 'class32', loader: GLIBC32, expect: { 'libbar.so': 'rpath of {dir}/bin/prog', 'libc.so.6': 'ld.so.cache' } },
@@ -73,6 +74,11 @@ describe('resolver against the real loader, one fixture per loader rule', () => 
     expect(out.trim()).toBe('ok 42');
     const map = resolver.loadProgram(join(FIXTURES, 'program_origin_is_its_real_path/links/prog'));
     expect(namesToPaths(map).get('libbar.so')).toBe(`${FIXTURES}/program_origin_is_its_real_path/app/bin/../lib/libbar.so`);
+  });
+
+  it('the tls/ copy wins over the one beside it, as glibc 2.36 searches it first', () => {
+    const map = resolver.loadProgram(join(FIXTURES, 'legacy_tls_subdir_first/bin/prog'));
+    expect(namesToPaths(map).get('libbar.so')).toBe(`${FIXTURES}/legacy_tls_subdir_first/bin/../lib/tls/libbar.so`);
   });
 
   it('a static musl binary has no interpreter and no dependencies', () => {
