@@ -1,8 +1,10 @@
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { IN_CI, dockerAnswers } from '../helpers/engine.js';
-import { REPO } from '../helpers/paths.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild } from '../helpers/engine.js';
+import { BIN, REPO } from '../helpers/paths.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -18,6 +20,20 @@ describe.runIf(run)('examples/, built by their scripts and run', () => {
     const out = await example('go');
     expect(out).toMatch(/is a Go program \(go1\.\d+/);
     expect(out).toMatch(/hello from nonroot \(uid 65532\), [1-9]\d* CA roots/);
+  }, 1_200_000);
+
+  it('go with cgo: the libc set and nsswitch.conf, user looked up through glibc, as nonroot', async () => {
+    await example('go');
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-cgo-'));
+    cpSync(join(REPO, 'examples/go'), dir, { recursive: true });
+    const r = await execa(BIN, ['/app/hello-cgo', '--dockerfile', join(dir, 'Dockerfile'), '--target', 'build', '--build-network', 'none', '-o', join(dir, 'Dockerfile.cgo')], { all: true });
+    expect(r.all).toMatch(/is a Go program \(go1\.\d+.*\), using cgo/);
+    const text = readFileSync(join(dir, 'Dockerfile.cgo'), 'utf8');
+    expect(text).toMatch(/libc\.so\.6/);
+    expect(text).toMatch(/nsswitch\.conf/);
+    await dockerBuild(dir, 'scratchify-examples/go:cgo', 'Dockerfile.cgo');
+    const ran = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-examples/go:cgo'], { all: true });
+    expect(ran.all).toMatch(/hello from nonroot \(uid 65532\), [1-9]\d* CA roots/);
   }, 1_200_000);
 
   it('c: $ORIGIN/../lib and a dlopen\'ed plugin with a library of its own, as nonroot', async () => {
