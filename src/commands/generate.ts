@@ -29,7 +29,7 @@ Reads the image's files without running anything from it, resolves the binary as
     output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout' }),
     include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
-    expose: Flags.string({ description: 'EXPOSE this port', multiple: true, default: [] }),
+    expose: Flags.string({ description: 'add EXPOSE for this port', multiple: true, default: [] }),
     'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
     trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true, default: [] }),

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Renders the command reference from the commands' own static args and flags into README.md, between the
+// <!-- commands --> markers, so the README cannot drift from the CLI. `--check` exits 1 when it is stale.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS } from '../dist/commands/index.js';
+
+const README = join(import.meta.dirname, '..', 'README.md');
+const cell = (s) => String(s ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+export function renderReference() {
+  const out = [];
+  for (const [id, cmd] of Object.entries(COMMANDS).sort(([a], [b]) => a.localeCompare(b))) {
+    const args = Object.entries(cmd.args ?? {}).map(([n, a]) => (a.required ? n.toUpperCase() : `[${n.toUpperCase()}]`));
+    out.push(`### \`scratchify ${id} ${args.join(' ')}${cmd.strict === false ? '...' : ''}\``, '', cell(cmd.summary), '');
+    out.push('| flag | meaning |', '|---|---|');
+    for (const [name, f] of Object.entries(cmd.flags ?? {})) {
+      const spelled = `${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]${name}` : name}${f.type === 'option' ? ` ${f.options ? f.options.join('\\|') : 'VALUE'}` : ''}`;
+      out.push(`| \`${spelled}\`${f.multiple ? ' (repeatable)' : ''} | ${cell(f.description)} |`);
+    }
+    if (cmd.enableJsonFlag) out.push('| `--json` | the result (or the error) as JSON |');
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const text = readFileSync(README, 'utf8');
+const start = '<!-- commands -->';
+const stop = '<!-- commandsstop -->';
+const i = text.indexOf(start);
+const j = text.indexOf(stop);
+if (i < 0 || j < i) throw new Error('README.md has no <!-- commands --> ... <!-- commandsstop --> section');
+const next = `${text.slice(0, i + start.length)}\n${renderReference()}\n${text.slice(j)}`;
+if (process.argv.includes('--check')) {
+  if (next !== text) {
+    console.error('README.md command reference is stale: run node scripts/readme-commands.mjs');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(README, next);
+}
