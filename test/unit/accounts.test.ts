@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts } from '../../src/generate/accounts.js';
+import { ScratchifyError } from '../../src/errors.js';
+import { DirBackend } from '../../src/rootfs/dir.js';
+import { Root } from '../../src/rootfs/root.js';
+
+function rootWith(passwd: string, group: string): Root {
+  const d = mkdtempSync(join(tmpdir(), 'scratchify-acct-'));
+  mkdirSync(join(d, 'etc'));
+  writeFileSync(join(d, 'etc/passwd'), passwd);
+  writeFileSync(join(d, 'etc/group'), group);
+  return new Root(new DirBackend(d));
+}
+
+const PASSWD = 'root:$6$hash:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n';
+const GROUP = 'root:x:0:\ndaemon:x:1:\nadm:x:4:syslog\nwww-data:x:33:\n';
+
+describe('accounts in the scratch image', () => {
+  it('root, the runtime user and the users the configuration names; no hashes, no other accounts', () => {
+    const root = rootWith(PASSWD, GROUP);
+    const acc = planAccounts(root, NONROOT, ['www-data', ':adm']);
+    expect(acc.passwd).toBe(
+      'root:x:0:0:root:/root:/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+    );
+    expect(acc.group).toBe('root:x:0:\nadm:x:4:\nwww-data:x:33:\nnonroot:x:65532:\n');
+    expect(acc.passwd).not.toContain('$6$');
+  });
+
+  it('a user the configuration names but the base lacks is a config error', () => {
+    expect(() => planAccounts(rootWith(PASSWD, GROUP), NONROOT, ['nginx'])).toThrow(ScratchifyError);
+  });
+
+  it('--user by name, by UID, with a group, and an unknown name', () => {
+    const accounts = parsePasswd(PASSWD);
+    const groups = parseGroup(GROUP);
+    expect(lookupUser('www-data', accounts, groups)).toMatchObject({ uid: 33, gid: 33 });
+    expect(lookupUser('1000', accounts, groups)).toMatchObject({ uid: 1000, gid: 1000 });
+    expect(lookupUser('www-data:adm', accounts, groups)).toMatchObject({ uid: 33, gid: 4 });
+    expect(lookupUser('nonroot', accounts, groups)).toMatchObject({ uid: 65532 });
+    expect(() => lookupUser('nobody-here', accounts, groups)).toThrow(/no such user in the base's \/etc\/passwd/);
+  });
+});
