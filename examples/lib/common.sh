@@ -29,8 +29,8 @@ ensure_image() {
   fi
 }
 
-BUILDER=scratchify-examples/builder:bookworm
-ensure_builder() { ensure_image "$BUILDER" examples-builder 'golang-go,gcc,libc6-dev,zlib1g-dev,ca-certificates'; }
+BUILDER=scratchify-examples/builder:bookworm-v2
+ensure_builder() { ensure_image "$BUILDER" examples-builder-v2 'golang-go,gcc,libc6-dev,zlib1g-dev,ca-certificates,strace'; }
 
 # build_image TAG DOCKERFILE: docker build, retried when BuildKit 0.8 (dockerd 20.10) hits its
 # "flightcontrol: exceeded retry timeout" flake on COPYs of many files (moby/buildkit#1822); other errors stop.

@@ -58,7 +58,12 @@ export async function traceRun(engine: Engine, image: string, command: string): 
   const strace = sh && probe.stdout.trim() !== '';
   const method: TraceResult['method'] = strace ? 'strace' : 'ld_debug';
   const words = command.split(/\s+/).filter(Boolean);
-  const target = sh ? ['/bin/sh', '-c', command] : words;
+  // A plain command runs as it is; only shell syntax brings in /bin/sh, whose own executable is then dropped.
+  const needsShell = /[|&;<>()$`*?[\]{}'"\\~]/.test(command);
+  if (needsShell && !sh) {
+    throw new ScratchifyError('USAGE', `--trace '${command}': shell syntax, but ${image} has no /bin/sh`, { hint: 'give a plain command: the program and its arguments' });
+  }
+  const target = needsShell ? ['/bin/sh', '-c', command] : words;
   const args = strace
     ? ['run', '--rm', '--network', 'none', '--entrypoint', 'strace', image, '-f', '-qq', '-e', 'trace=open,openat,execve', ...target]
     : ['run', '--rm', '--network', 'none', '-e', 'LD_DEBUG=libs,files', '--entrypoint', target[0], image, ...target.slice(1)];
@@ -69,6 +74,6 @@ export async function traceRun(engine: Engine, image: string, command: string): 
   }
   const log = r.stderr;
   const paths = method === 'strace' ? parseStrace(log) : parseLdDebug(log);
-  const opened = [...new Set(paths.filter((p) => !SKIP.test(p)))];
+  const opened = [...new Set(paths.filter((p) => !SKIP.test(p) && !(needsShell && p === '/bin/sh')))];
   return { command, method, opened };
 }

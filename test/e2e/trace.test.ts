@@ -19,7 +19,9 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     const r = await execa(BIN, ['/app/bin/greeter', '--dockerfile', join(REPO, 'examples/c/Dockerfile'), '--target', 'build', '--build-network', 'none', '--trace', '/app/bin/greeter', '-o', out, '--json']);
     const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
     const plugin = report.files.find((f) => f.path === '/app/lib/plugins/hello.so');
-    expect(plugin?.reasons.join()).toMatch(/opened by --trace '\/app\/bin\/greeter' \(LD_DEBUG\)/);
+    // The builder image has strace, so every file the run opened is seen.
+    expect(plugin?.reasons.join()).toMatch(/opened by --trace '\/app\/bin\/greeter' \(strace\)/);
+    expect(report.files.some((f) => /\/(bin\/sh|dash|bash)$/.test(f.path))).toBe(false);
     expect(report.files.some((f) => /\/libz\.so/.test(f.path))).toBe(true);
     // The Dockerfile holds the user's stages and the scratch stage; build it from the example's directory.
     const { copyFileSync, cpSync } = await import('node:fs');
@@ -28,6 +30,16 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     await dockerBuild(dir, 'scratchify-test/trace-c:e2e');
     const ran = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/trace-c:e2e'], { all: true });
     expect(ran.all).toMatch(/plugin with zlib [\d.]+; uid 65532/);
+  }, 900_000);
+
+  it("in an image without strace, the loader's LD_DEBUG sees the modules nginx dlopens", async () => {
+    const { nginxBase } = await import('../helpers/engine.js');
+    const base = await nginxBase();
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-nginx-'));
+    const r = await execa(BIN, ['/usr/sbin/nginx', '--base', base.ref, '--trace', '/usr/sbin/nginx -t', '-o', join(dir, 'Dockerfile'), '--json']);
+    const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
+    const stream = report.files.find((f) => f.path.endsWith('/ngx_stream_module.so'));
+    expect(stream?.reasons.join('; ')).toMatch(/opened by --trace '\/usr\/sbin\/nginx -t' \(LD_DEBUG\)/);
   }, 900_000);
 
   it('refuses --trace without an image to run it in', async () => {
