@@ -27,8 +27,8 @@ export function platformOf(elf: ElfFile): string {
 }
 
 /**
- * glibc's built-in trusted directories (SYSTEM_DIRS), which are compiled into the loader. They follow from
- * where that loader's libc lives: a Debian multiarch directory, lib32/lib64 for biarch builds, else lib.
+ * A guess at glibc's trusted directories, for when the loader file holds no readable list (loaderFacts) or
+ * there is no loader: from where it lives, a Debian multiarch directory, lib32/lib64 for biarch builds, else lib.
  */
 export function glibcDefaultDirs(interpreterReal: string | undefined, elf: ElfFile): string[] {
   const dir = interpreterReal ? interpreterReal.slice(0, interpreterReal.lastIndexOf('/')) : '';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ElfFormatError } from '../../src/elf/errors.js';
 import { parseElf } from '../../src/elf/file.js';
-import type { ByteSource } from '../../src/elf/source.js';
+import { bufferSource } from '../helpers/byte-source.js';
 import { buildElf } from '../helpers/elf-builder.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -15,28 +15,9 @@ const MAX_READ = 2 << 20;
 const CORPUS = join(import.meta.dirname, 'corpus');
 const IMPORTS = new Set(['pthread_cancel', 'iconv_open', 'printf', 'foo']);
 
-/** A byte source over a buffer that records the largest read asked of it. */
-function source(b: Buffer): ByteSource & { largest: number } {
-  const s = {
-    size: b.length,
-    bytesRead: 0,
-    largest: 0,
-    read(pos: number, len: number) {
-      s.largest = Math.max(s.largest, len);
-      return b.subarray(pos, Math.min(b.length, pos + len));
-    },
-    readInto(buf: Buffer, pos: number) {
-      s.largest = Math.max(s.largest, buf.length);
-      return b.copy(buf, 0, pos, Math.min(b.length, pos + buf.length));
-    },
-    close() {},
-  };
-  return s;
-}
-
 /** Every input ends in a result or the one typed error, fast, with bounded reads. */
 function check(b: Buffer): void {
-  const src = source(b);
+  const src = bufferSource(b);
   const t = performance.now();
   try {
     parseElf(src, 'fuzzed', { versions: true, imports: IMPORTS });

@@ -5,13 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ElfFormatError, NotElfError } from '../../src/elf/errors.js';
 import { parseElf, readElf } from '../../src/elf/file.js';
-import type { ByteSource } from '../../src/elf/source.js';
+import { bufferSource } from '../helpers/byte-source.js';
 import { buildElf } from '../helpers/elf-builder.js';
 import { FIXTURES } from '../helpers/paths.js';
-
-function bufferSource(b: Buffer): ByteSource {
-  return { size: b.length, bytesRead: 0, read: (pos, len) => b.subarray(pos, Math.min(b.length, pos + len)), close() {} };
-}
 
 /** binutils' readelf is the independent reader: its view of the dynamic section. */
 function readelfDynamic(path: string) {
