@@ -65,11 +65,24 @@ export function lookupUser(spec: string, accounts: Account[], groups: Group[]): 
  * /etc/passwd and /etc/group holding only root, the account the image runs as and the accounts the
  * program's configuration names, with no password hashes (the field is "x" and there is no shadow file).
  */
-export function planAccounts(root: Root, runAs: Account, named: string[]): AccountsPlan {
-  const accounts = parsePasswd(root.readText('/etc/passwd'));
-  const groups = parseGroup(root.readText('/etc/group'));
+export interface BaseAccounts {
+  accounts: Account[];
+  groups: Group[];
+}
+
+/** The base's /etc/passwd and /etc/group, read once. */
+export function readAccounts(root: Root): BaseAccounts {
+  return { accounts: parsePasswd(root.readText('/etc/passwd')), groups: parseGroup(root.readText('/etc/group')) };
+}
+
+/** The base's root account, or the conventional one when its passwd lacks uid 0. */
+export function rootAccount(accounts: Account[]): Account {
+  return accounts.find((a) => a.uid === 0) ?? { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root' };
+}
+
+export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account, named: string[]): AccountsPlan {
   const users = new Map<number, Account>();
-  const rootAcct = accounts.find((a) => a.uid === 0) ?? { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root' };
+  const rootAcct = rootAccount(accounts);
   users.set(0, rootAcct);
   users.set(runAs.uid, runAs);
   const wantGroups = new Map<number, Group>();

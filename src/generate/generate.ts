@@ -8,7 +8,7 @@ import { InputError, Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
-import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts, type Account } from './accounts.js';
+import { lookupUser, NONROOT, planAccounts, readAccounts, rootAccount, type Account } from './accounts.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { expandInclude } from '../rootfs/include.js';
@@ -137,14 +137,13 @@ export function generate(input: GenerateInput): GenerateResult {
   for (const l of needs.links) plan.links.set(l.path, l.target);
 
   // Who the image runs as: --user; else root when the program drops privileges itself; else nonroot.
-  const accounts = parsePasswd(root.readText('/etc/passwd'));
-  const groups = parseGroup(root.readText('/etc/group'));
+  const base = readAccounts(root);
   let runAs: Account;
-  if (input.user) runAs = lookupUser(input.user, accounts, groups);
-  else if (profile?.needsRoot) runAs = accounts.find((a) => a.uid === 0) ?? { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root' };
-  else runAs = accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
+  if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
+  else if (profile?.needsRoot) runAs = rootAccount(base.accounts);
+  else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   const named = profile?.users ?? [];
-  const acc = planAccounts(root, runAs, named);
+  const acc = planAccounts(base, runAs, named);
   plan.generate('/etc/passwd', acc.passwd, 'accounts: root, the runtime user and users the configuration names');
   plan.generate('/etc/group', acc.group, 'groups of those accounts');
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts } from '../../src/generate/accounts.js';
+import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts, readAccounts } from '../../src/generate/accounts.js';
 import { ScratchifyError } from '../../src/errors.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
@@ -21,7 +21,7 @@ const GROUP = 'root:x:0:\ndaemon:x:1:\nadm:x:4:syslog\nwww-data:x:33:\n';
 describe('accounts in the scratch image', () => {
   it('root, the runtime user and the users the configuration names; no hashes, no other accounts', () => {
     const root = rootWith(PASSWD, GROUP);
-    const acc = planAccounts(root, NONROOT, ['www-data', ':adm']);
+    const acc = planAccounts(readAccounts(root), NONROOT, ['www-data', ':adm']);
     expect(acc.passwd).toBe(
       'root:x:0:0:root:/root:/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
     );
@@ -30,7 +30,7 @@ describe('accounts in the scratch image', () => {
   });
 
   it('a user the configuration names but the base lacks is a config error', () => {
-    expect(() => planAccounts(rootWith(PASSWD, GROUP), NONROOT, ['nginx'])).toThrow(ScratchifyError);
+    expect(() => planAccounts(readAccounts(rootWith(PASSWD, GROUP)), NONROOT, ['nginx'])).toThrow(ScratchifyError);
   });
 
   it('--user by name, by UID, with a group, and an unknown name', () => {
