@@ -16,6 +16,9 @@ export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 
+export const PF_X = 0x1;
+export const PF_W = 0x2;
+
 export const DT_NULL = 0;
 export const DT_NEEDED = 1;
 export const DT_STRTAB = 5;

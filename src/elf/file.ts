@@ -22,6 +22,8 @@ export interface ElfFile {
   interpreter?: string;
   /** True when the file has a PT_DYNAMIC segment; static executables have none. */
   dynamic: boolean;
+  /** File offset of the first writable, non-executable PT_LOAD: where Go puts its build info. */
+  dataOffset?: number;
   needed: string[];
   soname?: string;
   rpath?: string;
@@ -53,6 +55,7 @@ const WINDOW = 4096;
 
 interface Segment {
   type: number;
+  flags: number;
   offset: number;
   vaddr: number;
   filesz: number;
@@ -179,6 +182,8 @@ class Parser {
       file.verneed = [];
       file.verdef = [];
     }
+    const writable = this.loads.find((s) => (s.flags & (C.PF_W | C.PF_X)) === C.PF_W);
+    if (writable && Number.isFinite(writable.offset)) file.dataOffset = writable.offset;
     const interp = segments.find((s) => s.type === C.PT_INTERP);
     if (interp) file.interpreter = this.interpreter(interp);
     const dyn = segments.find((s) => s.type === C.PT_DYNAMIC);
@@ -203,8 +208,8 @@ class Parser {
       const o = i * phentsize;
       out.push(
         this.is64
-          ? { type: this.u32(table, o), offset: this.word(table, o + 8), vaddr: this.word(table, o + 16), filesz: this.word(table, o + 32) }
-          : { type: this.u32(table, o), offset: this.u32(table, o + 4), vaddr: this.u32(table, o + 8), filesz: this.u32(table, o + 16) },
+          ? { type: this.u32(table, o), flags: this.u32(table, o + 4), offset: this.word(table, o + 8), vaddr: this.word(table, o + 16), filesz: this.word(table, o + 32) }
+          : { type: this.u32(table, o), flags: this.u32(table, o + 24), offset: this.u32(table, o + 4), vaddr: this.u32(table, o + 8), filesz: this.u32(table, o + 16) },
       );
     }
     return out;

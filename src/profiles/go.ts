@@ -14,6 +14,8 @@ export interface GoInfo {
 
 const MAGIC = '\xff Go buildinf:';
 const HEADER = 32;
+/** Go's debug/buildinfo reads this much of the data segment looking for the blob. */
+const DATA_SEARCH = 64 << 10;
 const FLAG_VERSION_INLINE = 2;
 /** Go wraps modinfo in 16-byte sentinels so the linker can find it. */
 const SENTINEL = 16;
@@ -30,21 +32,29 @@ function uvarint(b: Buffer, at: number): [number, number] {
   return [-1, at];
 }
 
-/** Recognises a Go binary by its `\xff Go buildinf:` blob (Go 1.18+ layout; older ones are Go, details unknown). */
+/**
+ * Recognises a Go binary by its `\xff Go buildinf:` blob (Go 1.18+ layout; older ones are Go, details unknown).
+ * Like Go's debug/buildinfo, it looks only in the first 64 KiB of the data segment, 16-byte aligned, so a large
+ * C program costs one small read rather than a scan of the whole file.
+ */
 export function goInfo(root: Root, real: string): GoInfo | undefined {
+  let at: number | undefined;
+  try {
+    at = root.readElf(real, { versions: false }).dataOffset;
+  } catch {
+    return undefined;
+  }
+  if (at === undefined) return undefined;
   const src = root.backend.open(real);
   let blob: Buffer | undefined;
   try {
-    const chunk = 1 << 20;
+    const data = src.read(at, DATA_SEARCH);
     const needle = Buffer.from(MAGIC, 'latin1');
-    for (let pos = 0; pos < Math.min(src.size, 512 << 20); pos += chunk - needle.length) {
-      const buf = src.read(pos, chunk);
-      const at = buf.indexOf(needle);
-      if (at >= 0) {
-        blob = src.read(pos + at, 64 << 10);
+    for (let i = data.indexOf(needle); i >= 0; i = data.indexOf(needle, i + 1)) {
+      if (i % 16 === 0) {
+        blob = src.read(at + i, 64 << 10);
         break;
       }
-      if (buf.length < chunk) break;
     }
   } finally {
     src.close();
