@@ -1,5 +1,17 @@
 #!/usr/bin/env node
-// The CLI is one esbuild bundle (npm run build): loading oclif from a single file saves ~70 ms per run.
-import { main } from '../dist/scratchify.mjs';
+'use strict';
+// CommonJS (bin/package.json) on purpose: an ES module entry costs ~6 ms of loader start-up on every run.
+// `scratchify resolve` first tries the small fast-path bundle; everything else, and any resolve argv the fast
+// path does not read exactly as oclif would, goes to the oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif.
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-await main(process.argv.slice(2), import.meta.url);
+const argv = process.argv.slice(2);
+const dist = join(__dirname, '..', 'dist');
+let handled = false;
+if (argv[0] === 'resolve' && !process.env.SCRATCHIFY_NO_FAST_PATH) {
+  handled = require('./code-cache.js').loadCached(join(dist, 'resolve-fast.cjs')).exports.run(argv);
+}
+if (!handled) {
+  import(pathToFileURL(join(dist, 'scratchify.mjs')).href).then(({ main }) => main(argv, join(__dirname, '..')));
+}

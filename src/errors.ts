@@ -35,3 +35,8 @@ export class ScratchifyError extends Error {
     return { code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint };
   }
 }
+
+/** The one line (and hint) a user error prints on stderr, from oclif's commands and the fast path alike. */
+export function errorText(err: ScratchifyError): string {
+  return `scratchify: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`;
+}

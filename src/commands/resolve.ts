@@ -1,10 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { EXIT_CODES } from '../errors.js';
-import { openDirRoot } from '../rootfs/open.js';
-import { loadAll } from '../resolve/load.js';
-import { missingOf, renderList, renderTree, toJson } from '../resolve/report.js';
-import { formatBytes, sizeAttribution } from '../resolve/sizes.js';
+import { RESOLVE_FLAGS as F, runResolve } from '../resolve/command.js';
 
 export default class Resolve extends BaseCommand {
   static summary = 'List the shared objects a binary loads, found as the dynamic loader finds them, inside a root.';
@@ -17,11 +13,11 @@ export default class Resolve extends BaseCommand {
   };
 
   static flags = {
-    root: Flags.string({ char: 'r', description: 'directory to treat as / (default: this machine\'s /)', default: '/' }),
-    include: Flags.string({ char: 'i', description: 'more ELF objects (path or glob inside the root), loaded as if dlopen\'ed by the first binary', multiple: true, default: [] }),
-    format: Flags.string({ char: 'f', description: 'output format', options: ['tree', 'list', 'json'], default: 'tree' }),
-    'library-path': Flags.string({ description: 'directories searched as LD_LIBRARY_PATH (colon separated)' }),
-    hwcaps: Flags.string({ description: 'glibc-hwcaps subdirectories to prefer, best first (e.g. x86-64-v3,x86-64-v2); baseline by default' }),
+    root: Flags.string(F.root),
+    include: Flags.string({ ...F.include, default: [] }),
+    format: Flags.string(F.format),
+    'library-path': Flags.string(F['library-path']),
+    hwcaps: Flags.string(F.hwcaps),
   };
 
   static examples = [
@@ -31,36 +27,14 @@ export default class Resolve extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(Resolve);
-    const started = performance.now();
-    const root = openDirRoot(flags.root);
-    const { resolver, maps } = loadAll(root, argv as string[], flags.include, {
-      libraryPath: flags['library-path']?.split(':').filter(Boolean),
-      hwcaps: flags.hwcaps?.split(',').filter(Boolean),
+    return runResolve({
+      programs: argv as string[],
+      root: flags.root,
+      include: flags.include,
+      format: flags.format,
+      libraryPath: flags['library-path'],
+      hwcaps: flags.hwcaps,
+      jsonFlag: this.jsonEnabled(),
     });
-    const missing = missingOf(maps);
-    for (const w of resolver.warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
-    if (missing.length) process.exitCode = EXIT_CODES.UNRESOLVED;
-    const json = this.jsonEnabled() || flags.format === 'json';
-    if (!json) {
-      process.stdout.write(flags.format === 'list' ? renderList(maps) : renderTree(maps));
-      if (flags.format === 'tree' && flags.include.length > 0) {
-        // What each root costs: a module that drags in tens of MB of codecs shows here.
-        process.stdout.write('\nsize (alone / shared with the others):\n');
-        for (const r of sizeAttribution(maps)) process.stdout.write(`  ${r.root}: ${formatBytes(r.alone)} / ${formatBytes(r.shared)} (${r.objects} objects)\n`);
-      }
-      for (const m of missing) process.stderr.write(`scratchify: ${m.name}: not found (needed by ${m.neededBy})\n`);
-      return undefined;
-    }
-    const unique = new Set(maps.flatMap((m) => m.objects.map((o) => o.real)));
-    const result = {
-      root: root.description,
-      programs: toJson(maps),
-      missing,
-      warnings: resolver.warnings,
-      sizes: sizeAttribution(maps),
-      stats: { objects: unique.size, bytesRead: root.bytesRead, ms: Math.round(performance.now() - started) },
-    };
-    if (!this.jsonEnabled()) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    return result;
   }
 }

@@ -1,0 +1,40 @@
+// Bundles the compiled tree (dist/) for start-up speed: the oclif CLI as one ES module, `resolve`'s fast path as
+// one CommonJS file, and V8's code cache for the latter, made by running it once on this machine's node binary.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, keepNames: true, logLevel: 'warning' };
+
+await build({
+  ...common,
+  entryPoints: [join(dist, 'cli.js')],
+  outfile: join(dist, 'scratchify.mjs'),
+  format: 'esm',
+  external: ['typescript', 'ts-node'], // oclif loads these only for TypeScript plugins, which we do not have
+  // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+
+const fast = join(dist, 'resolve-fast.cjs');
+const { outputFiles } = await build({ ...common, entryPoints: [join(dist, 'fast-resolve.js')], outfile: fast, format: 'cjs', write: false });
+const code = outputFiles[0].text;
+// The digest of the contents, which bin/code-cache.js matches against the saved cache.
+writeFileSync(fast, `/* build ${createHash('sha256').update(code).digest('hex')} */\n${code}`);
+
+// Run the paths a user's run takes (list and tree output, ld.so.cache, symlinks) with stdout muted, then save.
+const { loadCached } = createRequire(import.meta.url)(join(root, 'bin', 'code-cache.js'));
+const loaded = loadCached(fast);
+const write = process.stdout.write;
+process.stdout.write = () => true;
+try {
+  for (const format of ['list', 'tree']) loaded.exports.run(['resolve', process.execPath, '--format', format]);
+} finally {
+  process.stdout.write = write;
+}
+process.exitCode = 0;
+loaded.saveCache();
