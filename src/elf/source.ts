@@ -6,6 +6,8 @@ export interface ByteSource {
   readonly bytesRead: number;
   /** Reads up to `length` bytes at `position`; returns fewer only at the end of the source. */
   read(position: number, length: number): Buffer;
+  /** Reads up to `target.length` bytes at `position` into `target`; returns the count, fewer only at the end. */
+  readInto(target: Buffer, position: number): number;
   close(): void;
 }
 
@@ -18,29 +20,36 @@ export class FileSource implements ByteSource {
   private readonly ownsFd: boolean;
 
   /** A window (`offset`, `size`) selects a tar member inside a shared descriptor, which `close` leaves open. */
-  constructor(fd: number, window?: { offset: number; size: number }) {
+  constructor(fd: number, window?: { offset: number; size: number }, ownsFd = window === undefined) {
     this.fd = fd;
     this.offset = window?.offset ?? 0;
     this.size = window?.size ?? fstatSync(fd).size;
-    this.ownsFd = window === undefined;
+    this.ownsFd = ownsFd;
   }
 
-  static open(path: string, noFollow = false): FileSource {
+  /** `size` known from a stat taken just before saves an fstat (and the Stats object node builds for it). */
+  static open(path: string, noFollow = false, size?: number): FileSource {
     const flags = constants.O_RDONLY | (noFollow ? constants.O_NOFOLLOW : 0);
-    return new FileSource(openSync(path, flags));
+    const fd = openSync(path, flags);
+    return new FileSource(fd, size === undefined ? undefined : { offset: 0, size }, true);
   }
 
   read(position: number, length: number): Buffer {
-    const want = Math.max(0, Math.min(length, this.size - position));
-    const buf = Buffer.allocUnsafe(want);
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const got = this.readInto(buf, position);
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  readInto(target: Buffer, position: number): number {
+    const want = Math.max(0, Math.min(target.length, this.size - position));
     let got = 0;
     while (got < want) {
-      const n = readSync(this.fd, buf, got, want - got, this.offset + position + got);
+      const n = readSync(this.fd, target, got, want - got, this.offset + position + got);
       if (n === 0) break;
       got += n;
     }
     this.bytesRead += got;
-    return got === want ? buf : buf.subarray(0, got);
+    return got;
   }
 
   close(): void {

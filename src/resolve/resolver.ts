@@ -41,12 +41,17 @@ export class InputError extends Error {
 export class Resolver {
   private readonly elfs = new Map<string, ElfFile | ElfFormatError>();
   private cacheIndex?: Map<string, CacheEntry[]>;
+  /** cacheLookup's answers by name and class:machine: thousands of searches ask for the same few libraries. */
+  private readonly cacheAnswers = new Map<string, CacheEntry | undefined>();
+  private readonly hwcaps: readonly string[];
   readonly warnings: string[] = [];
 
   constructor(
     readonly root: Root,
     readonly options: ResolveOptions = {},
-  ) {}
+  ) {
+    this.hwcaps = options.hwcaps ?? [];
+  }
 
   /** Parsed ELF header of a file by its real path in the root; format errors are cached too. */
   elf(real: string): ElfFile {
@@ -246,13 +251,13 @@ export class Resolver {
     // DT_RPATH counts only while the needing object has no DT_RUNPATH; then the RPATHs of its loaders up
     // the chain are searched too, ending with the program's own.
     if (!loader.elf.runpath) {
-      const seen = new Set<LoadedObject>();
-      for (let l: LoadedObject | undefined = loader; l && !found; l = l.loader) {
-        seen.add(l);
-        found = this.searchDirs(proc, l, splitPath(l.elf.rpath), name, { kind: 'rpath', owner: l.path }, tried);
-      }
       const main = proc.map.program;
-      if (!found && !seen.has(main)) found = this.searchDirs(proc, main, splitPath(main.elf.rpath), name, { kind: 'rpath', owner: main.path }, tried);
+      let sawMain = false;
+      for (let l: LoadedObject | undefined = loader; l && !found; l = l.loader) {
+        if (l === main) sawMain = true;
+        if (l.elf.rpath) found = this.searchDirs(proc, l, splitPath(l.elf.rpath), name, { kind: 'rpath', owner: l.path }, tried);
+      }
+      if (!found && !sawMain && main.elf.rpath) found = this.searchDirs(proc, main, splitPath(main.elf.rpath), name, { kind: 'rpath', owner: main.path }, tried);
     }
     // LD_LIBRARY_PATH; its $ORIGIN is the program's.
     if (!found && this.options.libraryPath) {
@@ -300,7 +305,7 @@ export class Resolver {
       const dir = tokens ? expandTokens(raw, tokens) : raw;
       if (dir === undefined) continue;
       const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
-      for (const sub of this.options.hwcaps ?? []) {
+      for (const sub of this.hwcaps) {
         const hit = this.tryOpen(proc, needing, name, `${base}/glibc-hwcaps/${sub}/${name}`, how, tried);
         if (hit) return hit;
       }
@@ -358,15 +363,18 @@ export class Resolver {
   }
 
   private cacheLookup(elf: ElfFile, name: string): CacheEntry | undefined {
+    const key = `${elf.class}:${elf.machine}:${name}`;
+    if (this.cacheAnswers.has(key)) return this.cacheAnswers.get(key);
     if (!this.cacheIndex) this.cacheIndex = this.loadCache();
-    const entries = this.cacheIndex.get(name);
-    if (!entries) return undefined;
-    const ok = entries.filter((e) => acceptsCacheFlags(elf, e.flags));
-    for (const sub of this.options.hwcaps ?? []) {
-      const hit = ok.find((e) => e.hwcapsDir === sub);
-      if (hit) return hit;
+    const ok = (this.cacheIndex.get(name) ?? []).filter((e) => acceptsCacheFlags(elf, e.flags));
+    let hit: CacheEntry | undefined;
+    for (const sub of this.hwcaps) {
+      hit = ok.find((e) => e.hwcapsDir === sub);
+      if (hit) break;
     }
-    return ok.find((e) => e.hwcapsDir === undefined && e.legacyHwcap === 0n);
+    hit ??= ok.find((e) => e.hwcapsDir === undefined && e.legacyHwcap === 0n);
+    this.cacheAnswers.set(key, hit);
+    return hit;
   }
 
   private loadCache(): Map<string, CacheEntry[]> {

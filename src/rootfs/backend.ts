@@ -22,5 +22,6 @@ export interface FsBackend {
   readdir(path: string): string[];
   /** Names seen by readdir that are not valid UTF-8 (left out of readdir), as escaped text, by directory. */
   readonly undecodable?: Map<string, string[]>;
-  open(path: string): ByteSource;
+  /** Opens a regular file; `size`, when given, is its size from lstat (saves an fstat per file). */
+  open(path: string, size?: number): ByteSource;
 }

@@ -44,8 +44,9 @@ export class DirBackend implements FsBackend {
     return out;
   }
 
-  open(path: string): FileSource {
+  open(path: string, size?: number): FileSource {
     // O_NOFOLLOW: the last component was checked to be a regular file; refuse if it was swapped for a link.
-    return FileSource.open(this.host(path), true);
+    // A file that changed size since lstat reads short, which the ELF reader reports as truncated.
+    return FileSource.open(this.host(path), true, size);
   }
 }

@@ -24,6 +24,13 @@ export interface LinkHop {
   target: string;
 }
 
+/** A failed lookup as cached: the LookupError is made only when one is thrown (an Error records a stack). */
+interface Failure {
+  code: LookupCode;
+  path: string;
+  at: string;
+}
+
 export interface Resolved {
   /** The path with every symlink resolved inside the root. */
   path: string;
@@ -39,7 +46,7 @@ export interface Resolved {
 export class Root {
   private readonly lstats = new Map<string, Entry | null>();
   private readonly links = new Map<string, string>();
-  private readonly resolved = new Map<string, Resolved | LookupError>();
+  private readonly resolved = new Map<string, Resolved | Failure>();
 
   /** Bytes read from ELF files, for resolve's statistics. */
   bytesRead = 0;
@@ -70,32 +77,29 @@ export class Root {
 
   /** Resolves `path` (the last component too, unless `followLast` is false); throws LookupError. */
   resolve(path: string, followLast = true): Resolved {
-    const key = followLast ? path : `\0${path}`;
-    let r = this.resolved.get(key);
-    if (r === undefined) {
-      try {
-        r = this.walk(path, followLast);
-      } catch (e) {
-        if (!(e instanceof LookupError)) throw e;
-        r = e;
-      }
-      this.resolved.set(key, r);
-    }
-    if (r instanceof LookupError) throw r;
+    const r = this.cachedWalk(path, followLast);
+    if ('code' in r) throw new LookupError(r.code, r.path, r.at);
     return r;
   }
 
   /** Like resolve, but a missing file (or a dangling or looping link) is `undefined`. */
   lookup(path: string, followLast = true): Resolved | undefined {
-    try {
-      return this.resolve(path, followLast);
-    } catch (e) {
-      if (e instanceof LookupError) return undefined;
-      throw e;
-    }
+    // No throw and catch here: searches look up thousands of paths that do not exist.
+    const r = this.cachedWalk(path, followLast);
+    return 'code' in r ? undefined : r;
   }
 
-  private walk(path: string, followLast: boolean): Resolved {
+  private cachedWalk(path: string, followLast: boolean): Resolved | Failure {
+    const key = followLast ? path : `\0${path}`;
+    let r = this.resolved.get(key);
+    if (r === undefined) {
+      r = this.walk(path, followLast);
+      this.resolved.set(key, r);
+    }
+    return r;
+  }
+
+  private walk(path: string, followLast: boolean): Resolved | Failure {
     const todo = path.split('/').reverse();
     const cur: string[] = [];
     const hops: LinkHop[] = [];
@@ -111,10 +115,10 @@ export class Root {
       }
       const p = join(cur, c);
       const e = this.lstat(p);
-      if (!e) throw new LookupError('ENOENT', path, p);
+      if (!e) return { code: 'ENOENT', path, at: p };
       const last = !todo.some((t) => t !== '' && t !== '.');
       if (e.type === 'symlink' && (!last || followLast)) {
-        if (++followed > MAX_LINKS) throw new LookupError('ELOOP', path, p);
+        if (++followed > MAX_LINKS) return { code: 'ELOOP', path, at: p };
         const target = this.readlink(p);
         hops.push({ link: p, target });
         if (target.startsWith('/')) cur.length = 0;
@@ -122,7 +126,7 @@ export class Root {
         entry = this.lstat(join(cur))!;
         continue;
       }
-      if (!last && e.type !== 'dir') throw new LookupError('ENOTDIR', path, p);
+      if (!last && e.type !== 'dir') return { code: 'ENOTDIR', path, at: p };
       cur.push(c);
       entry = e;
     }
@@ -163,7 +167,7 @@ export class Root {
 
   /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */
   readElf(real: string, options?: ParseOptions): ElfFile {
-    const src = this.backend.open(real);
+    const src = this.backend.open(real, this.lstat(real)?.size);
     try {
       return parseElf(src, real, options);
     } finally {

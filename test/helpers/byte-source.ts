@@ -10,6 +10,10 @@ export function bufferSource(b: Buffer): ByteSource & { largest: number } {
       s.largest = Math.max(s.largest, len);
       return b.subarray(pos, Math.min(b.length, pos + len));
     },
+    readInto(target: Buffer, pos: number) {
+      s.largest = Math.max(s.largest, target.length);
+      return b.copy(target, 0, Math.min(pos, b.length), Math.min(b.length, pos + target.length));
+    },
     close() {},
   };
   return s;
