@@ -47,11 +47,15 @@ function walk(deps: Dependency[], indent: string, expanded: Set<LoadedObject>, l
 export function renderList(maps: LinkMap[]): string {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const m of maps) {
-    for (const o of m.objects) {
-      if (!seen.has(o.path)) {
-        seen.add(o.path);
-        out.push(o.path);
+  // Indexed loops here and in missingOf: they run over every object of every program, often before the JIT
+  // has optimized them, and an unoptimized for-of allocates a result object per step.
+  for (let i = 0; i < maps.length; i++) {
+    const objects = maps[i].objects;
+    for (let j = 0; j < objects.length; j++) {
+      const path = objects[j].path;
+      if (!seen.has(path)) {
+        seen.add(path);
+        out.push(path);
       }
     }
   }
@@ -60,9 +64,13 @@ export function renderList(maps: LinkMap[]): string {
 
 export function missingOf(maps: LinkMap[]): { name: string; neededBy: string }[] {
   const out: { name: string; neededBy: string }[] = [];
-  for (const m of maps) {
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i];
     if (m.missingInterpreter) out.push({ name: m.missingInterpreter, neededBy: m.program.path });
-    for (const o of m.objects) for (const d of o.deps) if (!d.object) out.push({ name: d.name, neededBy: o.path });
+    for (let j = 0; j < m.objects.length; j++) {
+      const o = m.objects[j];
+      for (let k = 0; k < o.deps.length; k++) if (!o.deps[k].object) out.push({ name: o.deps[k].name, neededBy: o.path });
+    }
   }
   return out;
 }
