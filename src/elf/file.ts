@@ -231,10 +231,13 @@ class Parser {
     const out: Segment[] = [];
     for (let i = 0; i < phnum; i++) {
       const o = i * phentsize;
+      const type = this.u32(table, o);
+      // Only the segments the reader uses: every object made here is garbage a few microseconds later.
+      if (type !== C.PT_LOAD && type !== C.PT_INTERP && type !== C.PT_DYNAMIC) continue;
       out.push(
         this.is64
-          ? { type: this.u32(table, o), flags: this.u32(table, o + 4), offset: this.word(table, o + 8), vaddr: this.word(table, o + 16), filesz: this.word(table, o + 32) }
-          : { type: this.u32(table, o), flags: this.u32(table, o + 24), offset: this.u32(table, o + 4), vaddr: this.u32(table, o + 8), filesz: this.u32(table, o + 16) },
+          ? { type, flags: this.u32(table, o + 4), offset: this.word(table, o + 8), vaddr: this.word(table, o + 16), filesz: this.word(table, o + 32) }
+          : { type, flags: this.u32(table, o + 24), offset: this.u32(table, o + 4), vaddr: this.u32(table, o + 8), filesz: this.u32(table, o + 16) },
       );
     }
     return out;

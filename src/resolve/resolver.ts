@@ -35,7 +35,7 @@ interface Process {
   byName: Map<string, LoadedObject>;
   defaults: string[];
   /** Legacy hwcap subdirectories this process's loader searches in every directory (glibc up to 2.36). */
-  legacy: string[];
+  legacy: readonly string[];
   musl?: { interp: LoadedObject; path: string[] };
 }
 
@@ -58,7 +58,7 @@ export class Resolver {
   private readonly elfs = new Map<string, ElfFile | ElfFormatError>();
   private cacheIndex?: Map<string, CacheEntry[]>;
   /** cacheLookup's answers by name and class:machine: thousands of searches ask for the same few libraries. */
-  private readonly cacheAnswers = new Map<string, CacheEntry | undefined>();
+  private readonly cacheAnswers = new Map<string, Map<number, CacheEntry | undefined>>();
   private readonly hwcaps: readonly string[];
   readonly warnings: string[] = [];
 
@@ -383,8 +383,10 @@ export class Resolver {
   }
 
   private cacheLookup(elf: ElfFile, name: string): CacheEntry | undefined {
-    const key = `${elf.class}:${elf.machine}:${name}`;
-    if (this.cacheAnswers.has(key)) return this.cacheAnswers.get(key);
+    let byAbi = this.cacheAnswers.get(name);
+    if (!byAbi) this.cacheAnswers.set(name, (byAbi = new Map()));
+    const abi = elf.class * 0x10000 + elf.machine;
+    if (byAbi.has(abi)) return byAbi.get(abi);
     if (!this.cacheIndex) this.cacheIndex = this.loadCache();
     const ok = (this.cacheIndex.get(name) ?? []).filter((e) => acceptsCacheFlags(elf, e.flags));
     let hit: CacheEntry | undefined;
@@ -393,7 +395,7 @@ export class Resolver {
       if (hit) break;
     }
     hit ??= ok.find((e) => e.hwcapsDir === undefined && e.legacyHwcap === 0n);
-    this.cacheAnswers.set(key, hit);
+    byAbi.set(abi, hit);
     return hit;
   }
 

@@ -71,10 +71,18 @@ export function loaderFacts(root: Root, loaderReal: string): LoaderFacts {
  * Legacy hwcap subdirectories in glibc's search order, most specific first, as LD_DEBUG=libs shows them for
  * x86-64: tls/x86_64/x86_64, tls/x86_64, tls, x86_64/x86_64, x86_64 (platform and hwcap are both "x86_64").
  */
-export function legacySubdirs(elf: ElfFile): string[] {
+export function legacySubdirs(elf: ElfFile): readonly string[] {
   const p = platformOf(elf);
-  return p ? [`tls/${p}/${p}`, `tls/${p}`, 'tls', `${p}/${p}`, p] : ['tls'];
+  let dirs = legacyByPlatform.get(p);
+  if (!dirs) {
+    dirs = Object.freeze(p ? [`tls/${p}/${p}`, `tls/${p}`, 'tls', `${p}/${p}`, p] : ['tls']);
+    legacyByPlatform.set(p, dirs);
+  }
+  return dirs;
 }
+
+/** Asked once per program; the answer depends only on the platform. */
+const legacyByPlatform = new Map<string, readonly string[]>();
 
 /** $LIB as the loader expands it: its first trusted directory without the slash (lib/x86_64-linux-gnu, lib64). */
 export function libToken(defaults: string[]): string {
