@@ -248,10 +248,10 @@ export class Resolver {
   }
 
   private find(proc: Process, loader: LoadedObject, name: string): Dependency {
-    const tried: Tried[] = [];
     const loaded = proc.byName.get(name);
     if (loaded) return { name, object: loaded, reused: true, tried: NOTHING_TRIED };
     if (proc.musl && isMuslReservedName(name)) return { name, object: proc.musl.interp, reused: true, tried: NOTHING_TRIED };
+    const tried: Tried[] = [];
     const before = proc.map.objects.length;
     let object: LoadedObject | undefined;
     if (name.includes('/')) {
