@@ -100,37 +100,40 @@ export class Root {
   }
 
   private walk(path: string, followLast: boolean): Resolved | Failure {
-    const todo = path.split('/').reverse();
-    const cur: string[] = [];
+    // Components still to walk, the next one last; '' and '.' never enter, so an empty list means the
+    // component at hand is the last. The path so far is kept as a string ('' for the top): this runs for
+    // every distinct path a search tries.
+    const todo: string[] = [];
+    pushComponents(todo, path);
+    let cur = '';
     const hops: LinkHop[] = [];
     let entry: Entry = this.lstat('/')!;
     let followed = 0;
     while (todo.length > 0) {
       const c = todo.pop()!;
-      if (c === '' || c === '.') continue;
       if (c === '..') {
-        cur.pop();
-        entry = this.lstat(join(cur))!;
+        cur = cur.slice(0, cur.lastIndexOf('/'));
+        entry = this.lstat(cur || '/')!;
         continue;
       }
-      const p = join(cur, c);
+      const p = `${cur}/${c}`;
       const e = this.lstat(p);
       if (!e) return { code: 'ENOENT', path, at: p };
-      const last = !todo.some((t) => t !== '' && t !== '.');
+      const last = todo.length === 0;
       if (e.type === 'symlink' && (!last || followLast)) {
         if (++followed > MAX_LINKS) return { code: 'ELOOP', path, at: p };
         const target = this.readlink(p);
         hops.push({ link: p, target });
-        if (target.startsWith('/')) cur.length = 0;
-        for (const t of target.split('/').reverse()) todo.push(t);
-        entry = this.lstat(join(cur))!;
+        if (target.startsWith('/')) cur = '';
+        pushComponents(todo, target);
+        entry = this.lstat(cur || '/')!;
         continue;
       }
       if (!last && e.type !== 'dir') return { code: 'ENOTDIR', path, at: p };
-      cur.push(c);
+      cur = p;
       entry = e;
     }
-    return { path: join(cur), entry, hops };
+    return { path: cur || '/', entry, hops };
   }
 
   exists(path: string): boolean {
@@ -183,9 +186,10 @@ export class Root {
   }
 }
 
-function join(parts: string[], last?: string): string {
-  const all = last === undefined ? parts : [...parts, last];
-  return '/' + all.join('/');
+/** Pushes the components of `path` so that the first is popped first, leaving out '' and '.'. */
+function pushComponents(todo: string[], path: string): void {
+  const parts = path.split('/');
+  for (let i = parts.length - 1; i >= 0; i--) if (parts[i] !== '' && parts[i] !== '.') todo.push(parts[i]);
 }
 
 /** Normalizes a path lexically (no link resolution), as the loader does with search directories. */
