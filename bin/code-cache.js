@@ -33,4 +33,4 @@ function loadCached(file) {
   return { exports: module.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, saveCache };
 }
 
-module.exports = { BUILD_ID, loadCached };
+module.exports = { loadCached };

@@ -11,13 +11,14 @@ export function run(argv: readonly string[]): boolean {
   if (argv[0] !== 'resolve') return false;
   const parsed = fastParse(argv.slice(1), RESOLVE_FLAGS);
   if (!parsed) return false;
-  const f = parsed.flags as Record<string, string | undefined> & { include: string[] };
+  // fastParse filled in the defaults: root and format are set, include is a list.
+  const f = parsed.flags as Record<string, string | undefined> & { root: string; format: string; include: string[] };
   try {
     runResolve({
       programs: parsed.positionals,
-      root: f.root ?? '/',
+      root: f.root,
       include: f.include,
-      format: f.format ?? 'tree',
+      format: f.format,
       libraryPath: f['library-path'],
       hwcaps: f.hwcaps,
     });

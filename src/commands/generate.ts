@@ -26,7 +26,7 @@ Reads the image's files without running anything from it, resolves the binary as
     dockerfile: Flags.string({ description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it', dependsOn: ['target'] }),
     target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
     'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
-    output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout' }),
+    output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout' }),
     include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
     expose: Flags.string({ description: 'add EXPOSE for this port', multiple: true, default: [] }),
@@ -66,7 +66,8 @@ Reads the image's files without running anything from it, resolves the binary as
     if (!stage && image?.repoDigests[0]) baseRef = image.repoDigests[0];
     else if (!stage && image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
 
-    const out = flags.output ? resolvePath(flags.output) : undefined;
+    // `-o -` is stdout, as elsewhere on Unix, not a file named '-'.
+    const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
     const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
     const result = generate({
       root,

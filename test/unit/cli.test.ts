@@ -82,6 +82,14 @@ describe('bad input: one clear line, a distinct exit code', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('-o - writes the Dockerfile to stdout, not to a file named -', async () => {
+    const r = await cli('/bin/ls', '-o', '-');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('FROM scratch');
+    expect(existsSync(join(tmp, '-'))).toBe(false);
+    expect(existsSync(join(tmp, 'scratchify.scaffold.tar'))).toBe(true);
+  });
+
   it('an output directory that does not exist: exit 10, nothing left behind', async () => {
     const r = await cli('/bin/ls', '-o', join(tmp, 'missing-dir', 'Dockerfile'));
     expect(r.exitCode).toBe(EXIT_CODES.OUTPUT_FAILED);
