@@ -5,6 +5,7 @@ import { BaseCommand } from '../base-command.js';
 import { openRoot } from '../engine/open-root.js';
 import { traceRun } from '../engine/trace.js';
 import { ScratchifyError } from '../errors.js';
+import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
 import { sizeAttribution } from '../resolve/sizes.js';
@@ -29,7 +30,7 @@ Reads the image's files without running anything from it, resolves the binary as
     output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout' }),
     include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
-    expose: Flags.string({ description: 'add EXPOSE for this port', multiple: true, default: [] }),
+    expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true, default: [] }),
     'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
     trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true, default: [] }),
@@ -47,6 +48,7 @@ Reads the image's files without running anything from it, resolves the binary as
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Generate);
     const extra = (argv as string[]).slice(1);
+    flags.expose.forEach(checkExpose);
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }

@@ -7,29 +7,32 @@ export interface Account {
   gid: number;
   gecos: string;
   home: string;
+  shell: string;
 }
 
 export interface Group {
   name: string;
   gid: number;
+  /** Supplementary members, comma separated as in /etc/group (initgroups reads them). */
+  members: string;
 }
 
 /** distroless's convention, which scanners and platform policies recognise. */
-export const NONROOT: Account = { name: 'nonroot', uid: 65532, gid: 65532, gecos: 'nonroot', home: '/home/nonroot' };
+export const NONROOT: Account = { name: 'nonroot', uid: 65532, gid: 65532, gecos: 'nonroot', home: '/home/nonroot', shell: '/sbin/nologin' };
 
 export function parsePasswd(text: string | undefined): Account[] {
   return (text ?? '').split('\n').flatMap((l) => {
     const f = l.split(':');
-    if (f.length < 7 || l.startsWith('#') || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) return [];
-    return [{ name: f[0], uid: Number(f[2]), gid: Number(f[3]), gecos: f[4], home: f[5] }];
+    if (f.length < 7 || l.startsWith('#') || !f[0] || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) return [];
+    return [{ name: f[0], uid: Number(f[2]), gid: Number(f[3]), gecos: f[4], home: f[5], shell: f[6] }];
   });
 }
 
 export function parseGroup(text: string | undefined): Group[] {
   return (text ?? '').split('\n').flatMap((l) => {
     const f = l.split(':');
-    if (f.length < 3 || l.startsWith('#') || !/^\d+$/.test(f[2])) return [];
-    return [{ name: f[0], gid: Number(f[2]) }];
+    if (f.length < 3 || l.startsWith('#') || !f[0] || !/^\d+$/.test(f[2])) return [];
+    return [{ name: f[0], gid: Number(f[2]), members: f[3] ?? '' }];
   });
 }
 
@@ -49,7 +52,7 @@ export function lookupUser(spec: string, accounts: Account[], groups: Group[]): 
   const byUid = /^\d+$/.test(u) ? accounts.find((a) => a.uid === Number(u)) : undefined;
   let acct = byName ?? byUid;
   if (!acct && u === NONROOT.name) acct = NONROOT;
-  if (!acct && /^\d+$/.test(u)) acct = { name: `uid${u}`, uid: Number(u), gid: Number(u), gecos: '', home: '/' };
+  if (!acct && /^\d+$/.test(u)) acct = { name: `uid${u}`, uid: Number(u), gid: Number(u), gecos: '', home: '/', shell: '/sbin/nologin' };
   if (!acct) {
     throw new ScratchifyError('USAGE', `--user ${spec}: no such user in the base's /etc/passwd`, { hint: 'name an existing user, or give a numeric UID[:GID]' });
   }
@@ -61,10 +64,6 @@ export function lookupUser(spec: string, accounts: Account[], groups: Group[]): 
   return acct;
 }
 
-/**
- * /etc/passwd and /etc/group holding only root, the account the image runs as and the accounts the
- * program's configuration names, with no password hashes (the field is "x" and there is no shadow file).
- */
 export interface BaseAccounts {
   accounts: Account[];
   groups: Group[];
@@ -77,31 +76,32 @@ export function readAccounts(root: Root): BaseAccounts {
 
 /** The base's root account, or the conventional one when its passwd lacks uid 0. */
 export function rootAccount(accounts: Account[]): Account {
-  return accounts.find((a) => a.uid === 0) ?? { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root' };
+  return accounts.find((a) => a.uid === 0) ?? { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root', shell: '/sbin/nologin' };
 }
 
+/**
+ * /etc/passwd and /etc/group for the scratch image: every account and group of the base, as programs switch to
+ * accounts named in their configuration, on their command line or compiled in (nobody, _chrony, proxy), and no
+ * narrower rule can know them all; plus the account the image runs as and nonroot (65532) when the base lacks
+ * them. Password fields are "x" and there is no shadow file, so no hash is carried. Shells stay as in the base.
+ */
 export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account, named: string[]): AccountsPlan {
-  const users = new Map<number, Account>();
-  const rootAcct = rootAccount(accounts);
-  users.set(0, rootAcct);
-  users.set(runAs.uid, runAs);
-  const wantGroups = new Map<number, Group>();
   for (const n of named) {
-    if (n.startsWith(':')) {
-      const g = groups.find((x) => x.name === n.slice(1));
-      if (g) wantGroups.set(g.gid, g);
-      continue;
+    const known = n.startsWith(':') ? groups.some((g) => g.name === n.slice(1)) : accounts.some((a) => a.name === n);
+    if (!known) {
+      const what = n.startsWith(':') ? `group ${n.slice(1)}, which is not in the base's /etc/group` : `user ${n}, who is not in the base's /etc/passwd`;
+      throw new ScratchifyError('CONFIG_INVALID', `the configuration names ${what}`, { hint: 'add it to the base image, or change the configuration' });
     }
-    const a = accounts.find((x) => x.name === n);
-    if (!a) throw new ScratchifyError('CONFIG_INVALID', `the configuration names user ${n}, who is not in the base's /etc/passwd`, { hint: 'add the user to the base image, or change the configuration' });
-    users.set(a.uid, a);
   }
-  for (const a of users.values()) {
-    const g = groups.find((x) => x.gid === a.gid) ?? { name: a.gid === NONROOT.gid ? NONROOT.name : a.name, gid: a.gid };
-    wantGroups.set(g.gid, g);
+  const users = accounts.length ? [...accounts] : [rootAccount(accounts)];
+  for (const extra of [runAs, NONROOT]) {
+    if (!users.some((a) => a.uid === extra.uid || a.name === extra.name)) users.push(extra);
   }
-  const sortedUsers = [...users.values()].sort((a, b) => a.uid - b.uid);
-  const passwd = sortedUsers.map((a) => `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:/sbin/nologin`).join('\n') + '\n';
-  const group = [...wantGroups.values()].sort((a, b) => a.gid - b.gid).map((g) => `${g.name}:x:${g.gid}:`).join('\n') + '\n';
-  return { runAs, passwd, group, users: sortedUsers };
+  const allGroups = [...groups];
+  for (const a of users) {
+    if (!allGroups.some((g) => g.gid === a.gid)) allGroups.push({ name: allGroups.some((g) => g.name === a.name) ? `gid${a.gid}` : a.name, gid: a.gid, members: '' });
+  }
+  const passwd = users.map((a) => `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:${a.shell}\n`).join('');
+  const group = allGroups.map((g) => `${g.name}:x:${g.gid}:${g.members}\n`).join('');
+  return { runAs, passwd, group, users };
 }

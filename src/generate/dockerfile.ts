@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { ScratchifyError } from '../errors.js';
+import { copyInstruction } from './dockerfile-words.js';
 import { parentOf, type Plan } from './plan.js';
 
 /** BuildKit refuses images over 127 layers; stay far below, leaving the user room for their own steps. */
 export const MAX_COPY_LINES = 100;
-
 
 export function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
@@ -15,42 +15,44 @@ export function render(template: string, values: Record<string, string>): string
   });
 }
 
-/** Plain form where every path is plain; the JSON-array form for spaces, quotes or a `$`; newlines refused. */
-function copyLine(from: string, sources: string[], dest: string): string {
-  const all = [...sources, dest];
-  for (const p of all) {
-    if (/[\n\r]/.test(p)) {
-      throw new ScratchifyError('USAGE', `${JSON.stringify(p)}: a path with a newline cannot be written in a Dockerfile`, { hint: 'rename it in the base image' });
-    }
-  }
-  if (all.every((p) => /^[A-Za-z0-9_@%+=:,./~-]+$/.test(p))) return `COPY --from=${from} ${all.join(' ')}`;
-  return `COPY --from=${from} ${JSON.stringify(all)}`;
-}
+/**
+ * Sources per COPY instruction. BuildKit 0.8 (Docker 20.10) runs a COPY of N sources as N chained copy actions,
+ * and each one fetches the same source stage through one flightcontrol key (`FileOpSolver.getInput`, "inp-1"),
+ * all at once. A caller that finds that call just finished gets errRetry and backs off (1 ms, doubling), and
+ * gives up with "flightcontrol: exceeded retry timeout" at its 14th errRetry. Every finished call lets at
+ * least one other caller through, so with at most 10 callers no caller can see 14 errRetries: the failure
+ * cannot happen. With 29 sources it failed about one cold build in three, with 66 about one in two
+ * (bench/build-stress.mjs). Newer BuildKit retries for longer with jitter; Buildah has no such race.
+ */
+export const MAX_SOURCES_PER_COPY = 10;
 
-function summarize(reasons: string[], max = 3): string {
-  const uniq = [...new Set(reasons)];
-  const shown = uniq.slice(0, max).join('; ');
-  return uniq.length > max ? `${shown}; and ${uniq.length - max} more` : shown;
-}
-
-/** COPY lines: one per destination directory (all its files, sorted) and one per whole tree. */
+/** COPY instructions: the files of one destination directory (sorted, in chunks), and one per whole tree. */
 export function copyLines(plan: Plan, from = 'base'): string[] {
-  const groups = new Map<string, { files: string[]; reasons: string[] }>();
+  const groups = new Map<string, { files: string[]; reasons: Map<string, string[]> }>();
   for (const f of plan.files.values()) {
     const dir = parentOf(f.path);
     let g = groups.get(dir);
-    if (!g) groups.set(dir, (g = { files: [], reasons: [] }));
+    if (!g) groups.set(dir, (g = { files: [], reasons: new Map() }));
     g.files.push(f.path);
-    g.reasons.push(...f.reasons);
   }
   const blocks: { key: string; text: string }[] = [];
   for (const [dir, g] of groups) {
     g.files.sort();
-    blocks.push({ key: dir, text: `# ${summarize(g.reasons)}\n${copyLine(from, g.files, dir === '/' ? '/' : `${dir}/`)}` });
+    if (g.files.length > MAX_SOURCES_PER_COPY && holdsAllOf(plan, dir, g.files)) {
+      // The whole directory is wanted: one source copies exactly those files, in one action.
+      const reasons = g.files.flatMap((p) => plan.files.get(p)!.reasons);
+      blocks.push({ key: g.files[0], text: `${comment(reasons)}\n${copyInstruction(from, [`${dir}/`], `${dir}/`)}` });
+      continue;
+    }
+    for (let i = 0; i < g.files.length; i += MAX_SOURCES_PER_COPY) {
+      const chunk = g.files.slice(i, i + MAX_SOURCES_PER_COPY);
+      const reasons = chunk.flatMap((p) => plan.files.get(p)!.reasons);
+      blocks.push({ key: chunk[0], text: `${comment(reasons)}\n${copyInstruction(from, chunk, dir === '/' ? '/' : `${dir}/`)}` });
+    }
   }
   for (const t of plan.trees.values()) {
     // Trailing slashes say what COPY does with a directory: its contents go into the same directory.
-    blocks.push({ key: t.path, text: `# ${summarize(t.reasons)}\n${copyLine(from, [`${t.path}/`], `${t.path}/`)}` });
+    blocks.push({ key: t.path, text: `${comment(t.reasons)}\n${copyInstruction(from, [`${t.path}/`], `${t.path}/`)}` });
   }
   if (blocks.length > MAX_COPY_LINES) {
     throw new ScratchifyError('USAGE', `the image would need ${blocks.length} COPY layers, over ${MAX_COPY_LINES}`, {
@@ -58,6 +60,19 @@ export function copyLines(plan: Plan, from = 'base'): string[] {
     });
   }
   return blocks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((b) => b.text);
+}
+
+/** True when the base's `dir` holds nothing but regular files, and `files` are all of them. */
+function holdsAllOf(plan: Plan, dir: string, files: string[]): boolean {
+  const names = plan.root.readdir(dir);
+  if (names.length !== files.length) return false;
+  const wanted = new Set(files);
+  return names.every((n) => wanted.has(`${dir}/${n}`) && plan.root.lstat(`${dir}/${n}`)?.type === 'file');
+}
+
+/** One comment line per distinct reason, each named once. */
+function comment(reasons: string[]): string {
+  return [...new Set(reasons)].map((r) => `# ${r.replace(/[\n\r]+/g, ' ')}`).join('\n');
 }
 
 export interface DockerfileValues {

@@ -144,8 +144,8 @@ export function generate(input: GenerateInput): GenerateResult {
   else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   const named = profile?.users ?? [];
   const acc = planAccounts(base, runAs, named);
-  plan.generate('/etc/passwd', acc.passwd, 'accounts: root, the runtime user and users the configuration names');
-  plan.generate('/etc/group', acc.group, 'groups of those accounts');
+  plan.generate('/etc/passwd', acc.passwd, "the base's accounts without password hashes, and the account the image runs as");
+  plan.generate('/etc/group', acc.group, "the base's groups");
 
   const worker = named.find((n) => !n.startsWith(':'));
   const workerAcct = worker ? acc.users.find((u) => u.name === worker) : undefined;

@@ -27,10 +27,14 @@ function walkFiles(root: Root, dir: string, out: string[], depth: number): void 
   }
 }
 
-/** Expands one --include: a directory (copied whole), a file, or a glob inside the root. */
+/**
+ * Expands one --include: a directory (copied whole), a file, or a glob inside the root. A path that exists is
+ * taken as it is, so names holding glob characters (`/usr/bin/[`) need no escaping.
+ */
 export function expandInclude(root: Root, pattern: string): IncludeMatch {
-  const literal = !/[*?[{]/.test(pattern);
-  if (literal && root.isDir(pattern)) {
+  const found = root.lookup(pattern);
+  if (found?.entry.type === 'file') return { paths: [pattern], candidates: [pattern] };
+  if (found?.entry.type === 'dir') {
     const files: string[] = [];
     walkFiles(root, pattern.replace(/\/+$/, '') || '/', files, 0);
     return { paths: [pattern], candidates: files };

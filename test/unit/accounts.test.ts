@@ -19,18 +19,27 @@ const PASSWD = 'root:$6$hash:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/
 const GROUP = 'root:x:0:\ndaemon:x:1:\nadm:x:4:syslog\nwww-data:x:33:\n';
 
 describe('accounts in the scratch image', () => {
-  it('root, the runtime user and the users the configuration names; no hashes, no other accounts', () => {
+  it("every account and group of the base, no hash, nonroot added; shells and group members as in the base", () => {
     const root = rootWith(PASSWD, GROUP);
     const acc = planAccounts(readAccounts(root), NONROOT, ['www-data', ':adm']);
     expect(acc.passwd).toBe(
-      'root:x:0:0:root:/root:/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+      'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n' +
+        'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
     );
-    expect(acc.group).toBe('root:x:0:\nadm:x:4:\nwww-data:x:33:\nnonroot:x:65532:\n');
+    expect(acc.group).toBe('root:x:0:\ndaemon:x:1:\nadm:x:4:syslog\nwww-data:x:33:\nnonroot:x:65532:\n');
     expect(acc.passwd).not.toContain('$6$');
   });
 
-  it('a user the configuration names but the base lacks is a config error', () => {
-    expect(() => planAccounts(readAccounts(rootWith(PASSWD, GROUP)), NONROOT, ['nginx'])).toThrow(ScratchifyError);
+  it('a numeric --user the base lacks gets an account and a group of its own', () => {
+    const accounts = parsePasswd(PASSWD);
+    const acc = planAccounts({ accounts, groups: parseGroup(GROUP) }, lookupUser('1234', accounts, []), []);
+    expect(acc.passwd).toContain('uid1234:x:1234:1234::/:/sbin/nologin\n');
+    expect(acc.group).toContain('uid1234:x:1234:\n');
+  });
+
+  it('a user or group the configuration names but the base lacks is a config error', () => {
+    expect(() => planAccounts(readAccounts(rootWith(PASSWD, GROUP)), NONROOT, ['nginx'])).toThrow(/names user nginx, who is not in/);
+    expect(() => planAccounts(readAccounts(rootWith(PASSWD, GROUP)), NONROOT, [':nginx'])).toThrow(/names group nginx, which is not in/);
   });
 
   it('--user by name, by UID, with a group, and an unknown name', () => {
