@@ -2,6 +2,7 @@ import { normalize, type Root } from '../rootfs/root.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';
 import type { Diagnosis, Problem } from './diagnose.js';
+import { copyInstruction } from '../generate/dockerfile-words.js';
 
 /** glibc's own libraries: they must all come from one glibc build, with its loader. */
 const GLIBC_SONAMES = /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libanl\.so\.1|libmvec\.so\.1|ld-linux[^/]*\.so\.\d+|ld64\.so\.\d+)$/;
@@ -56,7 +57,7 @@ export function fixesFor(d: Diagnosis, target: Root, base: Root): Fix[] {
     // The destination directory as the target has it (a link there is followed, as the loader follows it).
     const dir = target.lookup(parent(dest))?.path ?? normalize(parent(dest));
     // The source by the path the base's loader opens (COPY dereferences it), landing under the target's name.
-    fix.lines.push(`COPY --from=base ${src.path} ${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`);
+    fix.lines.push(copyInstruction('base', [src.path], `${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`));
   };
   for (const p of d.problems.filter((x) => x.fatal)) {
     const fix: Fix = { problem: p, lines: [] };

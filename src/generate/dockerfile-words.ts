@@ -13,6 +13,15 @@ import { ScratchifyError } from '../errors.js';
 const GLOB_CHARS = /[*?[]/;
 const WORD_SPECIAL = /[\\$'"]/g;
 
+/**
+ * True when COPY names exactly this path on every engine. Buildah (Podman 4) matches a source as a glob, then
+ * matches each name it found as a glob again, so no escape survives `*`, `?`, `[` or `\\` there (BuildKit
+ * would take the escaped glob below).
+ */
+export function addressableByCopy(path: string): boolean {
+  return !/[*?[\\]/.test(path);
+}
+
 /** The glob that matches exactly this one path: each special character alone in a class, `\` escaped. */
 export function globLiteral(path: string): string {
   if (!GLOB_CHARS.test(path)) return path;

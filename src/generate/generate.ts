@@ -162,7 +162,7 @@ export function generate(input: GenerateInput): GenerateResult {
   const scaffoldEntries: ScaffoldEntry[] = [
     ...plan.scaffoldDirs().map((d) => ({ type: 'dir' as const, path: d.path, mode: d.mode, uid: d.uid, gid: d.gid })),
     ...[...plan.links].map(([path, target]) => ({ type: 'symlink' as const, path, target })),
-    ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: 0, gid: 0, content: g.content })),
+    ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: g.uid, gid: g.gid, content: g.content })),
   ];
   const dockerfile = renderDockerfile(plan, {
     source: input.source,

@@ -1,5 +1,10 @@
+import { ScratchifyError } from '../errors.js';
 import type { Entry } from '../rootfs/backend.js';
+import { addressableByCopy } from './dockerfile-words.js';
 import type { Root } from '../rootfs/root.js';
+
+/** A file COPY cannot name is carried in the scaffold archive instead, up to this size. */
+const MAX_CARRIED_BYTES = 64 << 20;
 
 /** A regular file of the base, copied to its real path. */
 export interface PlannedFile {
@@ -32,7 +37,8 @@ export class Plan {
   readonly trees = new Map<string, PlannedTree>();
   readonly links = new Map<string, string>();
   readonly dirs = new Map<string, PlannedDir>();
-  readonly generated = new Map<string, { content: Buffer; mode: number; reason: string }>();
+  /** Files the scaffold archive carries: generated ones (passwd), and base files COPY cannot name. */
+  readonly generated = new Map<string, { content: Buffer; mode: number; uid: number; gid: number; reason: string }>();
   readonly warnings: string[] = [];
 
   constructor(readonly root: Root) {}
@@ -74,7 +80,7 @@ export class Plan {
   }
 
   generate(path: string, content: string, reason: string, mode = 0o644): void {
-    this.generated.set(path, { content: Buffer.from(content), mode, reason });
+    this.generated.set(path, { content: Buffer.from(content), mode, uid: 0, gid: 0, reason });
   }
 
   private insideTree(path: string): boolean {
@@ -82,20 +88,44 @@ export class Plan {
     return false;
   }
 
-  /** Drops what a copied tree already brings (its files and links), so nothing lands twice. */
+  /**
+   * Drops what a copied tree already brings (its files and links), so nothing lands twice; moves the files
+   * COPY cannot name on every engine into the scaffold archive, with the base's bytes, mode and owner.
+   */
   finish(): void {
     for (const p of [...this.files.keys()]) if (this.insideTree(p)) this.files.delete(p);
     for (const p of [...this.links.keys()]) if (this.insideTree(p)) this.links.delete(p);
     for (const p of [...this.trees.keys()]) if (this.insideTree(p)) this.trees.delete(p);
+    for (const t of this.trees.keys()) {
+      if (!addressableByCopy(t)) {
+        throw new ScratchifyError('USAGE', `${t}: a directory whose path holds * ? [ or \\ cannot be copied exactly by every engine`, {
+          hint: 'include the files inside it instead, or rename it in the base image',
+        });
+      }
+    }
+    for (const [p, f] of [...this.files]) {
+      if (addressableByCopy(p)) continue;
+      const e = this.root.lstat(p);
+      const content = this.root.readBytes(p, MAX_CARRIED_BYTES);
+      if (!e || !content) {
+        throw new ScratchifyError('USAGE', `${p}: its name holds * ? [ or \\, which COPY cannot name exactly on every engine, and it is over ${MAX_CARRIED_BYTES >> 20} MiB to carry in the scaffold`, {
+          hint: 'rename it in the base image',
+        });
+      }
+      this.generated.set(p, { content, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, reason: `${f.reasons.join('; ')} (carried in the scaffold: COPY cannot name it on every engine)` });
+      this.files.delete(p);
+    }
   }
 
   /**
-   * Every directory the scaffold must create before the links and generated files in it, with the base's
-   * own mode and owner where the base has that directory.
+   * Every directory the scaffold must create, with the base's own mode and owner where the base has it: those
+   * holding links and generated files, and those COPY writes into. COPY creates a missing destination directory
+   * 0755 root whatever the base says (a 0710 /etc/ssl/private, a daemon's own data directory), but leaves one
+   * that exists as it is, and the scaffold is unpacked first.
    */
   scaffoldDirs(): PlannedDir[] {
     const out = new Map<string, PlannedDir>(this.dirs);
-    const need = [...this.links.keys(), ...this.generated.keys(), ...this.dirs.keys()];
+    const need = [...this.links.keys(), ...this.generated.keys(), ...this.dirs.keys(), ...this.files.keys(), ...[...this.trees.keys()].map((t) => `${t}/.`)];
     for (const p of need) {
       for (let d = parentOf(p); d !== '/'; d = parentOf(d)) {
         if (out.has(d)) continue;

@@ -8,6 +8,18 @@ export interface Directive {
   line: number;
   /** The enclosing block names, outermost first (e.g. ["http", "server", "location"]). */
   context: string[];
+  /** The enclosing blocks' ids, outermost first, parallel to `context`. */
+  blocks: number[];
+  /** For a directive that opens a block (`server {`), that block's id. */
+  opens?: number;
+}
+
+/** Where a file's directives sit: an included file continues the context of its `include`. */
+export interface ConfScope {
+  context: string[];
+  blocks: number[];
+  /** Hands out block ids, unique across every file of one configuration. */
+  ids: { next: number };
 }
 
 function invalid(file: string, line: number, why: string): never {
@@ -18,9 +30,10 @@ function invalid(file: string, line: number, why: string): never {
 const ESCAPABLE = ['"', "'", '\\'];
 
 /** Splits nginx configuration text into directives, the way ngx_conf_read_token reads it. */
-export function parseNginxConf(text: string, file: string): Directive[] {
+export function parseNginxConf(text: string, file: string, scope: ConfScope = { context: [], blocks: [], ids: { next: 0 } }): Directive[] {
   const out: Directive[] = [];
   const stack: string[] = [];
+  const blockIds: number[] = [];
   let words: string[] = [];
   let wordLine = 1;
   let line = 1;
@@ -36,8 +49,13 @@ export function parseNginxConf(text: string, file: string): Directive[] {
     }
     if (c === ';' || c === '{') {
       if (words.length === 0) invalid(file, line, `unexpected "${c}"`);
-      out.push({ name: words[0], args: words.slice(1), file, line: wordLine, context: [...stack] });
-      if (c === '{') stack.push(words[0]);
+      const d: Directive = { name: words[0], args: words.slice(1), file, line: wordLine, context: [...scope.context, ...stack], blocks: [...scope.blocks, ...blockIds] };
+      if (c === '{') {
+        d.opens = scope.ids.next++;
+        stack.push(words[0]);
+        blockIds.push(d.opens);
+      }
+      out.push(d);
       words = [];
       i++;
       continue;
@@ -46,6 +64,7 @@ export function parseNginxConf(text: string, file: string): Directive[] {
       if (words.length > 0) invalid(file, line, `unexpected "}" after "${words.join(' ')}"`);
       if (stack.length === 0) invalid(file, line, 'unexpected "}"');
       stack.pop();
+      blockIds.pop();
       i++;
       continue;
     }

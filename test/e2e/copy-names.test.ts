@@ -11,10 +11,11 @@ import {
 const run = (await dockerAnswers()) || IN_CI;
 
 /*
- * COPY sources are shell words, then globs, to BuildKit and Buildah. Each odd name below must arrive as
- * exactly that one file. Beside them stand decoys that an unescaped glob or word would copy instead (or too):
- * `a?b` matches `aXb`, `[x]` matches `x`, `*` matches everything, `back\slash` as a glob is `backslash`.
- * The plain form is used in /odd (no whitespace), the JSON-array form in /odd2.
+ * COPY sources are shell words, then globs, to BuildKit and Buildah (which globs each matched name a second
+ * time). Each odd name below must arrive as exactly that one file, with its content. Beside them stand decoys
+ * that an unescaped glob or word would copy instead (or too): `a?b` matches `aXb`, `[x]` matches `x`, `*`
+ * matches everything, `back\slash` as a glob is `backslash`. Names with glob characters travel in the scaffold
+ * archive; the others are COPY sources, in the plain form in /odd and the JSON-array form in /odd2.
  */
 const ODD = ['*', 'a?b', '[x]', '[', 'x]y', 'back\\slash', 'd$ollar', "q'uote", 'dq"uote', 'br{a,b}'];
 const ODD2 = ['sp ace', 'a b*', 'd $HOME', "it's here", 'tab\tname'];
@@ -34,7 +35,7 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
     for (const n of ODD) writeFileSync(join(ctx, 'odd', n), n);
     for (const n of ODD2) writeFileSync(join(ctx, 'odd2', n), n);
     for (const d of DECOYS) writeFileSync(join(ctx, d), 'decoy');
-    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${nginx.ref}\nCOPY odd/ /odd/\nCOPY odd2/ /odd2/\n`);
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${nginx.ref}\nCOPY odd/ /odd/\nCOPY odd2/ /odd2/\nRUN chmod 0750 /odd && chown 0:33 /odd\n`);
     await dockerBuild(ctx, base);
     // Podman gets the same base from the same archive of the image.
     await execa('sh', ['-c', `${DOCKER} save ${base} | podman load -q`], { timeout: 600_000 });
@@ -49,7 +50,7 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
 
   it('writes the plain form for /odd and the JSON form for /odd2', () => {
     const text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
-    expect(text).toMatch(/^COPY --from=base \\\n {5}\/odd\/\[\*\] \\$/m);
+    expect(text).toMatch(/^COPY --from=base \\\n {5}\/odd\/br\{a,b\} \\\n {5}\/odd\/d\\\$ollar \\$/m);
     expect(text).toMatch(/^COPY --from=base \["\/odd2\//m);
   });
 
@@ -58,7 +59,19 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
       const files = await imageFiles(cli === 'podman' ? ptag : tag, cli);
       for (const n of ODD) expect(files.has(`/odd/${n}`), `/odd/${n}`).toBe(true);
       for (const n of ODD2) expect(files.has(`/odd2/${n}`), `/odd2/${n}`).toBe(true);
+      // Contents too: the carried files hold the base's bytes.
+      const cid = (await execa(cli, ['create', cli === 'podman' ? ptag : tag, '/x'])).stdout.trim();
+      try {
+        for (const n of ['*', 'a?b', 'back\\slash', 'd$ollar']) {
+          const r = await execa('sh', ['-c', `"$0" export "$1" | tar -xO --no-wildcards "$2"`, cli, cid, `odd/${n}`]);
+          expect(r.stdout, n).toBe(n);
+        }
+      } finally {
+        await execa(cli, ['rm', cid]);
+      }
       for (const d of DECOYS) expect(files.has(d), d).toBe(false);
+      // The directory COPY writes into keeps the base's mode (the scaffold made it; COPY alone makes 0755).
+      expect(files.get('/odd')).toBe('drwxr-x---');
     });
   }
 
