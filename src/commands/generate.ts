@@ -35,6 +35,10 @@ Reads the image's files without running anything from it, resolves the binary as
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
     trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true, default: [] }),
     gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
+    'package-metadata': Flags.boolean({ description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them', allowNo: true, default: true }),
+    copyright: Flags.boolean({ description: 'with package metadata: copy each package\'s copyright file, for license detection', allowNo: true, default: true }),
+    sbom: Flags.string({ description: 'write the scratch image\'s SBOM to this file' }),
+    'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
     'library-path': Flags.string({ description: 'directories searched as LD_LIBRARY_PATH (colon separated)' }),
   };
@@ -88,6 +92,7 @@ Reads the image's files without running anything from it, resolves the binary as
       resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
       runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
       traced,
+      packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
     });
     // With --dockerfile, the scratch stage is appended to the user's own stages.
     const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
@@ -108,6 +113,9 @@ Reads the image's files without running anything from it, resolves the binary as
       links: Object.fromEntries(result.plan.links),
       directories: [...result.plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
       go: result.go ?? null,
+      packages: result.packages
+        ? { packages: result.packages.packages.map((p) => ({ name: p.pkg.name, version: p.pkg.version, arch: p.pkg.arch, files: p.files })), unowned: result.packages.unowned }
+        : null,
       sizes: sizeAttribution(result.maps),
       notes: result.notes,
       warnings: result.warnings,
@@ -123,6 +131,8 @@ function canonicalCommand(binary: string, flags: Record<string, unknown>, out: s
   for (const name of ['include', 'expose', 'trace']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
   if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');
   if (flags.gconv === false) parts.push('--no-gconv');
+  if (flags['package-metadata'] === false) parts.push('--no-package-metadata');
+  if (flags.copyright === false) parts.push('--no-copyright');
   if (out) parts.push('-o', basename(out));
   if (extra.length) parts.push('--', ...extra);
   return parts.map(q).join(' ');

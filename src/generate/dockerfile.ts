@@ -41,18 +41,19 @@ export function copyLines(plan: Plan, from = 'base'): string[] {
     if (g.files.length > MAX_SOURCES_PER_COPY && holdsAllOf(plan, dir, g.files)) {
       // The whole directory is wanted: one source copies exactly those files, in one action.
       const reasons = g.files.flatMap((p) => plan.files.get(p)!.reasons);
-      blocks.push({ key: g.files[0], text: `${comment(reasons)}\n${copyInstruction(from, [`${dir}/`], `${dir}/`)}` });
+      blocks.push({ key: g.files[0], text: `${comment(reasons, packagesOf(plan, g.files))}\n${copyInstruction(from, [`${dir}/`], `${dir}/`)}` });
       continue;
     }
     for (let i = 0; i < g.files.length; i += MAX_SOURCES_PER_COPY) {
       const chunk = g.files.slice(i, i + MAX_SOURCES_PER_COPY);
       const reasons = chunk.flatMap((p) => plan.files.get(p)!.reasons);
-      blocks.push({ key: chunk[0], text: `${comment(reasons)}\n${copyInstruction(from, chunk, dir === '/' ? '/' : `${dir}/`)}` });
+      blocks.push({ key: chunk[0], text: `${comment(reasons, packagesOf(plan, chunk))}\n${copyInstruction(from, chunk, dir === '/' ? '/' : `${dir}/`)}` });
     }
   }
   for (const t of plan.trees.values()) {
     // Trailing slashes say what COPY does with a directory: its contents go into the same directory.
-    blocks.push({ key: t.path, text: `${comment(t.reasons)}\n${copyInstruction(from, [`${t.path}/`], `${t.path}/`)}` });
+    const inside = [...plan.packageOf.keys()].filter((f) => f.startsWith(`${t.path}/`));
+    blocks.push({ key: t.path, text: `${comment(t.reasons, packagesOf(plan, inside))}\n${copyInstruction(from, [`${t.path}/`], `${t.path}/`)}` });
   }
   if (blocks.length > MAX_COPY_LINES) {
     throw new ScratchifyError('USAGE', `the image would need ${blocks.length} COPY layers, over ${MAX_COPY_LINES}`, {
@@ -70,9 +71,15 @@ function holdsAllOf(plan: Plan, dir: string, files: string[]): boolean {
   return names.every((n) => wanted.has(`${dir}/${n}`) && plan.root.lstat(`${dir}/${n}`)?.type === 'file');
 }
 
-/** One comment line per distinct reason, each named once. */
-function comment(reasons: string[]): string {
-  return [...new Set(reasons)].map((r) => `# ${r.replace(/[\n\r]+/g, ' ')}`).join('\n');
+function packagesOf(plan: Plan, files: string[]): string[] {
+  return [...new Set(files.map((f) => plan.packageOf.get(f)).filter((p): p is string => p !== undefined))].sort();
+}
+
+/** One comment line per distinct reason, each named once, then the packages the files come from. */
+function comment(reasons: string[], packages: string[]): string {
+  const lines = [...new Set(reasons)].map((r) => `# ${r.replace(/[\n\r]+/g, ' ')}`);
+  if (packages.length) lines.push(`# from package${packages.length > 1 ? 's' : ''} ${packages.join(', ')}`);
+  return lines.join('\n');
 }
 
 export interface DockerfileValues {

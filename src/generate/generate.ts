@@ -12,6 +12,8 @@ import { lookupUser, NONROOT, planAccounts, readAccounts, rootAccount, type Acco
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { expandInclude } from '../rootfs/include.js';
+import { readDpkg } from '../packages/dpkg.js';
+import { addPackageMarkers, writePackageMetadata, type PackageReport } from '../packages/metadata.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 
@@ -35,6 +37,8 @@ export interface GenerateInput {
   runtime?: RuntimeOptions;
   /** Files a traced run opened (--trace), each with the trace that opened it. */
   traced?: Because[];
+  /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
+  packages?: { enabled?: boolean; copyright?: boolean };
 }
 
 export interface GenerateResult {
@@ -47,6 +51,8 @@ export interface GenerateResult {
   users: Account[];
   profile?: ProfileResult;
   go?: GoInfo;
+  /** Which dpkg package each copied file comes from; undefined when metadata is off or the base has no dpkg. */
+  packages?: PackageReport;
   notes: string[];
   warnings: string[];
 }
@@ -157,7 +163,12 @@ export function generate(input: GenerateInput): GenerateResult {
     const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
     plan.addDir(w.path, owner.uid === 0 ? 0o755 : 0o700, owner.uid, owner.gid, w.reason);
   }
+  const wantPackages = input.packages?.enabled !== false;
+  const db = wantPackages ? readDpkg(root) : undefined;
+  if (db) addPackageMarkers(plan, root, db, { copyright: input.packages?.copyright !== false });
+  else if (wantPackages) notes.push(`${root.description} has no dpkg status file: no package metadata, scanners will list no packages`);
   plan.finish();
+  const packages = db ? writePackageMetadata(plan, root, db) : undefined;
 
   const scaffoldEntries: ScaffoldEntry[] = [
     ...plan.scaffoldDirs().map((d) => ({ type: 'dir' as const, path: d.path, mode: d.mode, uid: d.uid, gid: d.gid })),
@@ -185,7 +196,8 @@ export function generate(input: GenerateInput): GenerateResult {
     users: acc.users,
     profile,
     go,
+    packages,
     notes,
-    warnings: [...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
+    warnings: [...(db?.warnings ?? []), ...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
   };
 }

@@ -38,7 +38,9 @@ export class Plan {
   readonly links = new Map<string, string>();
   readonly dirs = new Map<string, PlannedDir>();
   /** Files the scaffold archive carries: generated ones (passwd), and base files COPY cannot name. */
-  readonly generated = new Map<string, { content: Buffer; mode: number; uid: number; gid: number; reason: string }>();
+  readonly generated = new Map<string, { content: Buffer; mode: number; uid: number; gid: number; reason: string; fromBase?: boolean }>();
+  /** The dpkg package each copied file comes from, by real path (filled in when the base has dpkg data). */
+  readonly packageOf = new Map<string, string>();
   readonly warnings: string[] = [];
 
   constructor(readonly root: Root) {}
@@ -105,16 +107,26 @@ export class Plan {
     }
     for (const [p, f] of [...this.files]) {
       if (addressableByCopy(p)) continue;
-      const e = this.root.lstat(p);
-      const content = this.root.readBytes(p, MAX_CARRIED_BYTES);
-      if (!e || !content) {
-        throw new ScratchifyError('USAGE', `${p}: its name holds * ? [ or \\, which COPY cannot name exactly on every engine, and it is over ${MAX_CARRIED_BYTES >> 20} MiB to carry in the scaffold`, {
-          hint: 'rename it in the base image',
-        });
-      }
-      this.generated.set(p, { content, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, reason: `${f.reasons.join('; ')} (carried in the scaffold: COPY cannot name it on every engine)` });
       this.files.delete(p);
+      this.carry(p, `${f.reasons.join('; ')} (carried in the scaffold: COPY cannot name it on every engine)`);
     }
+  }
+
+  /**
+   * A file of the base carried in the scaffold archive with its bytes, mode and owner, instead of a COPY:
+   * for names COPY cannot address, and small files that would each cost a layer of their own (copyright files).
+   */
+  carry(path: string, reason: string): void {
+    const r = this.root.lookup(path);
+    const content = r?.entry.type === 'file' ? this.root.readBytes(r.path, MAX_CARRIED_BYTES) : undefined;
+    if (!r || !content) {
+      throw new ScratchifyError('USAGE', `${path}: cannot be carried in the scaffold archive (not a regular file of at most ${MAX_CARRIED_BYTES >> 20} MiB)`, {
+        hint: 'rename it in the base image',
+      });
+    }
+    for (const hop of r.hops) this.links.set(hop.link, hop.target);
+    const e = r.entry;
+    this.generated.set(r.path, { content, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, reason, fromBase: true });
   }
 
   /**

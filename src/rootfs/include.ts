@@ -13,7 +13,8 @@ export interface IncludeMatch {
   candidates: string[];
 }
 
-function walkFiles(root: Root, dir: string, out: string[], depth: number): void {
+/** Regular files under `dir` (links are not followed), bounded in count and depth. */
+export function walkFiles(root: Root, dir: string, out: string[], depth = 0): void {
   if (depth > MAX_TREE_DEPTH) return;
   for (const name of root.readdir(dir)) {
     const p = `${dir}/${name}`;
