@@ -32,7 +32,9 @@ await build({
   entryPoints: [join(dist, 'cli.js')],
   outfile: join(dist, 'scratchify.mjs'),
   format: 'esm',
-  external: ['typescript', 'ts-node'], // oclif loads these only for TypeScript plugins, which we do not have
+  // oclif loads typescript and ts-node only for TypeScript plugins, which we do not have. The CycloneDX library
+  // is loaded from node_modules, only for --sbom (it finds its schemas relative to its own files).
+  external: ['typescript', 'ts-node', '@cyclonedx/cyclonedx-library'],
   // Bundled CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });

@@ -8,6 +8,8 @@ import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
 import { writeAtomically } from '../output.js';
+import { copiedFiles } from '../packages/metadata.js';
+import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
 
 export default class Generate extends BaseCommand {
@@ -98,6 +100,17 @@ Reads the image's files without running anything from it, resolves the binary as
     const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
     const files: { path: string; data: string | Buffer }[] = [{ path: scaffoldPath, data: result.scaffold }];
     if (out) files.push({ path: out, data: dockerfile });
+    if (flags.sbom) {
+      const sbomInput = {
+        root,
+        report: result.packages ?? { packages: [], unowned: copiedFiles(result.plan, root) },
+        program: args.binary,
+        base: baseRef ?? source,
+        epoch: sourceDateEpoch(),
+        tool: this.config.version,
+      };
+      files.push({ path: resolvePath(flags.sbom), data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
+    }
     writeAtomically(files);
     if (!out && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
@@ -123,11 +136,18 @@ Reads the image's files without running anything from it, resolves the binary as
   }
 }
 
+/** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
+function sourceDateEpoch(): number {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
+}
+
 /** The command line that regenerates this output, rebuilt from the parsed flags so it is stable. */
 function canonicalCommand(binary: string, flags: Record<string, unknown>, out: string | undefined, extra: string[]): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const parts = ['scratchify', binary];
   for (const name of ['base', 'root', 'dockerfile', 'target', 'build-network', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
+  if (flags.sbom) parts.push('--sbom', basename(String(flags.sbom)), '--sbom-format', String(flags['sbom-format']));
   for (const name of ['include', 'expose', 'trace']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
   if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');
   if (flags.gconv === false) parts.push('--no-gconv');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
 import type { Entry, FsBackend } from './backend.js';
 
@@ -166,6 +167,23 @@ export class Root {
     } finally {
       src.close();
     }
+  }
+
+  /** Digests of a regular file's bytes, read in 1 MiB pieces (never whole into memory). */
+  digests(path: string, algorithms: string[]): string[] | undefined {
+    const r = this.lookup(path);
+    if (!r || r.entry.type !== 'file') return undefined;
+    const src = this.backend.open(r.path, r.entry.size);
+    const hashes = algorithms.map((a) => createHash(a));
+    try {
+      for (let at = 0; at < src.size; at += 1 << 20) {
+        const piece = src.read(at, Math.min(1 << 20, src.size - at));
+        for (const h of hashes) h.update(piece);
+      }
+    } finally {
+      src.close();
+    }
+    return hashes.map((h) => h.digest('hex'));
   }
 
   /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
-import { DOCKER, IN_CI, baseTarball, dockerAnswers, dockerBuild, ensureImage } from '../helpers/engine.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild, servicesBase } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -75,14 +75,13 @@ describe.runIf(run)('daemons that switch to their own account, each started in i
   let passwd: string;
 
   beforeAll(async () => {
-    const tarball = await baseTarball('services-bookworm', 'bookworm', ['unbound', 'bind9', 'chrony', 'squid']);
-    await ensureImage(DOCKER, 'scratchify-test/services:bookworm', tarball);
+    const base = await servicesBase();
     const ctx = mkdtempSync(join(tmpdir(), 'scratchify-services-ctx-'));
     for (const [p, text] of Object.entries(FILES)) {
       mkdirSync(dirname(join(ctx, 'root', p)), { recursive: true });
       writeFileSync(join(ctx, 'root', p), text);
     }
-    writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratchify-test/services:bookworm\nCOPY root/ /\n');
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${base.ref}\nCOPY root/ /\n`);
     await dockerBuild(ctx, userImage);
     passwd = (await execa(DOCKER, ['run', '--rm', '--network', 'none', '--entrypoint', 'cat', userImage, '/etc/passwd'])).stdout;
   }, 900_000);

@@ -111,6 +111,16 @@ export async function imageFiles(tag: string, cli = DOCKER): Promise<Map<string,
   }
 }
 
+/** Debian packages of daemons that switch accounts, and curl and python, in one base (one mmdebstrap in CI). */
+export const SERVICES_PACKAGES = ['unbound', 'bind9', 'chrony', 'squid', 'curl', 'python3', 'ca-certificates'];
+
+export async function servicesBase(): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('services2-bookworm', 'bookworm', SERVICES_PACKAGES);
+  const ref = 'scratchify-test/services:bookworm-v2';
+  await ensureImage(DOCKER, ref, tarball);
+  return { ref, tarball };
+}
+
 /** Debian bullseye (glibc 2.31): an older glibc than the build machine's, for symbol-version failures. */
 export async function bullseyeBase(): Promise<{ ref: string; tarball: string }> {
   const tarball = await baseTarball('bullseye', 'bullseye', []);
