@@ -18,7 +18,7 @@ export function renderReference() {
       const spelled = `${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]${name}` : name}${f.type === 'option' ? ` ${f.options ? f.options.join('\\|') : 'VALUE'}` : ''}`;
       out.push(`| \`${spelled}\`${f.multiple ? ' (repeatable)' : ''} | ${cell(f.description)} |`);
     }
-    if (cmd.enableJsonFlag) out.push('| `--json` | the result (or the error) as JSON |');
+    if (cmd.enableJsonFlag) out.push(`| \`--json\` | ${cell(cmd.baseFlags?.json?.description)} |`);
     out.push('');
   }
   return out.join('\n');

@@ -24,7 +24,7 @@ export default class Doctor extends BaseCommand {
     base: Flags.string({ char: 'b', description: 'image to take fixes from; prints the COPY lines' }),
     'base-root': Flags.string({ description: 'directory to take fixes from, instead of --base' }),
     log: Flags.string({ description: 'a failure log to explain (a file, or - for stdin)' }),
-    include: Flags.string({ char: 'i', description: 'objects the program dlopens', multiple: true, default: [] }),
+    include: Flags.string({ char: 'i', description: 'objects the program dlopens', multiple: true }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
   };
 
@@ -39,7 +39,7 @@ export default class Doctor extends BaseCommand {
     const target = await openRoot({ image: flags.image, dir: flags.root, engine: flags.engine });
     let d;
     try {
-      d = diagnose(target.root, args.binary, { includes: flags.include });
+      d = diagnose(target.root, args.binary, { includes: flags.include ?? [] });
     } catch (e) {
       if (e instanceof InputError) throw inputError(e, target.root);
       throw e;

@@ -30,12 +30,12 @@ Reads the image's files without running anything from it, resolves the binary as
     target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
     'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
     output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout' }),
-    include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true, default: [] }),
+    include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
-    expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true, default: [] }),
+    expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true }),
     'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
-    trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true, default: [] }),
+    trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true }),
     gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
     'package-metadata': Flags.boolean({ description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them', allowNo: true, default: true }),
     copyright: Flags.boolean({ description: 'with package metadata: copy each package\'s copyright file, for license detection', allowNo: true, default: true }),
@@ -54,17 +54,19 @@ Reads the image's files without running anything from it, resolves the binary as
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Generate);
     const extra = (argv as string[]).slice(1);
-    flags.expose.forEach(checkExpose);
+    const expose = (flags.expose ?? []).map(checkExpose);
+    const traces = flags.trace ?? [];
+    const include = flags.include ?? [];
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }
     const stage = flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
     const { root, image, engine } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage });
     const traced: { path: string; reason: string }[] = [];
-    if (flags.trace.length > 0 && (!engine || !image)) {
+    if (traces.length > 0 && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', { hint: 'scratchify never runs programs from a root on this machine' });
     }
-    for (const cmd of flags.trace) {
+    for (const cmd of traces) {
       const t = await traceRun(engine!, image!.id, cmd);
       for (const p of t.opened) traced.push({ path: p, reason: `opened by --trace '${cmd}' (${t.method === 'strace' ? 'strace' : 'LD_DEBUG'})` });
     }
@@ -81,9 +83,9 @@ Reads the image's files without running anything from it, resolves the binary as
       root,
       program: args.binary,
       args: extra,
-      includes: flags.include,
+      includes: include,
       user: flags.user,
-      expose: flags.expose,
+      expose,
       baseRef,
       baseComment,
       fromStage: stage?.target,

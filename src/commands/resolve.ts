@@ -14,7 +14,7 @@ export default class Resolve extends BaseCommand {
 
   static flags = {
     root: Flags.string(F.root),
-    include: Flags.string({ ...F.include, default: [] }),
+    include: Flags.string(F.include),
     format: Flags.string(F.format),
     'library-path': Flags.string(F['library-path']),
     hwcaps: Flags.string(F.hwcaps),
@@ -30,7 +30,7 @@ export default class Resolve extends BaseCommand {
     return runResolve({
       programs: argv as string[],
       root: flags.root,
-      include: flags.include,
+      include: flags.include ?? [],
       format: flags.format,
       libraryPath: flags['library-path'],
       hwcaps: flags.hwcaps,

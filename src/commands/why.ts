@@ -19,7 +19,7 @@ export default class Why extends BaseCommand {
   static flags = {
     base: Flags.string({ char: 'b', description: 'image to read' }),
     root: Flags.string({ char: 'r', description: 'directory to treat as / (default: this machine\'s /)' }),
-    include: Flags.string({ char: 'i', description: 'objects dlopen\'ed by the first binary', multiple: true, default: [] }),
+    include: Flags.string({ char: 'i', description: 'objects dlopen\'ed by the first binary', multiple: true }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
   };
 
@@ -29,7 +29,7 @@ export default class Why extends BaseCommand {
     const { args, argv, flags } = await this.parse(Why);
     const programs = (argv as string[]).slice(1);
     const { root } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine });
-    const includes = [...flags.include];
+    const includes = [...(flags.include ?? [])];
     const first = programs[0];
     if (isNginx(first)) {
       const real = root.resolve(first).path;
