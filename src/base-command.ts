@@ -13,7 +13,7 @@ export function userError(err: unknown, command: string): ScratchifyError | unde
   if (err instanceof Errors.CLIError && 'parse' in err) {
     // oclif's message spans lines: "Missing 1 required arg:", one "name  description" line per argument,
     // a note on multiple-value flags, "See more help with --help". One line: the first, then the arguments.
-    const [head, ...rest] = err.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l));
+    const [head, ...rest] = err.message.replace(/^The following errors? occurred:\s*/, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l));
     const note = rest.findIndex((l) => l.startsWith('Note:'));
     const args = rest.slice(0, note < 0 ? rest.length : note).map((l) => {
       const [name, ...desc] = l.split(/\s{2,}/);

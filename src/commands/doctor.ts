@@ -5,6 +5,7 @@ import { diagnose } from '../doctor/diagnose.js';
 import { fixesFor } from '../doctor/fixes.js';
 import { explainLog, parseFailureLog } from '../doctor/log.js';
 import { openRoot } from '../engine/open-root.js';
+import { checkImageReference } from '../engine/reference.js';
 import { EXIT_CODES, ScratchifyError } from '../errors.js';
 import { inputError } from '../resolve/load.js';
 import { InputError } from '../resolve/resolver.js';
@@ -36,6 +37,8 @@ export default class Doctor extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Doctor);
     if (!flags.image && !flags.root) throw new ScratchifyError('USAGE', 'doctor needs the target: --image IMAGE or --root DIR', { hint: 'name the image that fails to start' });
+    if (flags.image) checkImageReference('--image', flags.image);
+    if (flags.base) checkImageReference('--base', flags.base);
     const target = await openRoot({ image: flags.image, dir: flags.root, engine: flags.engine });
     let d;
     try {

@@ -3,11 +3,12 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { openRoot } from '../engine/open-root.js';
+import { checkImageReference } from '../engine/reference.js';
 import { traceRun } from '../engine/trace.js';
 import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
-import { writeAtomically } from '../output.js';
+import { checkOutputs, writeAtomically } from '../output.js';
 import { copiedFiles } from '../packages/metadata.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
@@ -37,6 +38,7 @@ Reads the image's files without running anything from it, resolves the binary as
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
     trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true }),
     gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
+    verbose: Flags.boolean({ description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)' }),
     'package-metadata': Flags.boolean({ description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them', allowNo: true, default: true }),
     copyright: Flags.boolean({ description: 'with package metadata: copy each package\'s copyright file, for license detection', allowNo: true, default: true }),
     sbom: Flags.string({ description: 'write the scratch image\'s SBOM to this file' }),
@@ -57,6 +59,15 @@ Reads the image's files without running anything from it, resolves the binary as
     const expose = (flags.expose ?? []).map(checkExpose);
     const traces = flags.trace ?? [];
     const include = flags.include ?? [];
+    if (flags.user !== undefined && !flags.user.trim()) throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
+    if (flags.base) checkImageReference('--base', flags.base);
+    // `-o -` is stdout, as elsewhere on Unix, not a file named '-'. Every output is checked before any work.
+    const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
+    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
+    // Without -o, --json is the whole output: no Dockerfile to go beside, so no scaffold is written either.
+    const writeScaffold = out !== undefined || !this.jsonEnabled();
+    const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
+    checkOutputs([...(writeScaffold ? [scaffoldPath] : []), ...(out ? [out] : []), ...(sbomPath ? [sbomPath] : [])]);
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }
@@ -76,9 +87,6 @@ Reads the image's files without running anything from it, resolves the binary as
     if (!stage && image?.repoDigests[0]) baseRef = image.repoDigests[0];
     else if (!stage && image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
 
-    // `-o -` is stdout, as elsewhere on Unix, not a file named '-'.
-    const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
-    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
     const result = generate({
       root,
       program: args.binary,
@@ -100,9 +108,9 @@ Reads the image's files without running anything from it, resolves the binary as
     });
     // With --dockerfile, the scratch stage is appended to the user's own stages.
     const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
-    const files: { path: string; data: string | Buffer }[] = [{ path: scaffoldPath, data: result.scaffold }];
+    const files: { path: string; data: string | Buffer }[] = writeScaffold ? [{ path: scaffoldPath, data: result.scaffold }] : [];
     if (out) files.push({ path: out, data: dockerfile });
-    if (flags.sbom) {
+    if (sbomPath) {
       const sbomInput = {
         root,
         report: result.packages ?? { packages: [], unowned: copiedFiles(result.plan, root) },
@@ -111,16 +119,16 @@ Reads the image's files without running anything from it, resolves the binary as
         epoch: sourceDateEpoch(),
         tool: this.config.version,
       };
-      files.push({ path: resolvePath(flags.sbom), data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
+      files.push({ path: sbomPath, data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
     }
     writeAtomically(files);
     if (!out && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
-    for (const w of result.warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
+    for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
     if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
     return {
       dockerfile: out ?? null,
-      scaffold: scaffoldPath,
+      scaffold: writeScaffold ? scaffoldPath : null,
       user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
       users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
       files: [...result.plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
@@ -133,7 +141,7 @@ Reads the image's files without running anything from it, resolves the binary as
         : null,
       sizes: sizeAttribution(result.maps),
       notes: result.notes,
-      warnings: result.warnings,
+      warnings: [...result.warnings, ...result.details],
     };
   }
 }

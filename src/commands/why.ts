@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { whyChains } from '../doctor/why.js';
 import { openRoot } from '../engine/open-root.js';
+import { checkImageReference } from '../engine/reference.js';
 import { EXIT_CODES } from '../errors.js';
 import { loadAll } from '../resolve/load.js';
 import { isNginx, nginxProfile } from '../profiles/nginx.js';
@@ -17,7 +18,7 @@ export default class Why extends BaseCommand {
   };
 
   static flags = {
-    base: Flags.string({ char: 'b', description: 'image to read' }),
+    base: Flags.string({ char: 'b', description: 'image to read', exclusive: ['root'] }),
     root: Flags.string({ char: 'r', description: 'directory to treat as / (default: this machine\'s /)' }),
     include: Flags.string({ char: 'i', description: 'objects dlopen\'ed by the first binary', multiple: true }),
     engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
@@ -28,7 +29,7 @@ export default class Why extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Why);
     const programs = (argv as string[]).slice(1);
-    const { root } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine });
+    const { root } = await openRoot({ image: flags.base && checkImageReference('--base', flags.base), dir: flags.root, engine: flags.engine });
     const includes = [...(flags.include ?? [])];
     const first = programs[0];
     if (isNginx(first)) {

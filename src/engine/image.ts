@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
-import { indexTar, TarBackend, type TarIndex } from '../rootfs/tar.js';
+import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
@@ -79,8 +79,18 @@ export async function openImageRoot(engine: Engine, info: ImageInfo): Promise<Ro
       // The container goes away while the tarball is indexed.
       if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
     }
-    index = indexTar(tmp);
-    await removed;
+    try {
+      index = indexTar(tmp);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (!(e instanceof TarFormatError)) throw e;
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`, {
+        hint: 'check the engine and free disk space, then run again',
+        cause: e,
+      });
+    } finally {
+      await removed;
+    }
     renameSync(tmp, tar);
     writeFileSync(`${indexFile}.tmp`, JSON.stringify(index));
     renameSync(`${indexFile}.tmp`, indexFile);

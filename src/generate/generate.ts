@@ -55,6 +55,8 @@ export interface GenerateResult {
   packages?: PackageReport;
   notes: string[];
   warnings: string[];
+  /** Warnings that hold in almost every base and change nothing; printed with --verbose, kept in --json. */
+  details: string[];
 }
 
 function reasonFor(o: LoadedObject): string {
@@ -198,6 +200,7 @@ export function generate(input: GenerateInput): GenerateResult {
     go,
     packages,
     notes,
+    details: needs.details,
     warnings: [...(db?.warnings ?? []), ...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
   };
 }

@@ -1,3 +1,5 @@
+import { ScratchifyError } from '../errors.js';
+
 /** One entry of the scaffold tarball that `ADD` unpacks first in the scratch stage. */
 export type ScaffoldEntry =
   | { type: 'dir'; path: string; mode: number; uid: number; gid: number }
@@ -36,8 +38,10 @@ export function writeScaffoldTar(entries: ScaffoldEntry[]): Buffer {
   for (const e of sorted) {
     const rel = e.path.replace(/^\//, '') + (e.type === 'dir' ? '/' : '');
     const split = splitName(rel);
-    if (!split) throw new RangeError(`${e.path}: path too long for the scaffold archive`);
-    if (e.type === 'symlink' && Buffer.byteLength(e.target) > 100) throw new RangeError(`${e.path}: link target too long for the scaffold archive`);
+    if (!split) throw new ScratchifyError('USAGE', `${e.path}: path too long for the scaffold archive (ustar: 255 bytes)`, { hint: 'shorten the path in the base image' });
+    if (e.type === 'symlink' && Buffer.byteLength(e.target) > 100) {
+      throw new ScratchifyError('USAGE', `${e.path}: link target ${e.target} too long for the scaffold archive (ustar: 100 bytes)`, { hint: 'shorten the link target in the base image' });
+    }
     const h = Buffer.alloc(BLOCK);
     field(h, 0, 100, split[1]);
     const mode = e.type === 'symlink' ? 0o777 : e.mode;

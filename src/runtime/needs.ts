@@ -10,6 +10,8 @@ export interface RuntimeNeeds {
   generated: { path: string; content: string; reason: string }[];
   links: { path: string; target: string }[];
   warnings: string[];
+  /** True in almost every base and changing nothing (glibc skips an absent NSS module): shown with --verbose. */
+  details: string[];
 }
 
 export interface RuntimeOptions {
@@ -55,7 +57,7 @@ function nsswitchServices(text: string): Map<string, string[]> {
  * imported; CA certificates when TLS libraries or Go's crypto/x509 are present; tzdata on request.
  */
 export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts: RuntimeOptions = {}): RuntimeNeeds {
-  const out: RuntimeNeeds = { files: [], trees: [], generated: [], links: [], warnings: [] };
+  const out: RuntimeNeeds = { files: [], trees: [], generated: [], links: [], warnings: [], details: [] };
   const importers = new Map<string, string>();
   for (const o of map.objects) {
     let imports: string[] = [];
@@ -98,7 +100,7 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
             seen.add(svc);
             const mod = resolver.dlopenName(map, `libnss_${svc}.so.2`, libc);
             if (mod) out.files.push({ path: mod.path, reason: `NSS module for "${db}: ${svc}" in nsswitch.conf (${importers.get(nssCall)} calls ${nssCall})` });
-            else out.warnings.push(`nsswitch.conf names "${svc}" for ${db}, but libnss_${svc}.so.2 is not in ${root.description}; glibc skips it`);
+            else out.details.push(`nsswitch.conf names "${svc}" for ${db}, but libnss_${svc}.so.2 is not in ${root.description}; glibc skips it`);
           }
         }
       }
