@@ -1,6 +1,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { ElfFormatError } from './elf/errors.js';
 import { ScratchifyError, errorText } from './errors.js';
+import type { Progress } from './engine/image.js';
 import { LookupError } from './rootfs/root.js';
 
 /**
@@ -43,6 +44,13 @@ export abstract class BaseCommand extends Command {
         throw new ScratchifyError('USAGE', `--${m[1]} and --no-${m[1]} together`, { hint: 'give one of them' });
       }
     }
+  }
+
+  /** Progress for long work, on stderr when it is a terminal and the output is not --json; else undefined. */
+  protected progress(): Progress | undefined {
+    if (!process.stderr.isTTY || this.jsonEnabled()) return undefined;
+    // Each line replaces the one before; the last stays, on a line of its own.
+    return (line, last) => process.stderr.write(`\r\x1b[Kscratchify: ${line}${last ? '\n' : ''}`);
   }
 
   protected async init(): Promise<void> {

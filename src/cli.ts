@@ -13,7 +13,7 @@ const EXAMPLES = [
 /** Top-level help: the main job's form first (it is what people run), then the commands, from the command map. */
 export function topHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const commands = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary ?? ''}${name === 'generate' ? ' (the default command)' : ''}`);
+  const commands = Object.entries(COMMANDS).map(([name, c]) => `  ${name.replace(':', ' ').padEnd(width)}  ${c.summary ?? ''}${name === 'generate' ? ' (the default command)' : ''}`);
   return [
     'Turn a dynamic Linux binary inside a container image into a minimal FROM scratch image that still works.',
     '',

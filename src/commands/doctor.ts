@@ -39,7 +39,7 @@ export default class Doctor extends BaseCommand {
     if (!flags.image && !flags.root) throw new ScratchifyError('USAGE', 'doctor needs the target: --image IMAGE or --root DIR', { hint: 'name the image that fails to start' });
     if (flags.image) checkImageReference('--image', flags.image);
     if (flags.base) checkImageReference('--base', flags.base);
-    const target = await openRoot({ image: flags.image, dir: flags.root, engine: flags.engine });
+    const target = await openRoot({ image: flags.image, dir: flags.root, engine: flags.engine, progress: this.progress() });
     let d;
     try {
       d = diagnose(target.root, args.binary, { includes: flags.include ?? [] });

@@ -72,7 +72,7 @@ Reads the image's files without running anything from it, resolves the binary as
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }
     const stage = flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
-    const { root, image, engine } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage });
+    const { root, image, engine } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage, progress: this.progress() });
     const traced: { path: string; reason: string }[] = [];
     if (traces.length > 0 && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', { hint: 'scratchify never runs programs from a root on this machine' });

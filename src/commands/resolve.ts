@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { openRoot } from '../engine/open-root.js';
+import { checkImageReference } from '../engine/reference.js';
 import { RESOLVE_FLAGS as F, runResolve } from '../resolve/command.js';
 
 export default class Resolve extends BaseCommand {
@@ -13,7 +15,9 @@ export default class Resolve extends BaseCommand {
   };
 
   static flags = {
-    root: Flags.string(F.root),
+    root: Flags.string({ ...F.root, exclusive: ['base'] }),
+    base: Flags.string({ char: 'b', description: 'read this image instead (through the engine, never run)' }),
+    engine: Flags.string({ description: 'container engine', options: ['docker', 'podman'] }),
     include: Flags.string(F.include),
     format: Flags.string(F.format),
     'library-path': Flags.string(F['library-path']),
@@ -27,9 +31,12 @@ export default class Resolve extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(Resolve);
+    const root = flags.base
+      ? (await openRoot({ image: checkImageReference('--base', flags.base), engine: flags.engine, progress: this.progress() })).root
+      : flags.root;
     return runResolve({
       programs: argv as string[],
-      root: flags.root,
+      root,
       include: flags.include ?? [],
       format: flags.format,
       libraryPath: flags['library-path'],

@@ -1,20 +1,16 @@
-import { mkdirSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
+import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
   ref: string;
   id: string;
   repoDigests: string[];
-}
-
-export function cacheDir(): string {
-  return process.env.SCRATCHIFY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'scratchify');
 }
 
 function firstLine(e: unknown): string {
@@ -46,54 +42,75 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
   return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [] };
 }
 
+/** Progress on a terminal: what is being done, each line replacing the last until `last`. */
+export type Progress = (line: string, last?: boolean) => void;
+
 /**
  * The image's filesystem as a Root, without running anything from it: `create` a container (never started),
  * `export` its flattened filesystem once into a cache keyed by image ID, and index the tarball's headers.
- * A second run reads only the index.
+ * A second run reads only the index. Two processes never export into one entry at once (a lock), and after an
+ * export the cache is pruned to its bound, least recently used first.
  */
-export async function openImageRoot(engine: Engine, info: ImageInfo): Promise<Root> {
+export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
   const dir = join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
   const tar = join(dir, 'rootfs.tar');
   const indexFile = join(dir, 'index.json');
-  let index: TarIndex | undefined;
-  if (existsSync(indexFile) && existsSync(tar)) {
+  const cached = (): TarIndex | undefined => {
+    if (!existsSync(indexFile) || !existsSync(tar)) return undefined;
     try {
-      index = JSON.parse(readFileSync(indexFile, 'utf8')) as TarIndex;
+      return JSON.parse(readFileSync(indexFile, 'utf8')) as TarIndex;
     } catch {
-      index = undefined; // a damaged cache is rebuilt
+      return undefined; // a damaged cache is rebuilt
     }
-  }
+  };
+  let index = cached();
   if (!index) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${tar}.${process.pid}.tmp`;
-    let cid: string | undefined;
-    let removed: Promise<unknown> = Promise.resolve();
-    try {
-      // The command is never run: export needs a container, and create needs some command to record.
-      cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
-      await engine.run(['export', '-o', tmp, cid], { timeout: 600_000 });
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, { hint: 'check the engine and free disk space', cause: e });
-    } finally {
-      // The container goes away while the tarball is indexed.
-      if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
-    }
-    try {
-      index = indexTar(tmp);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      if (!(e instanceof TarFormatError)) throw e;
-      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`, {
-        hint: 'check the engine and free disk space, then run again',
-        cause: e,
-      });
-    } finally {
-      await removed;
-    }
-    renameSync(tmp, tar);
-    writeFileSync(`${indexFile}.tmp`, JSON.stringify(index));
-    renameSync(`${indexFile}.tmp`, indexFile);
+    index = await withEntryLock(dir, async () => cached() ?? (await exportInto(engine, info, dir, tar, indexFile, progress)));
+    pruneCache(maxBytes(), dir);
   }
+  touchEntry(dir, { engine: engine.name, ref: info.ref, id: info.id });
   return new Root(new TarBackend(`image ${info.ref}`, tar, index));
+}
+
+async function exportInto(engine: Engine, info: ImageInfo, dir: string, tar: string, indexFile: string, progress?: Progress): Promise<TarIndex> {
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${tar}.${process.pid}.tmp`;
+  let cid: string | undefined;
+  let removed: Promise<unknown> = Promise.resolve();
+  const ticker = progress && setInterval(() => {
+    const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
+    progress(`exporting ${info.ref}: ${formatSize(size)}`);
+  }, 250);
+  try {
+    // The command is never run: export needs a container, and create needs some command to record.
+    cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
+    // Through stdout into our own file (export -o writes elsewhere and renames), so its growth is progress.
+    await engine.run(['export', cid], { timeout: 600_000, stdoutFile: tmp });
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, { hint: 'check the engine and free disk space', cause: e });
+  } finally {
+    if (ticker) clearInterval(ticker);
+    // The container goes away while the tarball is indexed.
+    if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
+  }
+  let index: TarIndex;
+  try {
+    progress?.(`indexing ${info.ref}: ${formatSize(statSync(tmp).size)}`);
+    index = indexTar(tmp);
+    progress?.(`exported ${info.ref}: ${formatSize(statSync(tmp).size)}, ${Object.keys(index).length} files indexed`, true);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    if (!(e instanceof TarFormatError)) throw e;
+    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`, {
+      hint: 'check the engine and free disk space, then run again',
+      cause: e,
+    });
+  } finally {
+    await removed;
+  }
+  renameSync(tmp, tar);
+  writeFileSync(`${indexFile}.${process.pid}.tmp`, JSON.stringify(index));
+  renameSync(`${indexFile}.${process.pid}.tmp`, indexFile);
+  return index;
 }

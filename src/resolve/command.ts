@@ -1,6 +1,7 @@
 import type { FlagSpecs } from '../cli/flag-spec.js';
 import { EXIT_CODES } from '../errors.js';
 import { openDirRoot } from '../rootfs/open.js';
+import type { Root } from '../rootfs/root.js';
 import { loadAll } from './load.js';
 import { missingOf, renderList, renderTree, toJson } from './report.js';
 import { formatBytes, sizeAttribution } from './sizes.js';
@@ -16,7 +17,8 @@ export const RESOLVE_FLAGS = {
 
 export interface ResolveRequest {
   programs: string[];
-  root: string;
+  /** A directory to treat as /, or a root already opened (an image, through the engine). */
+  root: string | Root;
   include: string[];
   format: string;
   libraryPath?: string;
@@ -28,7 +30,7 @@ export interface ResolveRequest {
 /** Runs `scratchify resolve`: writes the report, sets exit status 1 when something is missing, returns the JSON. */
 export function runResolve(req: ResolveRequest): Record<string, unknown> | undefined {
   const started = performance.now();
-  const root = openDirRoot(req.root);
+  const root = typeof req.root === 'string' ? openDirRoot(req.root) : req.root;
   const { resolver, maps } = loadAll(root, req.programs, req.include, {
     libraryPath: req.libraryPath?.split(':').filter(Boolean),
     hwcaps: req.hwcaps?.split(',').filter(Boolean),
