@@ -11,7 +11,7 @@ import { LookupError } from './rootfs/root.js';
  */
 export function userError(err: unknown, command: string): ScratchifyError | undefined {
   if (err instanceof ScratchifyError) return err;
-  if (err instanceof Errors.CLIError && 'parse' in err) {
+  if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
     // oclif's message spans lines: "Missing 1 required arg:", one "name  description" line per argument,
     // a note on multiple-value flags, "See more help with --help". One line: the first, then the arguments.
     const [head, ...rest] = err.message.replace(/^The following errors? occurred:\s*/, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l));

@@ -38,12 +38,15 @@ export function topHelp(): string {
  */
 export async function main(argv: string[], dir: string): Promise<void> {
   let args = [...argv];
-  if (args[0] === 'help' && args.length > 1 && !Object.hasOwn(COMMANDS, args[1])) {
-    const e = new ScratchifyError('USAGE', `help ${args[1]}: no such command`, { hint: `the commands are ${Object.keys(COMMANDS).join(', ')}` });
+  const refuse = (what: string) => {
+    const e = new ScratchifyError('USAGE', `${what}: no such command`, { hint: `the commands are ${Object.keys(COMMANDS).map((c) => c.replace(':', ' ')).join(', ')}` });
     process.stderr.write(errorText(e));
     process.exitCode = e.exitCode;
-    return;
-  }
+  };
+  if (args[0] === 'help' && args.length > 1 && !Object.hasOwn(COMMANDS, args[1])) return refuse(`help ${args[1]}`);
+  // A topic (cache) followed by a word that names none of its commands.
+  const topic = args[0] !== undefined && Object.keys(COMMANDS).some((c) => c.startsWith(`${args[0]}:`));
+  if (topic && args[1] !== undefined && !args[1].startsWith('-') && !Object.hasOwn(COMMANDS, `${args[0]}:${args[1]}`)) return refuse(`${args[0]} ${args[1]}`);
   if (args[0] === 'help') args = args.length > 1 ? [args[1], '--help'] : [];
   if (args.length === 0 || (args.length === 1 && ['--help', '-h'].includes(args[0]))) {
     process.stdout.write(topHelp());
