@@ -6,6 +6,7 @@ import type { DpkgDatabase, DpkgPackage } from './dpkg.js';
 /** Files scanners read to name the distribution: Trivy reads debian_version and lsb-release, Syft os-release. */
 export const OS_MARKERS = ['/etc/os-release', '/usr/lib/os-release', '/etc/debian_version', '/etc/lsb-release'];
 const STATUS_D = '/var/lib/dpkg/status.d';
+const MAX_COPYRIGHT_BYTES = 1 << 20;
 
 export interface PackageOptions {
   /** Copy /usr/share/doc/<pkg>/copyright of each package, for license detection. */
@@ -53,8 +54,10 @@ export function addPackageMarkers(plan: Plan, root: Root, db: DpkgDatabase, opts
   if (!opts.copyright) return;
   for (const { pkg } of owners(db, copiedFiles(plan, root)).packages) {
     const c = `/usr/share/doc/${pkg.name}/copyright`;
-    // Carried in the scaffold: each sits in a directory of its own and would cost a COPY layer.
-    if (root.lookup(c)?.entry.type === 'file') plan.carry(c, `license of ${pkg.name}, for scanners`);
+    // Carried in the scaffold: each sits in a directory of its own and would cost a COPY layer. A copyright
+    // file is text of a few KB; one over the bound is left out rather than carried.
+    const e = root.lookup(c)?.entry;
+    if (e?.type === 'file' && e.size <= MAX_COPYRIGHT_BYTES) plan.carry(c, `license of ${pkg.name}, for scanners`);
   }
 }
 
