@@ -148,7 +148,7 @@ export function spdx(input: SbomInput): string {
   const noAssertion = { downloadLocation: 'NOASSERTION', filesAnalyzed: false, licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION' };
   packages.push({ SPDXID: 'SPDXRef-Image', name: imageName(input.program), primaryPackagePurpose: 'CONTAINER', comment: `files from ${input.base}`, ...noAssertion });
   if (g.os) {
-    packages.push({ SPDXID: `SPDXRef-OperatingSystem-${g.os.id.replace(/[^A-Za-z0-9.-]/g, '-')}`, name: g.os.id, versionInfo: g.os.versionId, primaryPackagePurpose: 'OPERATING-SYSTEM', ...noAssertion });
+    packages.push({ SPDXID: `SPDXRef-OperatingSystem-${g.os.id.replace(/[^A-Za-z0-9.-]/g, '-')}`, name: g.os.id, versionInfo: g.os.versionId, primaryPackagePurpose: 'OPERATING_SYSTEM', ...noAssertion });
   }
   const fileEntry = (f: FileDigest) => {
     const SPDXID = id('File', files.length);
