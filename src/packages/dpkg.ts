@@ -24,7 +24,7 @@ export interface DpkgDatabase {
   packages: Map<string, DpkgPackage>;
   /** Owner of a regular file, by its real path in the root (merged-/usr aliases and diversions resolved). */
   ownerOf(real: string): DpkgPackage | undefined;
-  /** The line of the owner's md5sums for that file, exactly as dpkg wrote it. */
+  /** The line of the owner's md5sums for that file, exactly as dpkg wrote it (a malformed one is warned of). */
   md5sumLine(real: string): string | undefined;
   warnings: string[];
 }
@@ -87,7 +87,6 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
   for (let i = 0; i + 2 < div.length; i += 3) diverted.set(div[i], { to: div[i + 1], by: div[i + 2] });
 
   const owners = new Map<string, DpkgPackage>();
-  const md5 = new Map<string, string>();
   for (const pkg of packages.values()) {
     const list = root.readText(`${INFO}/${pkg.infoName}.list`, MAX_INFO_BYTES);
     if (list === undefined) continue;
@@ -98,6 +97,13 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
       const real = realOf(where);
       if (!owners.has(real)) owners.set(real, pkg);
     }
+  }
+
+  // md5sums are read per package, when a file of it is asked for: most packages of a base own nothing copied.
+  const md5 = new Map<string, string>();
+  const md5Read = new Set<string>();
+  const readMd5 = (pkg: DpkgPackage) => {
+    md5Read.add(pkg.infoName);
     const sums = root.readText(`${INFO}/${pkg.infoName}.md5sums`, MAX_INFO_BYTES) ?? '';
     for (const line of sums.split('\n')) {
       if (!line) continue;
@@ -109,14 +115,18 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
       const d = diverted.get(name);
       md5.set(realOf(d && d.by !== pkg.name ? d.to : name), line);
     }
-  }
+  };
   return {
     packages,
     ownerOf: (real) => {
       const r = root.lookup(real);
       return r?.entry.type === 'file' ? owners.get(r.path) : undefined;
     },
-    md5sumLine: (real) => md5.get(real),
+    md5sumLine: (real) => {
+      const pkg = owners.get(real);
+      if (pkg && !md5Read.has(pkg.infoName)) readMd5(pkg);
+      return md5.get(real);
+    },
     warnings,
   };
 }
