@@ -9,6 +9,8 @@ import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
 import { checkOutputs, writeAtomically } from '../output.js';
+import { checkBundleDir, writeBundleDir } from '../generate/bundle-write.js';
+import { writeScaffoldTar } from '../generate/scaffold-tar.js';
 import { copiedFiles } from '../packages/metadata.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
@@ -30,6 +32,8 @@ Reads the image's files without running anything from it, resolves the binary as
     dockerfile: Flags.string({ description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it', dependsOn: ['target'] }),
     target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
     'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
+    bundle: Flags.string({ description: 'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports)' }),
+    force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
     output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout' }),
     include: Flags.string({ char: 'i', description: 'more files, directories or globs to copy; ELF objects among them are resolved too', multiple: true }),
     user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
@@ -63,11 +67,17 @@ Reads the image's files without running anything from it, resolves the binary as
     if (flags.base) checkImageReference('--base', flags.base);
     // `-o -` is stdout, as elsewhere on Unix, not a file named '-'. Every output is checked before any work.
     const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
-    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.scaffold.tar`) : resolvePath('scratchify.scaffold.tar');
-    // Without -o, --json is the whole output: no Dockerfile to go beside, so no scaffold is written either.
-    const writeScaffold = out !== undefined || !this.jsonEnabled();
+    // On this machine's own root no image holds the files: the archive carries the whole root (ADD, no base).
+    const carrier = !flags.base && !flags.root && !flags.dockerfile ? 'archive' : 'copy';
+    const suffix = carrier === 'archive' ? 'rootfs.tar' : 'scaffold.tar';
+    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.${suffix}`) : resolvePath(`scratchify.${suffix}`);
+    const bundlePath = flags.bundle ? resolvePath(flags.bundle) : undefined;
+    const bundleTar = bundlePath?.endsWith('.tar') ?? false;
+    // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
+    const writeScaffold = out !== undefined || (!this.jsonEnabled() && !bundlePath);
     const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
-    checkOutputs([...(writeScaffold ? [scaffoldPath] : []), ...(out ? [out] : []), ...(sbomPath ? [sbomPath] : [])]);
+    checkOutputs([...(writeScaffold ? [scaffoldPath] : []), ...(out ? [out] : []), ...(sbomPath ? [sbomPath] : []), ...(bundleTar ? [bundlePath!] : [])]);
+    if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force);
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
     }
@@ -105,6 +115,7 @@ Reads the image's files without running anything from it, resolves the binary as
       runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
       traced,
       packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
+      carrier,
     });
     // With --dockerfile, the scratch stage is appended to the user's own stages.
     const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
@@ -121,14 +132,26 @@ Reads the image's files without running anything from it, resolves the binary as
       };
       files.push({ path: sbomPath, data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
     }
+    if (bundlePath) {
+      const meta = { entrypoint: JSON.parse(/^ENTRYPOINT (.*)$/m.exec(result.dockerfile)![1]), user: `${result.runAs.uid}:${result.runAs.gid}`, expose, source };
+      const entries = [...result.bundle(), { type: 'file' as const, path: '/.scratchify.json', mode: 0o644, uid: 0, gid: 0, content: Buffer.from(`${JSON.stringify(meta, null, 2)}\n`) }];
+      if (bundleTar) files.push({ path: bundlePath, data: writeScaffoldTar(entries) });
+      else {
+        writeAtomically(files);
+        files.length = 0;
+        if (!writeBundleDir(bundlePath, entries, flags.force).ownersKept) result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
+      }
+    }
     writeAtomically(files);
-    if (!out && !this.jsonEnabled()) process.stdout.write(dockerfile);
+    if (!out && !bundlePath && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
     for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
-    if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
+    if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
+    else if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
     return {
       dockerfile: out ?? null,
       scaffold: writeScaffold ? scaffoldPath : null,
+      bundle: bundlePath ?? null,
       user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
       users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
       files: [...result.plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
@@ -157,6 +180,7 @@ function canonicalCommand(binary: string, flags: Record<string, unknown>, out: s
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const parts = ['scratchify', binary];
   for (const name of ['base', 'root', 'dockerfile', 'target', 'build-network', 'user', 'engine', 'library-path', 'tz']) if (flags[name]) parts.push(`--${name}`, String(flags[name]));
+  if (flags.bundle) parts.push('--bundle', String(flags.bundle));
   if (flags.sbom) parts.push('--sbom', basename(String(flags.sbom)), '--sbom-format', String(flags['sbom-format']));
   for (const name of ['include', 'expose', 'trace']) for (const v of (flags[name] as string[]) ?? []) parts.push(`--${name}`, v);
   if (flags['ca-certs'] !== undefined) parts.push(flags['ca-certs'] ? '--ca-certs' : '--no-ca-certs');

@@ -94,6 +94,8 @@ export interface DockerfileValues {
   user: string;
   entrypoint: string[];
   expose: string[];
+  /** 'archive': the whole root is in the build-context archive (ADD); 'copy' (default): COPY lines from the base. */
+  carrier?: 'copy' | 'archive';
 }
 
 export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
@@ -101,6 +103,17 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     ? `${v.baseComment ? `# ${v.baseComment}\n` : ''}ARG BASE=${v.baseRef}`
     : '# The image that holds these files: docker build --build-arg BASE=<image> ...\nARG BASE';
   const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\nFROM \${BASE} AS base\n`;
+  if (v.carrier === 'archive') {
+    return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.archive.tmpl'), 'utf8'), {
+      source: v.source,
+      command: v.command,
+      dockerfile: v.dockerfile,
+      scaffold: v.scaffold,
+      expose: v.expose.map((p) => `EXPOSE ${p}\n`).join(''),
+      user: v.user,
+      entrypoint: JSON.stringify(v.entrypoint),
+    });
+  }
   return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.tmpl'), 'utf8'), {
     source: v.source,
     command: v.command,

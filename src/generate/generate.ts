@@ -9,6 +9,7 @@ import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
 import { lookupUser, NONROOT, planAccounts, readAccounts, rootAccount, type Account } from './accounts.js';
+import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { expandInclude } from '../rootfs/include.js';
@@ -39,11 +40,19 @@ export interface GenerateInput {
   traced?: Because[];
   /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
   packages?: { enabled?: boolean; copyright?: boolean };
+  /**
+   * 'copy' (default): COPY lines from the base plus a small scaffold archive. 'archive': the archive holds the
+   * whole minimal root and the Dockerfile only ADDs it (no base image needed to build).
+   */
+  carrier?: 'copy' | 'archive';
 }
 
 export interface GenerateResult {
   dockerfile: string;
+  /** The archive the Dockerfile ADDs: the scaffold, or with carrier 'archive' the whole root. */
   scaffold: Buffer;
+  /** The whole minimal root as archive entries (scaffold first), for --bundle. */
+  bundle: () => ScaffoldEntry[];
   plan: Plan;
   /** The main program's process first; a script's interpreter chain adds one per program. */
   maps: LinkMap[];
@@ -188,10 +197,13 @@ export function generate(input: GenerateInput): GenerateResult {
     user: `${runAs.uid}:${runAs.gid}`,
     entrypoint: [input.program, ...(profile?.defaultArgs ?? []), ...input.args],
     expose: input.expose,
+    carrier: input.carrier,
   });
+  const bundle = () => bundleEntries(plan, root, scaffoldEntries);
   return {
     dockerfile,
-    scaffold: writeScaffoldTar(scaffoldEntries),
+    scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),
+    bundle,
     plan,
     maps,
     runAs,

@@ -67,6 +67,11 @@ export class Root {
     return e ?? undefined;
   }
 
+  /** The target of the symlink at `path` (a real path: no links in its parents), as stored. */
+  linkTarget(path: string): string {
+    return this.readlink(path);
+  }
+
   private readlink(path: string): string {
     let t = this.links.get(path);
     if (t === undefined) {

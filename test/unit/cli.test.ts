@@ -51,7 +51,8 @@ describe('bad input: one clear line, a distinct exit code', () => {
   it('generate follows a script to its interpreter and copies both', async () => {
     const sh = join(tmp, 'entry.sh');
     writeFileSync(sh, '#!/bin/sh -e\necho hi\n');
-    const r = await cli(sh);
+    // --root / names this machine's root as a base whose files COPY takes (without it, the archive carries them).
+    const r = await cli(sh, '--root', '/');
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`${sh} is a script for /bin/sh -e: resolving /bin/sh`);
     expect(r.stdout).toContain(`COPY --from=base ${sh} ${tmp}/`);
@@ -99,7 +100,9 @@ describe('bad input: one clear line, a distinct exit code', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('FROM scratch');
     expect(existsSync(join(tmp, '-'))).toBe(false);
-    expect(existsSync(join(tmp, 'scratchify.scaffold.tar'))).toBe(true);
+    // This machine's own root: the archive beside it carries the whole minimal root.
+    expect(existsSync(join(tmp, 'scratchify.rootfs.tar'))).toBe(true);
+    expect(r.stdout).toMatch(/^ADD scratchify\.rootfs\.tar \/$/m);
   });
 
   it('an output directory that does not exist: exit 10, nothing left behind', async () => {

@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, REPO } from '../helpers/paths.js';
+import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, imageFiles, nginxBase, podmanBuild } from '../helpers/engine.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+
+/** The README's first command, as written: the line under "Set up and run" that starts with npm ci. */
+function quickStart(): string {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Set up and run'));
+  return /^ {4}(npm ci && .*)$/m.exec(section)![1];
+}
+
+describe.runIf(run)('a self-contained build context: no base image needed', () => {
+  it("the README's quick start, verbatim: an image of this machine's /bin/ls that runs, as nonroot", async () => {
+    // npm ci and the setup script have run (CI runs them before the tests; .ci/run calls the setup script):
+    // the rest of the line runs as written, from the checkout, with no base image anywhere.
+    const [prefix, rest] = quickStart().split(' && mkdir -p ');
+    expect(prefix).toBe('npm ci && bash scripts/setup-machine.sh');
+    rmSync(join(REPO, 'ls-image'), { recursive: true, force: true });
+    try {
+      const r = await execa('bash', ['-c', `mkdir -p ${rest}`], { cwd: REPO, all: true, reject: false });
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.stdout).toMatch(/^d.* \/tmp$|^lrwxrwxrwx .* bin -> usr\/bin$/m);
+      const dockerfile = readFileSync(join(REPO, 'ls-image', 'Dockerfile'), 'utf8');
+      expect(dockerfile).toMatch(/^FROM scratch$/m);
+      expect(dockerfile).not.toMatch(/--from|^ARG BASE/m);
+      const user = await execa(DOCKER, ['image', 'inspect', '--format', '{{.Config.User}}', 'scratchify-quickstart/ls']);
+      expect(user.stdout).toBe('65532:65532');
+    } finally {
+      rmSync(join(REPO, 'ls-image'), { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('--bundle FILE.tar of nginx: an image from that archive alone passes nginx -t with Docker and Podman, /tmp 1777, temp dirs owned by www-data', async () => {
+    const base = (await nginxBase()).ref;
+    const ctx = mkdtempSync(join(tmpdir(), 'scratchify-bundle-'));
+    await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--bundle', join(ctx, 'root.tar')]);
+    const meta = JSON.parse((await execa('tar', ['-xOf', join(ctx, 'root.tar'), '.scratchify.json'])).stdout);
+    expect(meta).toMatchObject({ entrypoint: ['/usr/sbin/nginx', '-g', 'daemon off;'], user: '0:0' });
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM scratch\nADD root.tar /\nUSER ${meta.user}\nENTRYPOINT ${JSON.stringify(meta.entrypoint)}\n`);
+    await dockerBuild(ctx, 'scratchify-test/nginx-bundle:e2e');
+    const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/nginx-bundle:e2e', '-t'], { reject: false });
+    expect(t.stderr).toContain('test is successful');
+    const files = await imageFiles('scratchify-test/nginx-bundle:e2e');
+    expect(files.get('/tmp')).toBe('drwxrwxrwt');
+    expect(files.has('/bin/sh')).toBe(false);
+    const owner = await execa('sh', ['-c', `"$0" create scratchify-test/nginx-bundle:e2e /x | xargs -I{} sh -c '"$0" export {} | tar -tv --numeric-owner var/lib/nginx/body; "$0" rm {} >/dev/null' "$0"`, DOCKER]);
+    expect(owner.stdout).toMatch(/^drwx------ 33\/33 /m);
+    await podmanBuild(ctx, 'localhost/scratchify-test/nginx-bundle:podman');
+    const p = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-test/nginx-bundle:podman', '-t'], { reject: false });
+    expect(p.stderr).toContain('test is successful');
+  }, 600_000);
+
+  it('--bundle DIR: refuses a directory that is not empty (exit 10, nothing changed), replaces it with --force', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'scratchify-bundle-dir-'));
+    const dir = join(parent, 'out');
+    const gen = (extra: string[]) => execa(BIN, ['/bin/ls', '--bundle', dir, ...extra], { reject: false });
+    expect((await gen([])).exitCode).toBe(0);
+    writeFileSync(join(dir, 'stale'), 'old');
+    const refused = await gen([]);
+    expect(refused.exitCode).toBe(10);
+    expect(refused.stderr).toMatch(/the directory is not empty/);
+    expect(readFileSync(join(dir, 'stale'), 'utf8')).toBe('old');
+    expect((await gen(['--force'])).exitCode).toBe(0);
+    expect(() => readFileSync(join(dir, 'stale'))).toThrow();
+    expect(JSON.parse(readFileSync(join(dir, '.scratchify.json'), 'utf8')).entrypoint).toEqual(['/bin/ls']);
+    const unwritable = await execa(BIN, ['/bin/ls', '--bundle', '/proc/scratchify-out'], { reject: false });
+    expect(unwritable.exitCode).toBe(10);
+  }, 120_000);
+});
