@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BIN, REPO } from '../helpers/paths.js';
+import { BIN, FIXTURES, REPO } from '../helpers/paths.js';
 import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, imageFiles, nginxBase, podmanBuild } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -72,4 +72,22 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     const unwritable = await execa(BIN, ['/bin/ls', '--bundle', '/proc/scratchify-out'], { reject: false });
     expect(unwritable.exitCode).toBe(10);
   }, 120_000);
+
+  it('a root holding a file the user cannot read: exit 5 in one line, no bundle written', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'scratchify-perm-'));
+    for (const sub of ['root/app', 'root/etc', 'out']) mkdirSync(join(d, sub), { recursive: true });
+    cpSync(join(FIXTURES, 'go/static'), join(d, 'root/app/static'));
+    writeFileSync(join(d, 'root/etc/locked.conf'), 'secret');
+    chmodSync(join(d, 'root/etc/locked.conf'), 0o000);
+    for (const p of ['', 'root', 'root/app', 'root/etc', 'root/app/static']) chmodSync(join(d, p), 0o755);
+    chmodSync(join(d, 'out'), 0o777);
+    // As nobody: root reads everything, so the permission problem needs another user.
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '/app/static', '--root', join(d, 'root'), '--include', '/etc/locked.conf', '--bundle', join(d, 'out/b')], { reject: false, env: { HOME: join(d, 'out') } });
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `scratchify: /etc/locked.conf: cannot read it in directory ${join(d, 'root')} (permission denied)`,
+      '  hint: run as a user who can read the whole root, or fix its permissions',
+    ]);
+    expect(readdirSync(join(d, 'out')).filter((f) => f !== '.local' && f !== '.cache' && f !== '.config')).toEqual([]);
+  });
 });
