@@ -79,6 +79,15 @@ describe.runIf(run)('scratchify inside a builder stage (examples/in-builder) and
     await podmanBuild(EXAMPLE, 'localhost/scratchify-examples/in-builder-nginx:podman', 'Dockerfile.nginx');
     const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-examples/in-builder-nginx:podman', '-t'], { reject: false });
     expect(t.stderr).toContain('test is successful');
+    // A COPY from a stage keeps the bundle's modes and owners with Buildah too.
+    const pcid = (await execa('podman', ['create', 'localhost/scratchify-examples/in-builder-nginx:podman', '/x'])).stdout.trim();
+    try {
+      const listing = (await execa('sh', ['-c', 'podman export "$0" | tar -tv --numeric-owner --no-recursion tmp var/lib/nginx/body', pcid])).stdout;
+      expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+      expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
+    } finally {
+      await execa('podman', ['rm', pcid]);
+    }
   }, 600_000);
 
   it('nginx from one base three ways (COPY lines, --bundle FILE.tar, --bundle DIR in a stage): same files, same checks, HTTP 200', async () => {

@@ -54,6 +54,15 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     await podmanBuild(ctx, 'localhost/scratchify-test/nginx-bundle:podman');
     const p = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-test/nginx-bundle:podman', '-t'], { reject: false });
     expect(p.stderr).toContain('test is successful');
+    // The same modes and owners through Podman's ADD.
+    const pcid = (await execa('podman', ['create', 'localhost/scratchify-test/nginx-bundle:podman', '/x'])).stdout.trim();
+    try {
+      const listing = (await execa('sh', ['-c', 'podman export "$0" | tar -tv --numeric-owner --no-recursion tmp var/lib/nginx/body', pcid])).stdout;
+      expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+      expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
+    } finally {
+      await execa('podman', ['rm', pcid]);
+    }
   }, 600_000);
 
   it('--bundle DIR: refuses a directory that is not empty (exit 10, nothing changed), replaces it with --force', async () => {
