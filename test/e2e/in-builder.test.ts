@@ -4,23 +4,18 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../helpers/paths.js';
-import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, ensureImage, imageFiles, nginxBase, podmanBuild, TEST_CACHE } from '../helpers/engine.js';
+import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, ensureImage, imageFiles, nginxBase, exportListing, podmanBuild, TEST_CACHE } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 const EXAMPLE = join(REPO, 'examples/in-builder');
 
-/** Owner (numeric) and mode of each path in an image, from its export. */
+/** Mode and numeric owner of each path in an image, from its export. */
 async function owners(image: string, paths: string[]): Promise<Record<string, string>> {
-  const cid = (await execa(DOCKER, ['create', image, '/x'])).stdout.trim();
-  try {
-    const { stdout } = await execa('sh', ['-c', `"$0" export "$1" | tar -tv --numeric-owner --no-recursion ${paths.map((p) => `'${p.slice(1)}'`).join(' ')}`, DOCKER, cid]);
-    return Object.fromEntries(stdout.split('\n').map((l) => {
-      const [mode, owner, , , , name] = l.split(/\s+/);
-      return [`/${name.replace(/\/$/, '')}`, `${mode} ${owner}`];
-    }));
-  } finally {
-    await execa(DOCKER, ['rm', cid]);
-  }
+  const listing = await exportListing(image, paths.map((p) => p.slice(1)));
+  return Object.fromEntries(listing.split('\n').map((l) => {
+    const [mode, owner, , , , name] = l.split(/\s+/);
+    return [`/${name.replace(/\/$/, '')}`, `${mode} ${owner}`];
+  }));
 }
 
 async function nginxChecks(image: string): Promise<void> {
@@ -80,14 +75,9 @@ describe.runIf(run)('scratchify inside a builder stage (examples/in-builder) and
     const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-examples/in-builder-nginx:podman', '-t'], { reject: false });
     expect(t.stderr).toContain('test is successful');
     // A COPY from a stage keeps the bundle's modes and owners with Buildah too.
-    const pcid = (await execa('podman', ['create', 'localhost/scratchify-examples/in-builder-nginx:podman', '/x'])).stdout.trim();
-    try {
-      const listing = (await execa('sh', ['-c', 'podman export "$0" | tar -tv --numeric-owner --no-recursion tmp var/lib/nginx/body', pcid])).stdout;
-      expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
-      expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
-    } finally {
-      await execa('podman', ['rm', pcid]);
-    }
+    const listing = await exportListing('localhost/scratchify-examples/in-builder-nginx:podman', ['tmp', 'var/lib/nginx/body'], 'podman');
+    expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+    expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
   }, 600_000);
 
   it('nginx from one base three ways (COPY lines, --bundle FILE.tar, --bundle DIR in a stage): same files, same checks, HTTP 200', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, REPO } from '../helpers/paths.js';
-import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, imageFiles, nginxBase, podmanBuild } from '../helpers/engine.js';
+import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, imageFiles, nginxBase, exportListing, podmanBuild } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -49,20 +49,14 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     const files = await imageFiles('scratchify-test/nginx-bundle:e2e');
     expect(files.get('/tmp')).toBe('drwxrwxrwt');
     expect(files.has('/bin/sh')).toBe(false);
-    const owner = await execa('sh', ['-c', `"$0" create scratchify-test/nginx-bundle:e2e /x | xargs -I{} sh -c '"$0" export {} | tar -tv --numeric-owner var/lib/nginx/body; "$0" rm {} >/dev/null' "$0"`, DOCKER]);
-    expect(owner.stdout).toMatch(/^drwx------ 33\/33 /m);
+    expect(await exportListing('scratchify-test/nginx-bundle:e2e', ['var/lib/nginx/body'])).toMatch(/^drwx------ 33\/33 /m);
     await podmanBuild(ctx, 'localhost/scratchify-test/nginx-bundle:podman');
     const p = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-test/nginx-bundle:podman', '-t'], { reject: false });
     expect(p.stderr).toContain('test is successful');
     // The same modes and owners through Podman's ADD.
-    const pcid = (await execa('podman', ['create', 'localhost/scratchify-test/nginx-bundle:podman', '/x'])).stdout.trim();
-    try {
-      const listing = (await execa('sh', ['-c', 'podman export "$0" | tar -tv --numeric-owner --no-recursion tmp var/lib/nginx/body', pcid])).stdout;
-      expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
-      expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
-    } finally {
-      await execa('podman', ['rm', pcid]);
-    }
+    const listing = await exportListing('localhost/scratchify-test/nginx-bundle:podman', ['tmp', 'var/lib/nginx/body'], 'podman');
+    expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+    expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
   }, 600_000);
 
   it('--bundle DIR: refuses a directory that is not empty (exit 10, nothing changed), replaces it with --force', async () => {

@@ -121,6 +121,16 @@ export async function servicesBase(): Promise<{ ref: string; tarball: string }> 
   return { ref, tarball };
 }
 
+/** `tar -tv --numeric-owner` lines of the given paths (no leading /, no recursion) in an image's export. */
+export async function exportListing(image: string, paths: string[], cli = DOCKER): Promise<string> {
+  const cid = (await execa(cli, ['create', image, '/never-runs'])).stdout.trim();
+  try {
+    return (await execa('sh', ['-c', 'id=$1; shift; "$0" export "$id" | tar -tv --numeric-owner --no-recursion "$@"', cli, cid, ...paths])).stdout;
+  } finally {
+    await execa(cli, ['rm', '-f', cid]);
+  }
+}
+
 /** Debian bullseye (glibc 2.31): an older glibc than the build machine's, for symbol-version failures. */
 export async function bullseyeBase(): Promise<{ ref: string; tarball: string }> {
   const tarball = await baseTarball('bullseye', 'bullseye', []);
