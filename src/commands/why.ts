@@ -5,7 +5,7 @@ import { openRoot } from '../engine/open-root.js';
 import { checkImageReference } from '../engine/reference.js';
 import { EXIT_CODES } from '../errors.js';
 import { loadAll } from '../resolve/load.js';
-import { isNginx, nginxProfile } from '../profiles/nginx.js';
+import { profileFor } from '../profiles/registry.js';
 
 export default class Why extends BaseCommand {
   static summary = 'Show every dependency chain from the binaries (and nginx modules) to LIB.';
@@ -32,10 +32,9 @@ export default class Why extends BaseCommand {
     const { root } = await openRoot({ image: flags.base && checkImageReference('--base', flags.base), dir: flags.root, engine: flags.engine, progress: this.progress() });
     const includes = [...(flags.include ?? [])];
     const first = programs[0];
-    if (isNginx(first)) {
-      const real = root.resolve(first).path;
-      includes.push(...nginxProfile({ root, program: first, real }).dlopen.map((m) => m.path));
-    }
+    const real = root.lookup(first)?.path;
+    // A program that is not there is reported by the load below, with its own error.
+    if (real) includes.push(...(profileFor(root, first, real)?.dlopen ?? []).map((m) => m.path));
     const { maps } = loadAll(root, programs, includes);
     const { chains, truncated } = whyChains(maps, args.lib);
     if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;

@@ -1,7 +1,7 @@
 import { machineName } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 import { ElfFormatError } from '../elf/errors.js';
-import { isNginx, nginxProfile } from '../profiles/nginx.js';
+import { profileFor } from '../profiles/registry.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import { runtimeNeeds } from '../runtime/needs.js';
@@ -85,12 +85,10 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
   }
 
   const dlopened: { path: string; reason: string }[] = [];
-  if (isNginx(program)) {
-    try {
-      for (const m of nginxProfile({ root, program, real: prog.real }).dlopen) dlopened.push(m);
-    } catch {
-      // A target without nginx's config is diagnosed for the binary alone.
-    }
+  try {
+    for (const m of profileFor(root, program, prog.real)?.dlopen ?? []) dlopened.push(m);
+  } catch {
+    // A target without the program's configuration (nginx.conf) is diagnosed for the binary alone.
   }
   for (const inc of options.includes ?? []) dlopened.push({ path: inc, reason: `--include ${inc}` });
   for (const d of dlopened) {

@@ -1,9 +1,9 @@
 import { ScratchifyError } from '../errors.js';
 import { goInfo, type GoInfo } from '../profiles/go.js';
-import { isNginx, nginxProfile } from '../profiles/nginx.js';
+import { profileFor } from '../profiles/registry.js';
 import type { Because, ProfileResult } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
-import { inputError, isElf } from '../resolve/load.js';
+import { dlopenIncluded, inputError, isElf } from '../resolve/load.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
@@ -71,7 +71,7 @@ export interface GenerateResult {
 function reasonFor(o: LoadedObject): string {
   switch (o.how.kind) {
     case 'program': return `the program ${o.path}`;
-    case 'include': return o.how.owner ?? `--include ${o.path}`;
+    case 'include': return o.dlopenReason ?? `--include ${o.path}`;
     case 'interpreter': return 'ELF interpreter (PT_INTERP)';
     default: return `${o.name} for ${o.loader?.path ?? '?'} (${o.how.kind})`;
   }
@@ -86,18 +86,12 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
   const maps = entry.programs.map((p) => resolver.loadProgram(p));
   const main = maps[maps.length - 1];
   const mainPath = entry.programs[entry.programs.length - 1];
-  let profile: ProfileResult | undefined;
-  if (isNginx(mainPath)) profile = nginxProfile({ root, program: mainPath, real: main.program.real });
-  for (const m of profile?.dlopen ?? []) {
-    const obj = resolver.dlopen(main, m.path);
-    obj.how = { kind: 'include', owner: m.reason };
-  }
+  const profile = profileFor(root, mainPath, main.program.real);
+  for (const m of profile?.dlopen ?? []) resolver.dlopen(main, m.path, m.reason);
   for (const pattern of input.includes) {
     const match = expandInclude(root, pattern);
     for (const p of match.paths) plan.add(p, `--include ${pattern}`);
-    for (const c of match.candidates) {
-      if (isElf(resolver, root, c)) resolver.dlopen(main, c).how = { kind: 'include', owner: `--include ${pattern}` };
-    }
+    dlopenIncluded(resolver, root, main, match, `--include ${pattern}`);
   }
   // What a traced run opened: files the base has (the run's own creations are not there), ELF ones resolved.
   let kept = 0;
@@ -106,7 +100,7 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
     if (!r || r.entry.type !== 'file') continue;
     kept++;
     plan.add(t.path, t.reason);
-    if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path).how = { kind: 'include', owner: t.reason };
+    if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);
   }
   if (input.traced?.length) notes.push(`traced runs opened ${input.traced.length} files; ${kept} are files of the base and were added`);
   return { maps, main, profile };

@@ -1,7 +1,7 @@
 import { NotElfError } from '../elf/errors.js';
 import { ScratchifyError } from '../errors.js';
 import { LookupError, type Root } from '../rootfs/root.js';
-import { expandInclude } from '../rootfs/include.js';
+import { expandInclude, type IncludeMatch } from '../rootfs/include.js';
 import { InputError, Resolver } from './resolver.js';
 import type { LinkMap, ResolveOptions } from './types.js';
 
@@ -37,18 +37,31 @@ export function loadAll(root: Root, programs: string[], includes: string[], opti
   try {
     for (const p of programs) maps.push(resolver.loadProgram(p));
     for (const pattern of includes) {
-      // The same expansion as generate's: a directory is searched for ELF objects, a glob matched in the root.
-      const { candidates } = expandInclude(root, pattern);
-      const elfs = candidates.filter((p) => isElf(resolver, root, p));
+      const match = expandInclude(root, pattern);
       // A single named file that is not ELF gets the error a program would.
-      if (elfs.length === 0 && candidates.length === 1 && candidates[0] === pattern) resolver.loadProgram(pattern);
-      for (const m of elfs) resolver.dlopen(maps[0], m);
+      if (dlopenIncluded(resolver, root, maps[0], match, `--include ${pattern}`) === 0 && match.candidates.length === 1 && match.candidates[0] === pattern) {
+        resolver.loadProgram(pattern);
+      }
     }
   } catch (e) {
     if (e instanceof InputError) throw inputError(e, root);
     throw e;
   }
   return { resolver, maps };
+}
+
+/**
+ * Loads the ELF objects among an --include's files (a directory is searched, a glob matched) as if dlopen'ed
+ * into `map`, each with `reason`; other files are left to the caller. Returns how many were ELF objects.
+ */
+export function dlopenIncluded(resolver: Resolver, root: Root, map: LinkMap, match: IncludeMatch, reason: string): number {
+  let n = 0;
+  for (const c of match.candidates) {
+    if (!isElf(resolver, root, c)) continue;
+    resolver.dlopen(map, c, reason);
+    n++;
+  }
+  return n;
 }
 
 /** True when `path` in the root is an ELF file the reader accepts. */

@@ -88,6 +88,7 @@ export function toJson(maps: LinkMap[]) {
       links: o.hops,
       how: o.how.kind,
       owner: o.how.owner ?? null,
+      dlopenReason: o.dlopenReason ?? null,
       neededBy: o.loader?.path ?? null,
       class: `ELFCLASS${o.elf.class}`,
       machine: machineName(o.elf.machine),

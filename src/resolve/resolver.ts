@@ -163,12 +163,13 @@ export class Resolver {
   }
 
   /** Loads `path` into a program's process as dlopen from the program would (nginx modules, --include). */
-  dlopen(map: LinkMap, path: string): LoadedObject {
+  dlopen(map: LinkMap, path: string, reason?: string): LoadedObject {
     const proc = this.processes.get(map)!;
     const r = this.root.lookup(path);
     const existing = r && proc.byReal.get(r.path);
     if (existing) return existing;
     const obj = this.openInput(path, HOW.include);
+    obj.dlopenReason = reason;
     obj.loader = map.program;
     this.register(proc, obj);
     this.loadDeps(proc, obj);

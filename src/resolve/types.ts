@@ -40,6 +40,8 @@ export interface LoadedObject {
   elf: ElfFile;
   size: number;
   how: How;
+  /** Why it was dlopen'ed (an nginx load_module line, --include PATTERN, a traced run); `how` stays the loader's account. */
+  dlopenReason?: string;
   /** The object whose DT_NEEDED first brought it in (glibc's l_loader); none for programs and includes. */
   loader?: LoadedObject;
   deps: Dependency[];
