@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/generate/generate.js';
@@ -7,16 +6,13 @@ import { loadAll } from '../../src/resolve/load.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { helloRoot } from '../helpers/roots.js';
 
-/** The hello fixture twice (as a program and as a plugin), with this machine's loader and libc. */
+/** The hello fixture twice: as the program and as a plugin under /app/plugins. */
 function root(): Root {
-  const d = mkdtempSync(join(tmpdir(), 'scratchify-dlopen-'));
-  for (const sub of ['lib64', 'lib/x86_64-linux-gnu', 'app/plugins', 'etc']) mkdirSync(join(d, sub), { recursive: true });
-  copyFileSync('/lib64/ld-linux-x86-64.so.2', join(d, 'lib64/ld-linux-x86-64.so.2'));
-  copyFileSync('/lib/x86_64-linux-gnu/libc.so.6', join(d, 'lib/x86_64-linux-gnu/libc.so.6'));
-  copyFileSync(join(FIXTURES, 'hello/hello'), join(d, 'app/hello'));
+  const d = helloRoot();
+  mkdirSync(join(d, 'app/plugins'));
   copyFileSync(join(FIXTURES, 'hello/hello'), join(d, 'app/plugins/plugin'));
-  writeFileSync(join(d, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   return new Root(new DirBackend(d));
 }
 

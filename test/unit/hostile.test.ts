@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,18 +8,7 @@ import { DirBackend } from '../../src/rootfs/dir.js';
 import { LookupError, MAX_LINKS, Root } from '../../src/rootfs/root.js';
 import { Resolver } from '../../src/resolve/resolver.js';
 import { buildElf } from '../helpers/elf-builder.js';
-import { FIXTURES } from '../helpers/paths.js';
-
-/** A hermetic root: the hello fixture with this machine's loader and libc, nothing else. */
-function helloRoot(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'scratchify-hostile-'));
-  for (const d of ['lib64', 'lib/x86_64-linux-gnu', 'app', 'etc']) mkdirSync(join(dir, d), { recursive: true });
-  copyFileSync('/lib64/ld-linux-x86-64.so.2', join(dir, 'lib64/ld-linux-x86-64.so.2'));
-  copyFileSync('/lib/x86_64-linux-gnu/libc.so.6', join(dir, 'lib/x86_64-linux-gnu/libc.so.6'));
-  copyFileSync(join(FIXTURES, 'hello/hello'), join(dir, 'app/hello'));
-  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  return dir;
-}
+import { helloRoot } from '../helpers/roots.js';
 
 function gen(root: string, extra: Partial<GenerateInput> = {}) {
   return generate({
