@@ -133,7 +133,7 @@ Reads the image's files without running anything from it, resolves the binary as
       files.push({ path: sbomPath, data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
     }
     if (bundlePath) {
-      const meta = { entrypoint: JSON.parse(/^ENTRYPOINT (.*)$/m.exec(result.dockerfile)![1]), user: `${result.runAs.uid}:${result.runAs.gid}`, expose, source };
+      const meta = { entrypoint: result.entrypoint, user: `${result.runAs.uid}:${result.runAs.gid}`, expose, source };
       const entries = [...result.bundle(), { type: 'file' as const, path: '/.scratchify.json', mode: 0o644, uid: 0, gid: 0, content: Buffer.from(`${JSON.stringify(meta, null, 2)}\n`) }];
       if (bundleTar) files.push({ path: bundlePath, data: writeScaffoldTar(entries) });
       else {

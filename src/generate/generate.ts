@@ -51,8 +51,10 @@ export interface GenerateResult {
   dockerfile: string;
   /** The archive the Dockerfile ADDs: the scaffold, or with carrier 'archive' the whole root. */
   scaffold: Buffer;
-  /** The whole minimal root as archive entries (scaffold first), for --bundle. */
+  /** The whole minimal root as archive entries (scaffold first), for --bundle; built once, on first call. */
   bundle: () => ScaffoldEntry[];
+  /** The exec-form ENTRYPOINT: the program, its profile's arguments, the user's. */
+  entrypoint: string[];
   plan: Plan;
   /** The main program's process first; a script's interpreter chain adds one per program. */
   maps: LinkMap[];
@@ -180,6 +182,7 @@ export function generate(input: GenerateInput): GenerateResult {
     ...[...plan.links].map(([path, target]) => ({ type: 'symlink' as const, path, target })),
     ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: g.uid, gid: g.gid, content: g.content })),
   ];
+  const entrypoint = [input.program, ...(profile?.defaultArgs ?? []), ...input.args];
   const dockerfile = renderDockerfile(plan, {
     source: input.source,
     command: input.command,
@@ -189,12 +192,14 @@ export function generate(input: GenerateInput): GenerateResult {
     baseComment: input.baseComment,
     fromStage: input.fromStage,
     user: `${runAs.uid}:${runAs.gid}`,
-    entrypoint: [input.program, ...(profile?.defaultArgs ?? []), ...input.args],
+    entrypoint,
     expose: input.expose,
     carrier: input.carrier,
   });
-  const bundle = () => bundleEntries(plan, root, scaffoldEntries);
+  let entries: ScaffoldEntry[] | undefined;
+  const bundle = () => (entries ??= bundleEntries(plan, root, scaffoldEntries));
   return {
+    entrypoint,
     dockerfile,
     scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),
     bundle,
