@@ -44,19 +44,30 @@ export const DF_1_PIE = 0x08000000;
 export const VER_FLG_BASE = 0x1;
 export const VER_FLG_WEAK = 0x2;
 
-export const ELFOSABI_NAMES: Record<number, string> = {
-  0: 'SYSV', 3: 'GNU', 6: 'Solaris', 9: 'FreeBSD', 12: 'OpenBSD',
-};
+export const ELFOSABI_SYSV = 0;
+export const ELFOSABI_GNU = 3;
 
+export const EM_SPARC = 2;
 export const EM_386 = 3;
+export const EM_MIPS = 8;
+export const EM_PPC = 20;
+export const EM_PPC64 = 21;
+export const EM_S390 = 22;
 export const EM_ARM = 40;
+export const EM_SPARCV9 = 43;
+export const EM_IA_64 = 50;
 export const EM_X86_64 = 62;
 export const EM_AARCH64 = 183;
 export const EM_RISCV = 243;
+export const EM_LOONGARCH = 258;
+
+/** e_flags bit of ARM EABI objects built for the hard-float ABI (armhf). */
+export const EF_ARM_ABI_FLOAT_HARD = 0x400;
 
 export const MACHINE_NAMES: Record<number, string> = {
-  2: 'SPARC', 3: 'i386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 'S390', 40: 'ARM',
-  43: 'SPARCV9', 50: 'IA-64', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V', 258: 'LoongArch',
+  [EM_SPARC]: 'SPARC', [EM_386]: 'i386', [EM_MIPS]: 'MIPS', [EM_PPC]: 'PowerPC', [EM_PPC64]: 'PowerPC64', [EM_S390]: 'S390',
+  [EM_ARM]: 'ARM', [EM_SPARCV9]: 'SPARCV9', [EM_IA_64]: 'IA-64', [EM_X86_64]: 'x86-64', [EM_AARCH64]: 'AArch64',
+  [EM_RISCV]: 'RISC-V', [EM_LOONGARCH]: 'LoongArch',
 };
 
 export function machineName(machine: number): string {

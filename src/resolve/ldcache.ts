@@ -1,4 +1,4 @@
-import { EM_386, EM_AARCH64, EM_X86_64 } from '../elf/constants.js';
+import { cacheFlagOf } from '../elf/abi.js';
 import type { ElfFile } from '../elf/file.js';
 
 /** One library in /etc/ld.so.cache: the soname the loader looks up, the path it opens, and its tags. */
@@ -101,24 +101,13 @@ function cstr(buf: Buffer, at: number): string {
 
 // ldconfig's FLAG_* values (glibc elf/ldconfig.h): the low byte is the library kind, the next the ABI.
 const FLAG_ELF_LIBC6 = 0x0003;
-const ABI_FLAGS: Record<string, number> = {
-  [`64:${EM_X86_64}`]: 0x0300,
-  [`32:${EM_X86_64}`]: 0x0800,
-  [`32:${EM_386}`]: 0x0000,
-  [`64:${EM_AARCH64}`]: 0x0a00,
-  '64:21': 0x0500, // PowerPC64
-  '64:22': 0x0400, // S390x
-  '64:2': 0x0100, // SPARC64
-  '64:43': 0x0100,
-  '64:50': 0x0200, // IA-64
-};
 
 /**
  * The cache flags the needing object's loader accepts (_dl_cache_check_flags): a libc6 ELF entry for its ABI.
  * For ABIs not listed, any ELF entry passes here and the candidate's own header decides.
  */
 export function acceptsCacheFlags(obj: ElfFile, flags: number): boolean {
-  const abi = ABI_FLAGS[`${obj.class}:${obj.machine}`];
+  const abi = cacheFlagOf(obj);
   if (abi === undefined) return (flags & 0xff) === 1 || (flags & 0xff) === FLAG_ELF_LIBC6;
   return flags === (abi | FLAG_ELF_LIBC6) || (abi === 0 && flags === 1);
 }

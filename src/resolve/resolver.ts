@@ -1,6 +1,7 @@
 import type { ElfFile } from '../elf/file.js';
 import { ElfFormatError, NotElfError } from '../elf/errors.js';
 import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
+import { linuxAcceptsOsAbi } from '../elf/abi.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
@@ -372,7 +373,7 @@ export class Resolver {
       elf.class !== want.class ? 'wrong class'
       : elf.data !== want.data ? 'wrong byte order'
       : elf.machine !== want.machine ? 'wrong machine'
-      : elf.osabi !== 0 && elf.osabi !== 3 ? 'wrong OS ABI'
+      : !linuxAcceptsOsAbi(elf.osabi) ? 'wrong OS ABI'
       : undefined;
     if (why) {
       tried.push({ path, why, detail: `ELFCLASS${elf.class}, ${elf.data}, machine ${elf.machine}` });

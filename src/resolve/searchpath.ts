@@ -1,29 +1,15 @@
-import { EM_386, EM_AARCH64, EM_ARM, EM_X86_64 } from '../elf/constants.js';
+import { abiOf } from '../elf/abi.js';
 import type { ElfFile } from '../elf/file.js';
 import type { Root } from '../rootfs/root.js';
 
 /** Debian's multiarch tuple for an object, which names glibc's library directories on Debian and Ubuntu. */
 export function multiarchTuple(elf: ElfFile): string | undefined {
-  switch (elf.machine) {
-    case EM_X86_64: return elf.class === 64 ? 'x86_64-linux-gnu' : 'x86_64-linux-gnux32';
-    case EM_386: return 'i386-linux-gnu';
-    case EM_AARCH64: return 'aarch64-linux-gnu';
-    case EM_ARM: return elf.eflags & 0x400 ? 'arm-linux-gnueabihf' : 'arm-linux-gnueabi';
-    case 21: return 'powerpc64le-linux-gnu';
-    case 22: return 's390x-linux-gnu';
-    case 243: return 'riscv64-linux-gnu';
-    default: return undefined;
-  }
+  return abiOf(elf)?.tuple;
 }
 
 /** The value of $PLATFORM (AT_PLATFORM) for an object's machine. */
 export function platformOf(elf: ElfFile): string {
-  switch (elf.machine) {
-    case EM_X86_64: return 'x86_64';
-    case EM_386: return 'i686';
-    case EM_AARCH64: return 'aarch64';
-    default: return '';
-  }
+  return abiOf(elf)?.platform ?? '';
 }
 
 /**
@@ -129,14 +115,5 @@ export function isMuslReservedName(name: string): boolean {
  * dlopens it, which for the system's programs is the ABI's standard interpreter (what `ld.so --list` uses).
  */
 export function standardGlibcInterpreter(elf: ElfFile): string | undefined {
-  switch (elf.machine) {
-    case EM_X86_64: return elf.class === 64 ? '/lib64/ld-linux-x86-64.so.2' : '/libx32/ld-linux-x32.so.2';
-    case EM_386: return '/lib/ld-linux.so.2';
-    case EM_AARCH64: return '/lib/ld-linux-aarch64.so.1';
-    case EM_ARM: return elf.eflags & 0x400 ? '/lib/ld-linux-armhf.so.3' : '/lib/ld-linux.so.3';
-    case 21: return '/lib64/ld64.so.2';
-    case 22: return '/lib/ld64.so.1';
-    case 243: return '/lib/ld-linux-riscv64-lp64d.so.1';
-    default: return undefined;
-  }
+  return abiOf(elf)?.interpreter;
 }
