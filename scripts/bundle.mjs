@@ -29,7 +29,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', minify: true,
 
 await build({
   ...common,
-  entryPoints: [join(dist, 'cli.js')],
+  entryPoints: [join(dist, 'cli', 'main.js')],
   outfile: join(dist, 'scratchify.mjs'),
   format: 'esm',
   // oclif loads typescript and ts-node only for TypeScript plugins, which we do not have. The CycloneDX library
@@ -40,7 +40,7 @@ await build({
 });
 
 const fast = join(dist, 'resolve-fast.cjs');
-const { outputFiles } = await build({ ...common, entryPoints: [join(dist, 'fast-resolve.js')], outfile: fast, format: 'cjs', write: false });
+const { outputFiles } = await build({ ...common, entryPoints: [join(dist, 'cli', 'fast-resolve.js')], outfile: fast, format: 'cjs', write: false });
 const code = outputFiles[0].text;
 // The digest of the contents, which bin/code-cache.js matches against the saved cache.
 writeFileSync(fast, `/* build ${createHash('sha256').update(code).digest('hex')} */\n${code}`);

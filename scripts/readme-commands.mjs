@@ -3,7 +3,7 @@
 // <!-- commands --> markers, so the README cannot drift from the CLI. `--check` exits 1 when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS } from '../dist/commands/index.js';
+import { COMMANDS } from '../dist/cli/commands/index.js';
 
 const README = join(import.meta.dirname, '..', 'README.md');
 const cell = (s) => String(s ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');

@@ -3,8 +3,8 @@ import { goInfo, type GoInfo } from '../profiles/go.js';
 import { profileFor } from '../profiles/registry.js';
 import type { Because, ProfileResult } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
-import { dlopenIncluded, inputError, isElf } from '../resolve/load.js';
-import { InputError, Resolver } from '../resolve/resolver.js';
+import { dlopenIncluded, isElf } from '../resolve/load.js';
+import { Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
@@ -114,14 +114,7 @@ export function generate(input: GenerateInput): GenerateResult {
   const resolver = new Resolver(root, input.resolve);
   const plan = new Plan(root);
   const notes: string[] = [];
-  let loaded;
-  try {
-    loaded = load(input, resolver, plan, notes);
-  } catch (e) {
-    if (e instanceof InputError) throw inputError(e, root);
-    throw e;
-  }
-  const { maps, main, profile } = loaded;
+  const { maps, main, profile } = load(input, resolver, plan, notes);
 
   for (const m of maps) {
     if (m.missingInterpreter) {

@@ -3,6 +3,9 @@ import { ElfFormatError, NotElfError } from '../elf/errors.js';
 import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
 import { linuxAcceptsOsAbi } from '../elf/abi.js';
 import { LookupError, type Root } from '../rootfs/root.js';
+import { InputError } from './input-error.js';
+
+export { InputError };
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
   expandTokens, glibcDefaultDirs, legacySubdirs, loaderFacts, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
@@ -38,17 +41,6 @@ interface Process {
   /** Legacy hwcap subdirectories this process's loader searches in every directory (glibc up to 2.36). */
   legacy: readonly string[];
   musl?: { interp: LoadedObject; path: string[] };
-}
-
-/** Why the root's input file could not be used at all (missing, not ELF): the caller reports it. */
-export class InputError extends Error {
-  constructor(
-    readonly path: string,
-    readonly cause: LookupError | ElfFormatError,
-  ) {
-    super(cause.message);
-    this.name = 'InputError';
-  }
 }
 
 /**
@@ -193,15 +185,15 @@ export class Resolver {
     try {
       r = this.root.resolve(path);
     } catch (e) {
-      if (e instanceof LookupError) throw new InputError(path, e);
+      if (e instanceof LookupError) throw new InputError(path, e, this.root.description);
       throw e;
     }
-    if (r.entry.type !== 'file') throw new InputError(path, new ElfFormatError(path, 0, `is a ${r.entry.type}, not a file`));
+    if (r.entry.type !== 'file') throw new InputError(path, new ElfFormatError(path, 0, `is a ${r.entry.type}, not a file`), this.root.description);
     try {
       return this.newObject(path, path, r.path, r.hops, this.elf(r.path), r.entry.size, how);
     } catch (e) {
       if (e instanceof ElfFormatError) {
-        throw new InputError(path, e instanceof NotElfError ? new NotElfError(path, e.shebang) : e);
+        throw new InputError(path, e instanceof NotElfError ? new NotElfError(path, e.shebang) : e, this.root.description);
       }
       throw e;
     }

@@ -1,0 +1,49 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { sharedFlags } from '../flags.js';
+import { whyChains } from '../../doctor/why.js';
+import { openRoot } from '../../engine/open-root.js';
+import { checkImageReference } from '../../engine/reference.js';
+import { EXIT_CODES } from '../../errors.js';
+import { loadAll } from '../../resolve/load.js';
+import { profileFor } from '../../profiles/registry.js';
+
+export default class Why extends BaseCommand {
+  static summary = 'Show every dependency chain from the binaries (and nginx modules) to LIB.';
+  static strict = false;
+  static enableJsonFlag = true;
+
+  static args = {
+    lib: Args.string({ description: 'a soname (libgd.so.3), a file name or a path', required: true }),
+    binary: Args.string({ description: 'programs inside the image or root', required: true }),
+  };
+
+  static flags = {
+    base: sharedFlags.base({ exclusive: ['root'] }),
+    root: sharedFlags.root(),
+    include: sharedFlags.include(),
+    engine: sharedFlags.engine(),
+  };
+
+  static examples = ['<%= config.bin %> why libtiff.so.6 /usr/sbin/nginx --base myorg/nginx-base:bookworm'];
+
+  async run(): Promise<unknown> {
+    const { args, argv, flags } = await this.parse(Why);
+    const programs = (argv as string[]).slice(1);
+    const { root } = await openRoot({ image: flags.base && checkImageReference('--base', flags.base), dir: flags.root, engine: flags.engine, progress: this.progress() });
+    const includes = [...(flags.include ?? [])];
+    const first = programs[0];
+    const real = root.lookup(first)?.path;
+    // A program that is not there is reported by the load below, with its own error.
+    if (real) includes.push(...(profileFor(root, first, real)?.dlopen ?? []).map((m) => m.path));
+    const { maps } = loadAll(root, programs, includes);
+    const { chains, truncated } = whyChains(maps, args.lib);
+    if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;
+    if (!this.jsonEnabled()) {
+      if (chains.length === 0) process.stdout.write(`${args.lib}: no program here needs it\n`);
+      for (const c of chains) process.stdout.write(c.join(' -> ') + '\n');
+      if (truncated) process.stdout.write(`... (first ${chains.length} chains)\n`);
+    }
+    return { lib: args.lib, chains, truncated };
+  }
+}
