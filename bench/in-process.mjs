@@ -37,5 +37,5 @@ bench(`${elfs.length} programs of this machine`, () => {
   const { resolver, maps } = loadAll(root, elfs, []);
   const unique = new Set(maps.flatMap((m) => m.objects.map((o) => o.real))).size;
   const heap = process.memoryUsage().rss / 1048576;
-  return `${unique} distinct objects, ${(root.bytesRead / unique / 1024).toFixed(1)} KiB read per object, RSS ${heap.toFixed(0)} MB` + (resolver.warnings.length ? `, ${resolver.warnings.length} warnings` : '');
+  return `${unique} distinct objects, ${(root.bytesRead / unique / 1024).toFixed(1)} KiB read per object, RSS ${heap.toFixed(0)} MB${resolver.warnings.length ? `, ${resolver.warnings.length} warnings` : ''}`;
 });

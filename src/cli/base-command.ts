@@ -37,7 +37,7 @@ export abstract class BaseCommand extends Command {
 
   /** Both forms of a --[no-]flag on one command line: which one was meant is anyone's guess. */
   protected checkNegations(): void {
-    const argv = this.argv.filter((a, i) => !this.argv.slice(0, i).includes('--'));
+    const argv = this.argv.filter((_a, i) => !this.argv.slice(0, i).includes('--'));
     for (const a of argv) {
       const m = /^--no-([a-z-]+)$/.exec(a);
       if (m && argv.includes(`--${m[1]}`)) {

@@ -58,6 +58,6 @@ export function runResolve(req: ResolveRequest): Record<string, unknown> | undef
     sizes: sizeAttribution(maps),
     stats: { objects: unique.size, bytesRead: root.bytesRead, ms: Math.round(performance.now() - started) },
   };
-  if (!req.jsonFlag) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (!req.jsonFlag) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

@@ -25,7 +25,7 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
     const parsed = JSON.parse(await engine.run(['image', 'inspect', ref])) as { Id: string; RepoDigests?: string[] }[];
     return parsed[0];
   };
-  let raw;
+  let raw: Awaited<ReturnType<typeof inspect>>;
   try {
     raw = await inspect();
   } catch (first) {

@@ -16,7 +16,7 @@ export function parseStrace(log: string): string[] {
   const out: string[] = [];
   for (const line of log.split('\n')) {
     const m = /(?:^|\s)(open|openat|openat2|execve|execveat)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)".*\)\s+=\s+(\d+)/.exec(line);
-    if (m && m[2].startsWith('/')) out.push(m[2].replace(/\\(.)/g, '$1'));
+    if (m?.[2].startsWith('/')) out.push(m[2].replace(/\\(.)/g, '$1'));
   }
   return out;
 }

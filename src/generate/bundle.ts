@@ -18,7 +18,7 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
   let bytes = 0;
   const addFile = (path: string) => {
     const e = root.lstat(path);
-    if (!e || e.type !== 'file' || seen.has(path)) return;
+    if (e?.type !== 'file' || seen.has(path)) return;
     bytes += e.size;
     if (bytes > MAX_BYTES || out.length > MAX_ENTRIES) {
       throw new ScratchifyError('USAGE', `the bundle would exceed ${MAX_BYTES >> 30} GiB or ${MAX_ENTRIES} entries at ${path}`, { hint: 'use the COPY lines (--base) for an image this large' });

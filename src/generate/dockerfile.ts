@@ -120,7 +120,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     dockerfile: v.dockerfile,
     scaffold: v.scaffold,
     base,
-    copies: copyLines(plan, v.fromStage ?? 'base').join('\n') + '\n',
+    copies: `${copyLines(plan, v.fromStage ?? 'base').join('\n')}\n`,
     expose: v.expose.map((p) => `EXPOSE ${p}\n`).join(''),
     user: v.user,
     entrypoint: JSON.stringify(v.entrypoint),

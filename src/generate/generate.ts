@@ -99,7 +99,7 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
   let kept = 0;
   for (const t of input.traced ?? []) {
     const r = root.lookup(t.path);
-    if (!r || r.entry.type !== 'file') continue;
+    if (r?.entry.type !== 'file') continue;
     kept++;
     plan.add(t.path, t.reason);
     if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);

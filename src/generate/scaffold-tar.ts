@@ -13,7 +13,7 @@ function field(b: Buffer, at: number, len: number, value: string): void {
 }
 
 function octal(b: Buffer, at: number, len: number, value: number): void {
-  field(b, at, len, value.toString(8).padStart(len - 1, '0') + '\0');
+  field(b, at, len, `${value.toString(8).padStart(len - 1, '0')}\0`);
 }
 
 /** A ustar name split across `prefix` and `name` as POSIX allows, or undefined when it does not fit. */
@@ -58,7 +58,7 @@ export function writeScaffoldTar(entries: ScaffoldEntry[]): Buffer {
     field(h, 345, 155, split[0]);
     let sum = 0;
     for (const x of h) sum += x;
-    field(h, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+    field(h, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
     chunks.push(h);
     if (e.type === 'file') {
       chunks.push(e.content);

@@ -1,4 +1,4 @@
-import { ElfFormatError, NotElfError } from '../elf/errors.js';
+import { type ElfFormatError, NotElfError } from '../elf/errors.js';
 import { ScratchifyError } from '../errors.js';
 import { LookupError } from '../rootfs/root.js';
 

@@ -20,7 +20,7 @@ export function renderTree(maps: LinkMap[]): string {
       walk(r.deps, '', expanded, lines);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function walk(deps: Dependency[], indent: string, expanded: Set<LoadedObject>, lines: string[]): void {

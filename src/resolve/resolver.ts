@@ -181,7 +181,7 @@ export class Resolver {
   }
 
   private openInput(path: string, how: How): LoadedObject {
-    let r;
+    let r: ReturnType<Root['resolve']>;
     try {
       r = this.root.resolve(path);
     } catch (e) {

@@ -24,7 +24,7 @@ export class DirBackend implements FsBackend {
   }
 
   lstat(path: string): Entry | undefined {
-    let st;
+    let st: ReturnType<typeof lstatSync>;
     try {
       st = lstatSync(this.host(path), { throwIfNoEntry: false });
     } catch (e) {

@@ -18,7 +18,7 @@ export function walkFiles(root: Root, dir: string, out: string[], depth = 0): vo
   if (depth > MAX_TREE_DEPTH) return;
   for (const name of root.readdir(dir)) {
     const p = `${dir}/${name}`;
-    const e = root.lstat(root.resolve(dir).path + `/${name}`);
+    const e = root.lstat(`${root.resolve(dir).path}/${name}`);
     if (!e || e.type === 'symlink') continue; // links inside a copied tree are copied as links
     if (out.length >= MAX_TREE_ENTRIES) {
       throw new ScratchifyError('USAGE', `--include ${dir}: more than ${MAX_TREE_ENTRIES} files`, { hint: 'include narrower directories' });

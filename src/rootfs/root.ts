@@ -153,7 +153,7 @@ export class Root {
   /** Reads a small text file (a config file), at most `max` bytes; undefined when absent or not a file. */
   readText(path: string, max = 1 << 20): string | undefined {
     const r = this.lookup(path);
-    if (!r || r.entry.type !== 'file') return undefined;
+    if (r?.entry.type !== 'file') return undefined;
     const src = this.backend.open(r.path);
     try {
       return src.read(0, Math.min(max, src.size)).toString('utf8');
@@ -165,7 +165,7 @@ export class Root {
   /** Reads a whole small binary file (ld.so.cache), refusing anything over `max` bytes. */
   readBytes(path: string, max: number): Buffer | undefined {
     const r = this.lookup(path);
-    if (!r || r.entry.type !== 'file' || r.entry.size > max) return undefined;
+    if (r?.entry.type !== 'file' || r.entry.size > max) return undefined;
     const src = this.backend.open(r.path);
     try {
       return src.read(0, src.size);
@@ -177,7 +177,7 @@ export class Root {
   /** Digests of a regular file's bytes, read in 1 MiB pieces (never whole into memory). */
   digests(path: string, algorithms: string[]): string[] | undefined {
     const r = this.lookup(path);
-    if (!r || r.entry.type !== 'file') return undefined;
+    if (r?.entry.type !== 'file') return undefined;
     const src = this.backend.open(r.path, r.entry.size);
     const hashes = algorithms.map((a) => createHash(a));
     try {
@@ -204,7 +204,7 @@ export class Root {
 
   readdir(path: string): string[] {
     const r = this.lookup(path);
-    if (!r || r.entry.type !== 'dir') return [];
+    if (r?.entry.type !== 'dir') return [];
     return this.backend.readdir(r.path).sort();
   }
 }
@@ -223,5 +223,5 @@ export function normalize(path: string): string {
     if (c === '..') out.pop();
     else out.push(c);
   }
-  return '/' + out.join('/');
+  return `/${out.join('/')}`;
 }

@@ -27,7 +27,7 @@ const MAX_EXTENDED_HEADER = 1 << 20;
 /** Normalizes a member name to the absolute form the Root uses: "./usr/lib/" -> "/usr/lib". */
 function memberPath(name: string): string {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  return '/' + parts.join('/');
+  return `/${parts.join('/')}`;
 }
 
 function octal(b: Buffer, at: number, len: number): number {
@@ -197,7 +197,7 @@ export class TarBackend implements FsBackend {
 
   open(path: string): FileSource {
     const m = this.data(path);
-    if (!m || m.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
+    if (m?.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
     if (this.fd === undefined) this.fd = openSync(this.tarPath, 'r');
     return new FileSource(this.fd, { offset: m.offset, size: m.size });
   }

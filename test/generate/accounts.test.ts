@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lookupUser, NONROOT, parseGroup, parsePasswd, planAccounts, readAccounts } from '../../src/generate/accounts.js';
-import { ScratchifyError } from '../../src/errors.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
 

@@ -31,8 +31,8 @@ export function buildElf(spec: ElfSpec): Buffer {
   if (spec.rpath) dyn.push([15, index(spec.rpath)]);
   if (spec.runpath) dyn.push([29, index(spec.runpath)]);
   if (spec.flags1) dyn.push([0x6ffffffb, spec.flags1]);
-  const strtab = Buffer.from(strs.join('\0') + '\0', 'latin1');
-  const interp = spec.interpreter ? Buffer.from(spec.interpreter + '\0', 'latin1') : Buffer.alloc(0);
+  const strtab = Buffer.from(`${strs.join('\0')}\0`, 'latin1');
+  const interp = spec.interpreter ? Buffer.from(`${spec.interpreter}\0`, 'latin1') : Buffer.alloc(0);
   const phnum = 1 + (interp.length ? 1 : 0) + 1;
   const phoff = ehsize;
   const interpOff = phoff + phnum * phentsize;

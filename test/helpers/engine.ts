@@ -103,7 +103,7 @@ export async function imageFiles(tag: string, cli = DOCKER): Promise<Map<string,
     const out = new Map<string, string>();
     for (const line of stdout.split('\n')) {
       const m = /^(\S+)\s+\S+\s+\d+\s+\S+\s+\S+\s+(.*?)(?: -> .*)?$/.exec(line);
-      if (m) out.set('/' + m[2].replace(/^\.\//, '').replace(/\/$/, ''), m[1]);
+      if (m) out.set(`/${m[2].replace(/^\.\//, '').replace(/\/$/, '')}`, m[1]);
     }
     return out;
   } finally {

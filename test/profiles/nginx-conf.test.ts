@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScratchifyError } from '../../src/errors.js';
+import type { ScratchifyError } from '../../src/errors.js';
 import { parseConfigureArgs, parseNginxConf } from '../../src/profiles/nginx-conf.js';
 
 describe('nginx configuration tokenizer', () => {

@@ -88,7 +88,7 @@ describe('hostile roots', () => {
   it('a name that is not valid UTF-8 is refused with a clear error', () => {
     const d = helloRoot();
     mkdirSync(join(d, 'bad'));
-    writeFileSync(Buffer.concat([Buffer.from(join(d, 'bad') + '/x'), Buffer.from([0xff, 0xfe])]), 'x');
+    writeFileSync(Buffer.concat([Buffer.from(`${join(d, 'bad')}/x`), Buffer.from([0xff, 0xfe])]), 'x');
     try {
       gen(d, { includes: ['/bad/*'] });
       expect.unreachable();

@@ -30,7 +30,10 @@ beforeAll(() => {
   const backend = new DirBackend(rootDir);
   reads = [];
   const lstat = backend.lstat.bind(backend);
-  backend.lstat = (p) => (reads.push(p), lstat(p));
+  backend.lstat = (p) => {
+    reads.push(p);
+    return lstat(p);
+  };
   root = new Root(backend);
 });
 

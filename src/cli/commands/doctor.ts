@@ -66,7 +66,7 @@ export default class Doctor extends BaseCommand {
     }
     for (const e of explained) out.push(`log: ${e.finding.line}\n    ${e.explanation}`);
     out.push(d.starts ? '✓ the loader would start it' : '✗ it would not start');
-    process.stdout.write(out.join('\n') + '\n');
+    process.stdout.write(`${out.join('\n')}\n`);
     return report;
   }
 }

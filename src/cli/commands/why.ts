@@ -41,7 +41,7 @@ export default class Why extends BaseCommand {
     if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;
     if (!this.jsonEnabled()) {
       if (chains.length === 0) process.stdout.write(`${args.lib}: no program here needs it\n`);
-      for (const c of chains) process.stdout.write(c.join(' -> ') + '\n');
+      for (const c of chains) process.stdout.write(`${c.join(' -> ')}\n`);
       if (truncated) process.stdout.write(`... (first ${chains.length} chains)\n`);
     }
     return { lib: args.lib, chains, truncated };
