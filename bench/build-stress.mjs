@@ -33,10 +33,13 @@ function build(dir, tag) {
   if (engine === 'docker') {
     spawnSync(DOCKER, ['builder', 'prune', '-af'], { stdio: 'ignore' });
     return spawnSync(DOCKER, ['build', '--no-cache', '--network', 'none', '-q', '-t', tag, dir], {
-      env: { ...process.env, DOCKER_BUILDKIT: '1' }, encoding: 'utf8',
+      env: { ...process.env, DOCKER_BUILDKIT: '1' },
+      encoding: 'utf8',
     });
   }
-  return spawnSync('podman', [...PODMAN, 'build', ...PODMAN, ...LIMITS, '--no-cache', '--network', 'none', '-q', '-t', tag, dir], { encoding: 'utf8' });
+  return spawnSync('podman', [...PODMAN, 'build', ...PODMAN, ...LIMITS, '--no-cache', '--network', 'none', '-q', '-t', tag, dir], {
+    encoding: 'utf8',
+  });
 }
 
 const rows = [];
@@ -52,13 +55,24 @@ for (const dir of dirs) {
     const r = build(dir, tag);
     if (r.status !== 0) {
       failed++;
-      const line = (r.stderr || r.stdout).split('\n').filter((l) => /error/i.test(l)).pop() ?? `exit ${r.status}`;
+      const line =
+        (r.stderr || r.stdout)
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .pop() ?? `exit ${r.status}`;
       errors.set(line, (errors.get(line) ?? 0) + 1);
     }
     process.stderr.write(r.status === 0 ? '.' : 'F');
   }
   process.stderr.write('\n');
-  rows.push({ dir, layers, runs, failed, secondsPerBuild: ((performance.now() - t0) / 1000 / runs).toFixed(1), errors: Object.fromEntries(errors) });
+  rows.push({
+    dir,
+    layers,
+    runs,
+    failed,
+    secondsPerBuild: ((performance.now() - t0) / 1000 / runs).toFixed(1),
+    errors: Object.fromEntries(errors),
+  });
   console.log(JSON.stringify(rows.at(-1)));
 }
 const total = rows.reduce((n, r) => n + r.failed, 0);

@@ -11,7 +11,6 @@ import { openDirRoot } from '../dist/rootfs/open.js';
 const args = process.argv.slice(2);
 const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : undefined;
 
-
 function bench(label, fn, repeat = 5) {
   const times = [];
   let info;
@@ -21,7 +20,9 @@ function bench(label, fn, repeat = 5) {
     times.push(performance.now() - t);
   }
   const rest = times.slice(1).sort((a, b) => a - b);
-  console.log(`${label.padEnd(40)} first ${times[0].toFixed(1)} ms, then median ${rest[Math.floor(rest.length / 2)].toFixed(1)} ms; ${info}`);
+  console.log(
+    `${label.padEnd(40)} first ${times[0].toFixed(1)} ms, then median ${rest[Math.floor(rest.length / 2)].toFixed(1)} ms; ${info}`,
+  );
 }
 
 if (rootArg) {

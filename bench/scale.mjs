@@ -10,7 +10,11 @@ import { openDirRoot } from '../dist/rootfs/open.js';
 
 const args = process.argv.slice(2);
 const rootDir = args.includes('--root') ? args[args.indexOf('--root') + 1] : '/';
-const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--root') ?? readdirSync('/usr/lib').filter((d) => d.startsWith('llvm-')).map((d) => `/usr/lib/${d}`)[0];
+const dir =
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--root') ??
+  readdirSync('/usr/lib')
+    .filter((d) => d.startsWith('llvm-'))
+    .map((d) => `/usr/lib/${d}`)[0];
 if (!dir) throw new Error('no /usr/lib/llvm-* here; pass a directory');
 
 function* walk(d) {
@@ -27,6 +31,10 @@ const root = openDirRoot(rootDir);
 const { maps } = loadAll(root, files, []);
 const ms = performance.now() - t;
 const objects = new Set(maps.flatMap((m) => m.objects.map((o) => o.real)));
-console.log(`${dir}: ${files.length} ELF files (${(bytesOnDisk / 1048576).toFixed(0)} MB on disk), ${objects.size} distinct objects with their libraries`);
-console.log(`resolved in ${ms.toFixed(0)} ms: ${(objects.size / (ms / 1000)).toFixed(0)} objects/s, ${(root.bytesRead / objects.size / 1024).toFixed(1)} KiB read per object, ${(root.bytesRead / 1048576).toFixed(1)} MB read in all`);
+console.log(
+  `${dir}: ${files.length} ELF files (${(bytesOnDisk / 1048576).toFixed(0)} MB on disk), ${objects.size} distinct objects with their libraries`,
+);
+console.log(
+  `resolved in ${ms.toFixed(0)} ms: ${(objects.size / (ms / 1000)).toFixed(0)} objects/s, ${(root.bytesRead / objects.size / 1024).toFixed(1)} KiB read per object, ${(root.bytesRead / 1048576).toFixed(1)} MB read in all`,
+);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -13,7 +13,6 @@ const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : und
 const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 const LDDTREE = ['/usr/bin/python3', '/usr/bin/lddtree'];
 
-
 // Node 20 reads and parses the NODE_EXTRA_CA_CERTS bundle before running any JavaScript (~40 ms here, where the
 // variable is set machine-wide). scratchify makes no TLS connections, so its rows are also measured without it.
 const CA_VAR = 'NODE_EXTRA_CA_CERTS';
@@ -33,7 +32,9 @@ function time(cmd, argv, env = process.env) {
 const devNull = openSync('/dev/null', 'w');
 let spawnCost = 0;
 {
-  const t = Array.from({ length: 21 }, () => time('/bin/true', [])).map((x) => x.s).sort((a, b) => a - b);
+  const t = Array.from({ length: 21 }, () => time('/bin/true', []))
+    .map((x) => x.s)
+    .sort((a, b) => a - b);
   spawnCost = t[10];
 }
 
@@ -66,13 +67,24 @@ function ratios(what, s, base, target) {
 }
 
 const out = {};
-console.log(`node ${process.version}; ${CA_VAR} ${withoutCa ? 'is set' : 'is not set'}; spawning a process from here costs ${(spawnCost * 1000).toFixed(1)} ms, left out of every row`);
+console.log(
+  `node ${process.version}; ${CA_VAR} ${withoutCa ? 'is set' : 'is not set'}; spawning a process from here costs ${(spawnCost * 1000).toFixed(1)} ms, left out of every row`,
+);
 out.node = measure('node -e 0', process.execPath, ['-e', '0']);
 if (withoutCa) out.node_bare = measure(`node -e 0 without ${CA_VAR}`, process.execPath, ['-e', '0'], withoutCa);
 if (rootArg && existsSync(rootArg)) {
   const mods = readdirSync(join(rootArg, 'usr/lib/nginx/modules')).map((m) => `/usr/lib/nginx/modules/${m}`);
   console.log(`(a) nginx + ${mods.length} modules in ${rootArg}`);
-  const a = measureScratchify('scratchify resolve --root --include modules', ['resolve', '/usr/sbin/nginx', '--root', rootArg, '--include', '/usr/lib/nginx/modules/*.so', '--format', 'list']);
+  const a = measureScratchify('scratchify resolve --root --include modules', [
+    'resolve',
+    '/usr/sbin/nginx',
+    '--root',
+    rootArg,
+    '--include',
+    '/usr/lib/nginx/modules/*.so',
+    '--format',
+    'list',
+  ]);
   out.a_scratchify = a.s;
   out.a_scratchify_bare = a.bare;
   out.a_lddtree = measure('lddtree -R -l', LDDTREE[0], [LDDTREE[1], '-R', rootArg, '-l', '/usr/sbin/nginx', ...mods]);

@@ -16,7 +16,8 @@ const lazyMatchers = {
   name: 'lazy-matchers',
   setup(b) {
     b.onResolve({ filter: LAZY }, (args) =>
-      args.namespace !== 'lazy' && args.importer.startsWith(dist) ? { path: args.path, namespace: 'lazy' } : undefined);
+      args.namespace !== 'lazy' && args.importer.startsWith(dist) ? { path: args.path, namespace: 'lazy' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       // A function target, so that picomatch's stand-in can be called as well as read.
       contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
@@ -25,7 +26,15 @@ module.exports = new Proxy(function () {}, { get: (_, k) => load()[k], apply: (_
     }));
   },
 };
-const common = { bundle: true, platform: 'node', target: 'node20', minify: true, keepNames: true, logLevel: 'warning', plugins: [lazyMatchers] };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+  plugins: [lazyMatchers],
+};
 
 await build({
   ...common,
@@ -40,7 +49,13 @@ await build({
 });
 
 const fast = join(dist, 'resolve-fast.cjs');
-const { outputFiles } = await build({ ...common, entryPoints: [join(dist, 'cli', 'fast-resolve.js')], outfile: fast, format: 'cjs', write: false });
+const { outputFiles } = await build({
+  ...common,
+  entryPoints: [join(dist, 'cli', 'fast-resolve.js')],
+  outfile: fast,
+  format: 'cjs',
+  write: false,
+});
 const code = outputFiles[0].text;
 // The digest of the contents, which bin/code-cache.js matches against the saved cache.
 writeFileSync(fast, `/* build ${createHash('sha256').update(code).digest('hex')} */\n${code}`);

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { COMMANDS } from '../dist/cli/commands/index.js';
 
 const README = join(import.meta.dirname, '..', 'README.md');
-const cell = (s) => String(s ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const cell = (s) =>
+  String(s ?? '')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', ' ');
 
 export function renderReference() {
   const out = [];

@@ -14,25 +14,36 @@ export function userError(err: unknown, command: string): ScratchifyError | unde
   if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
     // oclif's message spans lines: "Missing 1 required arg:", one "name  description" line per argument,
     // a note on multiple-value flags, "See more help with --help". One line: the first, then the arguments.
-    const [head, ...rest] = err.message.replace(/^The following errors? occurred:\s*/, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l));
+    const [head, ...rest] = err.message
+      .replace(/^The following errors? occurred:\s*/, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/^See more help/.test(l));
     const note = rest.findIndex((l) => l.startsWith('Note:'));
     const args = rest.slice(0, note < 0 ? rest.length : note).map((l) => {
       const [name, ...desc] = l.split(/\s{2,}/);
       return desc.length ? `${name.toUpperCase()} (${desc.join(' ')})` : l;
     });
     const message = args.length ? `${head} ${args.join(', ')}` : head;
-    return new ScratchifyError('USAGE', message, { hint: `see: scratchify ${command === 'generate' ? '' : `${command} `}--help`.replace('  ', ' '), cause: err });
+    return new ScratchifyError('USAGE', message, {
+      hint: `see: scratchify ${command === 'generate' ? '' : `${command} `}--help`.replace('  ', ' '),
+      cause: err,
+    });
   }
   if (err instanceof LookupError) {
     return new ScratchifyError('INPUT_NOT_FOUND', err.message, { hint: 'give the path as it is inside the image or root', cause: err });
   }
-  if (err instanceof ElfFormatError) return new ScratchifyError('BAD_ELF', err.message, { hint: 'pass an ELF executable or shared object', cause: err });
+  if (err instanceof ElfFormatError)
+    return new ScratchifyError('BAD_ELF', err.message, { hint: 'pass an ELF executable or shared object', cause: err });
   return undefined;
 }
 
 export abstract class BaseCommand extends Command {
   static baseFlags = {
-    json: Flags.boolean({ description: 'print the result, or the error, as one JSON object on stdout (nothing else on stdout)', helpGroup: 'GLOBAL' }),
+    json: Flags.boolean({
+      description: 'print the result, or the error, as one JSON object on stdout (nothing else on stdout)',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   /** Both forms of a --[no-]flag on one command line: which one was meant is anyone's guess. */

@@ -6,7 +6,12 @@ type OclifExtra = { exclusive?: string[]; dependsOn?: string[] };
 
 // oclif types char as one letter; the specs hold single letters by construction.
 function props(spec: StringFlagSpec, extra: OclifExtra) {
-  return { char: spec.char as 'a' | undefined, description: spec.description, options: spec.options ? [...spec.options] : undefined, ...extra };
+  return {
+    char: spec.char as 'a' | undefined,
+    description: spec.description,
+    options: spec.options ? [...spec.options] : undefined,
+    ...extra,
+  };
 }
 
 /** An oclif flag with one value, from a plain spec (the fast path reads the same spec). */

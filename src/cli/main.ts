@@ -13,7 +13,9 @@ const EXAMPLES = [
 /** Top-level help: the main job's form first (it is what people run), then the commands, from the command map. */
 export function topHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const commands = Object.entries(COMMANDS).map(([name, c]) => `  ${name.replace(':', ' ').padEnd(width)}  ${c.summary ?? ''}${name === 'generate' ? ' (the default command)' : ''}`);
+  const commands = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.replace(':', ' ').padEnd(width)}  ${c.summary ?? ''}${name === 'generate' ? ' (the default command)' : ''}`,
+  );
   return [
     'Turn a dynamic Linux binary inside a container image into a minimal FROM scratch image that still works.',
     '',
@@ -39,14 +41,19 @@ export function topHelp(): string {
 export async function main(argv: string[], dir: string): Promise<void> {
   let args = [...argv];
   const refuse = (what: string) => {
-    const e = new ScratchifyError('USAGE', `${what}: no such command`, { hint: `the commands are ${Object.keys(COMMANDS).map((c) => c.replace(':', ' ')).join(', ')}` });
+    const e = new ScratchifyError('USAGE', `${what}: no such command`, {
+      hint: `the commands are ${Object.keys(COMMANDS)
+        .map((c) => c.replace(':', ' '))
+        .join(', ')}`,
+    });
     process.stderr.write(errorText(e));
     process.exitCode = e.exitCode;
   };
   if (args[0] === 'help' && args.length > 1 && !Object.hasOwn(COMMANDS, args[1])) return refuse(`help ${args[1]}`);
   // A topic (cache) followed by a word that names none of its commands.
   const topic = args[0] !== undefined && Object.keys(COMMANDS).some((c) => c.startsWith(`${args[0]}:`));
-  if (topic && args[1] !== undefined && !args[1].startsWith('-') && !Object.hasOwn(COMMANDS, `${args[0]}:${args[1]}`)) return refuse(`${args[0]} ${args[1]}`);
+  if (topic && args[1] !== undefined && !args[1].startsWith('-') && !Object.hasOwn(COMMANDS, `${args[0]}:${args[1]}`))
+    return refuse(`${args[0]} ${args[1]}`);
   if (args[0] === 'help') args = args.length > 1 ? [args[1], '--help'] : [];
   if (args.length === 0 || (args.length === 1 && ['--help', '-h'].includes(args[0]))) {
     process.stdout.write(topHelp());

@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 
 function outputFailed(path: string, why: string, cause?: unknown): ScratchifyError {
-  return new ScratchifyError('OUTPUT_FAILED', `cannot write ${path}: ${why}`, { hint: 'name a file in an existing directory you can write to', cause });
+  return new ScratchifyError('OUTPUT_FAILED', `cannot write ${path}: ${why}`, {
+    hint: 'name a file in an existing directory you can write to',
+    cause,
+  });
 }
 
 /** Checks, before any work, that each output can be written: its directory exists and is writable, and it is not a directory. */

@@ -44,7 +44,8 @@ export function runResolve(req: ResolveRequest): Record<string, unknown> | undef
     if (req.format === 'tree' && req.include.length > 0) {
       // What each root costs: a module that drags in tens of MB of codecs shows here.
       process.stdout.write('\nsize (alone / shared with the others):\n');
-      for (const r of sizeAttribution(maps)) process.stdout.write(`  ${r.root}: ${formatBytes(r.alone)} / ${formatBytes(r.shared)} (${r.objects} objects)\n`);
+      for (const r of sizeAttribution(maps))
+        process.stdout.write(`  ${r.root}: ${formatBytes(r.alone)} / ${formatBytes(r.shared)} (${r.objects} objects)\n`);
     }
     for (const m of missing) process.stderr.write(`scratchify: ${m.name}: not found (needed by ${m.neededBy})\n`);
     return undefined;

@@ -9,7 +9,7 @@ export const SHARED_FLAGS = {
   root: { char: 'r', description: "a directory to treat as the image's / (default: this machine's /)" },
   include: {
     char: 'i',
-    description: 'more files, directories or globs inside the image; ELF objects among them are loaded as if the program dlopen\'ed them',
+    description: "more files, directories or globs inside the image; ELF objects among them are loaded as if the program dlopen'ed them",
     multiple: true,
   },
   engine: { description: 'container engine (default: docker, else podman)', options: ['docker', 'podman'] },

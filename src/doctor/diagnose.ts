@@ -7,14 +7,7 @@ import { InputError, Resolver } from '../resolve/resolver.js';
 import { runtimeNeeds } from '../runtime/needs.js';
 import type { LinkMap, LoadedObject, Tried } from '../resolve/types.js';
 
-export type ProblemKind =
-  | 'interpreter-missing'
-  | 'libc-mismatch'
-  | 'not-found'
-  | 'wrong-class'
-  | 'version'
-  | 'no-version-info'
-  | 'dlopen';
+export type ProblemKind = 'interpreter-missing' | 'libc-mismatch' | 'not-found' | 'wrong-class' | 'version' | 'no-version-info' | 'dlopen';
 
 /** One thing the real loader (or the kernel, or the program) would trip over, in the order it would. */
 export interface Problem {
@@ -52,7 +45,8 @@ const classLabel = (e: ElfFile) => `ELFCLASS${e.class}`;
 function rootLibc(root: Root): 'glibc' | 'musl' | 'unknown' {
   const lib = root.readdir('/lib');
   if (lib.some((n) => n.startsWith('ld-musl-'))) return 'musl';
-  if (root.exists('/lib64/ld-linux-x86-64.so.2') || root.exists('/lib/ld-linux.so.2') || root.exists('/lib/ld-linux-aarch64.so.1')) return 'glibc';
+  if (root.exists('/lib64/ld-linux-x86-64.so.2') || root.exists('/lib/ld-linux.so.2') || root.exists('/lib/ld-linux-aarch64.so.1'))
+    return 'glibc';
   return 'unknown';
 }
 
@@ -97,7 +91,11 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push({
-        kind: 'dlopen', name: d.path, chain: [prog.path], tried: [{ path: d.path, why: 'missing' }], fatal: true,
+        kind: 'dlopen',
+        name: d.path,
+        chain: [prog.path],
+        tried: [{ path: d.path, why: 'missing' }],
+        fatal: true,
         message: `dlopen() "${d.path}" failed (${d.path}: cannot open shared object file: No such file or directory) (${d.reason})`,
       });
     }
@@ -112,12 +110,20 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
       if (wrong) {
         const cand = safeElf(resolver, root, wrong.path);
         problems.push({
-          kind: 'wrong-class', name: dep.name, chain, tried: dep.tried, fatal: true,
+          kind: 'wrong-class',
+          name: dep.name,
+          chain,
+          tried: dep.tried,
+          fatal: true,
           message: `error while loading shared libraries: ${dep.name}: ${wrong.why === 'wrong class' ? `wrong ELF class: ${cand ? classLabel(cand) : '?'}` : `ELF file machine ${cand ? machineName(cand.machine) : '?'} does not match ${machineName(o.elf.machine)}`} (found ${wrong.path})`,
         });
       } else {
         problems.push({
-          kind: 'not-found', name: dep.name, chain, tried: dep.tried, fatal: true,
+          kind: 'not-found',
+          name: dep.name,
+          chain,
+          tried: dep.tried,
+          fatal: true,
           message: `error while loading shared libraries: ${dep.name}: cannot open shared object file: No such file or directory`,
         });
       }
@@ -133,7 +139,12 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
       const provided = safeElf(resolver, root, dep.real, true)?.verdef ?? [];
       if (provided.length === 0) {
         problems.push({
-          kind: 'no-version-info', name: need.file, chain: chainOf(o), tried: [], fatal: false, provider: dep.path,
+          kind: 'no-version-info',
+          name: need.file,
+          chain: chainOf(o),
+          tried: [],
+          fatal: false,
+          provider: dep.path,
           message: `${o.path}: ${dep.path}: no version information available (required by ${o.path})`,
         });
         continue;
@@ -142,7 +153,12 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
         if (provided.includes(v)) continue;
         const weak = need.weak.includes(v);
         problems.push({
-          kind: 'version', name: v, chain: chainOf(o), tried: [], fatal: !weak, provider: dep.path,
+          kind: 'version',
+          name: v,
+          chain: chainOf(o),
+          tried: [],
+          fatal: !weak,
+          provider: dep.path,
           message: `${prog.path}: ${dep.path}: version \`${v}' not found (required by ${o.path})${newestNote(provided, v)}`,
         });
       }
@@ -174,12 +190,18 @@ function newestNote(provided: string[], wanted: string): string {
   const family = wanted.replace(/_[\d.]+$/, '');
   const same = provided.filter((p) => p.startsWith(`${family}_`) && /_[\d.]+$/.test(p));
   if (same.length === 0) return '';
-  const num = (s: string) => s.slice(family.length + 1).split('.').map(Number);
-  const newest = same.sort((a, b) => {
-    const x = num(a);
-    const y = num(b);
-    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-    return 0;
-  }).pop();
+  const num = (s: string) =>
+    s
+      .slice(family.length + 1)
+      .split('.')
+      .map(Number);
+  const newest = same
+    .sort((a, b) => {
+      const x = num(a);
+      const y = num(b);
+      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+      return 0;
+    })
+    .pop();
   return `; it provides up to ${newest}`;
 }

@@ -5,7 +5,8 @@ import type { Diagnosis, Problem } from './diagnose.js';
 import { copyInstruction } from '../generate/dockerfile-words.js';
 
 /** glibc's own libraries: they must all come from one glibc build, with its loader. */
-const GLIBC_SONAMES = /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libanl\.so\.1|libmvec\.so\.1|ld-linux[^/]*\.so\.\d+|ld64\.so\.\d+)$/;
+const GLIBC_SONAMES =
+  /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libanl\.so\.1|libmvec\.so\.1|ld-linux[^/]*\.so\.\d+|ld64\.so\.\d+)$/;
 
 export interface Fix {
   problem: Problem;
@@ -16,7 +17,6 @@ export interface Fix {
 function parent(p: string): string {
   return p.slice(0, p.lastIndexOf('/')) || '/';
 }
-
 
 /** The object the base resolves for `name` in the same program, with everything it needs in turn. */
 function closure(map: LinkMap, name: string): LoadedObject[] {

@@ -43,8 +43,15 @@ export function explainLog(findings: LogFinding[], d: Diagnosis): { finding: Log
     if (problem) return { finding: f, problem, explanation: `${problem.message}; chain: ${problem.chain.join(' -> ')}` };
     if (f.kind === 'exec-format') {
       const e = d.map.program.elf;
-      return { finding: f, explanation: `the kernel cannot run ${f.name}: it is ELFCLASS${e.class} for machine ${e.machine}; the host or the image platform differs` };
+      return {
+        finding: f,
+        explanation: `the kernel cannot run ${f.name}: it is ELFCLASS${e.class} for machine ${e.machine}; the host or the image platform differs`,
+      };
     }
-    return { finding: f, explanation: 'not reproduced against this target: the log may come from another image, or from a run-time dlopen scratchify cannot see' };
+    return {
+      finding: f,
+      explanation:
+        'not reproduced against this target: the log may come from another image, or from a run-time dlopen scratchify cannot see',
+    };
   });
 }

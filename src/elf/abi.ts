@@ -1,4 +1,18 @@
-import { EM_386, EM_AARCH64, EM_ARM, EM_IA_64, EM_PPC64, EM_RISCV, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64, ELFOSABI_GNU, ELFOSABI_SYSV, EF_ARM_ABI_FLOAT_HARD } from './constants.js';
+import {
+  EM_386,
+  EM_AARCH64,
+  EM_ARM,
+  EM_IA_64,
+  EM_PPC64,
+  EM_RISCV,
+  EM_S390,
+  EM_SPARC,
+  EM_SPARCV9,
+  EM_X86_64,
+  ELFOSABI_GNU,
+  ELFOSABI_SYSV,
+  EF_ARM_ABI_FLOAT_HARD,
+} from './constants.js';
 
 /**
  * What glibc and Debian call one machine ABI, in one row: the facts the resolver needs about a process are all
@@ -24,13 +38,34 @@ export interface AbiKey {
 }
 
 const ROWS: readonly { class: 32 | 64; machine: number; hardFloat?: boolean; abi: Abi }[] = [
-  { class: 64, machine: EM_X86_64, abi: { tuple: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlag: 0x0300 } },
-  { class: 32, machine: EM_X86_64, abi: { tuple: 'x86_64-linux-gnux32', interpreter: '/libx32/ld-linux-x32.so.2', platform: 'x86_64', cacheFlag: 0x0800 } },
+  {
+    class: 64,
+    machine: EM_X86_64,
+    abi: { tuple: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlag: 0x0300 },
+  },
+  {
+    class: 32,
+    machine: EM_X86_64,
+    abi: { tuple: 'x86_64-linux-gnux32', interpreter: '/libx32/ld-linux-x32.so.2', platform: 'x86_64', cacheFlag: 0x0800 },
+  },
   { class: 32, machine: EM_386, abi: { tuple: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlag: 0x0000 } },
-  { class: 64, machine: EM_AARCH64, abi: { tuple: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlag: 0x0a00 } },
-  { class: 32, machine: EM_ARM, hardFloat: true, abi: { tuple: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: '' } },
+  {
+    class: 64,
+    machine: EM_AARCH64,
+    abi: { tuple: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlag: 0x0a00 },
+  },
+  {
+    class: 32,
+    machine: EM_ARM,
+    hardFloat: true,
+    abi: { tuple: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: '' },
+  },
   { class: 32, machine: EM_ARM, hardFloat: false, abi: { tuple: 'arm-linux-gnueabi', interpreter: '/lib/ld-linux.so.3', platform: '' } },
-  { class: 64, machine: EM_PPC64, abi: { tuple: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: '', cacheFlag: 0x0500 } },
+  {
+    class: 64,
+    machine: EM_PPC64,
+    abi: { tuple: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: '', cacheFlag: 0x0500 },
+  },
   { class: 64, machine: EM_S390, abi: { tuple: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: '', cacheFlag: 0x0400 } },
   { class: 64, machine: EM_RISCV, abi: { tuple: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', platform: '' } },
 ];
@@ -45,7 +80,8 @@ const CACHE_ONLY: readonly { machine: number; flag: number }[] = [
 /** The ABI row for an object, or undefined for a machine this table does not know. */
 export function abiOf(elf: AbiKey): Abi | undefined {
   const hardFloat = (elf.eflags & EF_ARM_ABI_FLOAT_HARD) !== 0;
-  return ROWS.find((r) => r.class === elf.class && r.machine === elf.machine && (r.hardFloat === undefined || r.hardFloat === hardFloat))?.abi;
+  return ROWS.find((r) => r.class === elf.class && r.machine === elf.machine && (r.hardFloat === undefined || r.hardFloat === hardFloat))
+    ?.abi;
 }
 
 /** ldconfig's ABI byte for an object's ABI, or undefined when ldconfig gives that ABI none. */

@@ -65,9 +65,19 @@ export const EM_LOONGARCH = 258;
 export const EF_ARM_ABI_FLOAT_HARD = 0x400;
 
 export const MACHINE_NAMES: Record<number, string> = {
-  [EM_SPARC]: 'SPARC', [EM_386]: 'i386', [EM_MIPS]: 'MIPS', [EM_PPC]: 'PowerPC', [EM_PPC64]: 'PowerPC64', [EM_S390]: 'S390',
-  [EM_ARM]: 'ARM', [EM_SPARCV9]: 'SPARCV9', [EM_IA_64]: 'IA-64', [EM_X86_64]: 'x86-64', [EM_AARCH64]: 'AArch64',
-  [EM_RISCV]: 'RISC-V', [EM_LOONGARCH]: 'LoongArch',
+  [EM_SPARC]: 'SPARC',
+  [EM_386]: 'i386',
+  [EM_MIPS]: 'MIPS',
+  [EM_PPC]: 'PowerPC',
+  [EM_PPC64]: 'PowerPC64',
+  [EM_S390]: 'S390',
+  [EM_ARM]: 'ARM',
+  [EM_SPARCV9]: 'SPARCV9',
+  [EM_IA_64]: 'IA-64',
+  [EM_X86_64]: 'x86-64',
+  [EM_AARCH64]: 'AArch64',
+  [EM_RISCV]: 'RISC-V',
+  [EM_LOONGARCH]: 'LoongArch',
 };
 
 export function machineName(machine: number): string {

@@ -236,8 +236,20 @@ class Parser {
       if (type !== C.PT_LOAD && type !== C.PT_INTERP && type !== C.PT_DYNAMIC) continue;
       out.push(
         this.is64
-          ? { type, flags: this.u32(table, o + 4), offset: this.word(table, o + 8), vaddr: this.word(table, o + 16), filesz: this.word(table, o + 32) }
-          : { type, flags: this.u32(table, o + 24), offset: this.u32(table, o + 4), vaddr: this.u32(table, o + 8), filesz: this.u32(table, o + 16) },
+          ? {
+              type,
+              flags: this.u32(table, o + 4),
+              offset: this.word(table, o + 8),
+              vaddr: this.word(table, o + 16),
+              filesz: this.word(table, o + 32),
+            }
+          : {
+              type,
+              flags: this.u32(table, o + 24),
+              offset: this.u32(table, o + 4),
+              vaddr: this.u32(table, o + 8),
+              filesz: this.u32(table, o + 16),
+            },
       );
     }
     return out;
@@ -284,27 +296,65 @@ class Parser {
       const val = this.word(table, o + entsize / 2);
       if (tag === C.DT_NULL) break;
       switch (tag) {
-        case C.DT_NEEDED: neededIdx.push(val); break;
-        case C.DT_SONAME: sonameIdx = val; break;
-        case C.DT_RPATH: rpathIdx = val; break;
-        case C.DT_RUNPATH: runpathIdx = val; break;
-        case C.DT_STRTAB: strtab = val; break;
-        case C.DT_STRSZ: strsz = val; break;
-        case C.DT_FLAGS: file.flags = val; break;
-        case C.DT_FLAGS_1: file.flags1 = val; break;
-        case C.DT_VERNEED: verneed = val; break;
-        case C.DT_VERNEEDNUM: verneednum = val; break;
-        case C.DT_VERDEF: verdef = val; break;
-        case C.DT_VERDEFNUM: verdefnum = val; break;
-        case C.DT_SYMTAB: symtab = val; break;
-        case C.DT_SYMENT: syment = val; break;
-        case C.DT_HASH: hash = val; break;
-        case C.DT_GNU_HASH: gnuHash = val; break;
+        case C.DT_NEEDED:
+          neededIdx.push(val);
+          break;
+        case C.DT_SONAME:
+          sonameIdx = val;
+          break;
+        case C.DT_RPATH:
+          rpathIdx = val;
+          break;
+        case C.DT_RUNPATH:
+          runpathIdx = val;
+          break;
+        case C.DT_STRTAB:
+          strtab = val;
+          break;
+        case C.DT_STRSZ:
+          strsz = val;
+          break;
+        case C.DT_FLAGS:
+          file.flags = val;
+          break;
+        case C.DT_FLAGS_1:
+          file.flags1 = val;
+          break;
+        case C.DT_VERNEED:
+          verneed = val;
+          break;
+        case C.DT_VERNEEDNUM:
+          verneednum = val;
+          break;
+        case C.DT_VERDEF:
+          verdef = val;
+          break;
+        case C.DT_VERDEFNUM:
+          verdefnum = val;
+          break;
+        case C.DT_SYMTAB:
+          symtab = val;
+          break;
+        case C.DT_SYMENT:
+          syment = val;
+          break;
+        case C.DT_HASH:
+          hash = val;
+          break;
+        case C.DT_GNU_HASH:
+          gnuHash = val;
+          break;
       }
     }
     if (!this.versions) verneed = verdef = undefined;
-    const wantsStrings = neededIdx.length > 0 || sonameIdx !== undefined || rpathIdx !== undefined ||
-      runpathIdx !== undefined || verneed !== undefined || verdef !== undefined || (this.wantedImports && symtab !== undefined);
+    const wantsStrings =
+      neededIdx.length > 0 ||
+      sonameIdx !== undefined ||
+      rpathIdx !== undefined ||
+      runpathIdx !== undefined ||
+      verneed !== undefined ||
+      verdef !== undefined ||
+      (this.wantedImports && symtab !== undefined);
     if (!wantsStrings) return;
     if (strtab === undefined) this.fail(seg.offset, 'the dynamic segment names strings but has no DT_STRTAB');
     const offset = this.fileOffset(strtab, 'DT_STRTAB');

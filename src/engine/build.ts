@@ -32,9 +32,15 @@ export async function buildStage(engine: Engine, dockerfile: string, target: str
 
 function stageError(dockerfile: string, target: string, e: unknown): ScratchifyError {
   const err = e as ExecaError;
-  const lines = String(err.stderr || err.shortMessage || err).trim().split('\n');
-  return new ScratchifyError('IMAGE_NOT_FOUND', `--dockerfile ${dockerfile} --target ${target}: the stage did not build (${lines[lines.length - 1]})`, {
-    hint: 'build it yourself once to see the whole error; offline, pass --build-network none',
-    cause: e,
-  });
+  const lines = String(err.stderr || err.shortMessage || err)
+    .trim()
+    .split('\n');
+  return new ScratchifyError(
+    'IMAGE_NOT_FOUND',
+    `--dockerfile ${dockerfile} --target ${target}: the stage did not build (${lines[lines.length - 1]})`,
+    {
+      hint: 'build it yourself once to see the whole error; offline, pass --build-network none',
+      cause: e,
+    },
+  );
 }

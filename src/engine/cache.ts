@@ -1,4 +1,16 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
@@ -28,7 +40,10 @@ export interface CacheEntry {
 /** `500M`, `2G`, `1.5GiB`, `0`, or plain bytes. */
 export function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
-  if (!m) throw new ScratchifyError('USAGE', `${JSON.stringify(text)}: not a size`, { hint: 'give bytes or a number with K, M, G or T (1024-based): 500M, 2G' });
+  if (!m)
+    throw new ScratchifyError('USAGE', `${JSON.stringify(text)}: not a size`, {
+      hint: 'give bytes or a number with K, M, G or T (1024-based): 500M, 2G',
+    });
   return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' '));
 }
 
@@ -70,7 +85,14 @@ export function listCache(): CacheEntry[] {
       newest = Math.max(newest, st.mtimeMs);
     }
     const [engine, id] = name.split(/-(.*)/s);
-    out.push({ dir, engine: meta.engine ?? engine, ref: meta.ref ?? '?', id: meta.id ?? `sha256:${id}`, bytes, lastUsed: new Date(meta.lastUsed ?? newest) });
+    out.push({
+      dir,
+      engine: meta.engine ?? engine,
+      ref: meta.ref ?? '?',
+      id: meta.id ?? `sha256:${id}`,
+      bytes,
+      lastUsed: new Date(meta.lastUsed ?? newest),
+    });
   }
   return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
 }
@@ -128,7 +150,11 @@ export async function withEntryLock<T>(dir: string, fill: () => Promise<T>): Pro
         continue;
       }
       if (Date.now() - started > LOCK_WAIT_MS) {
-        throw new ScratchifyError('ENGINE_UNAVAILABLE', `another scratchify (pid ${holder}) has been exporting into ${dir} for over ${LOCK_WAIT_MS / 60_000} minutes`, { hint: `remove ${lock} if that process is gone` });
+        throw new ScratchifyError(
+          'ENGINE_UNAVAILABLE',
+          `another scratchify (pid ${holder}) has been exporting into ${dir} for over ${LOCK_WAIT_MS / 60_000} minutes`,
+          { hint: `remove ${lock} if that process is gone` },
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -44,7 +44,11 @@ function make(name: EngineName): Engine {
     async run(args, options = {}) {
       const { execa } = await import('execa');
       if (options.stdoutFile !== undefined) return toFile(name, engineArgs(name, args), options.stdoutFile, options.timeout ?? 120_000);
-      const r = await execa(name, engineArgs(name, args), { timeout: options.timeout ?? 120_000, stripFinalNewline: true, env: options.env });
+      const r = await execa(name, engineArgs(name, args), {
+        timeout: options.timeout ?? 120_000,
+        stripFinalNewline: true,
+        env: options.env,
+      });
       return r.stdout;
     },
     async exec(args, options = {}) {

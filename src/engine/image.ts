@@ -15,7 +15,9 @@ export interface ImageInfo {
 
 function firstLine(e: unknown): string {
   const err = e as ExecaError;
-  return String(err.stderr || err.shortMessage || err).trim().split('\n')[0];
+  return String(err.stderr || err.shortMessage || err)
+    .trim()
+    .split('\n')[0];
 }
 
 /** The image's ID and digests; pulls it once if the engine does not have it. */
@@ -33,10 +35,14 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
       await engine.run(['pull', ref], { timeout: 300_000 });
       raw = await inspect();
     } catch (e) {
-      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base ${ref}: ${engine.name} has no such image and could not pull it (${firstLine(e) || firstLine(first)})`, {
-        hint: `build, import or pull it first (e.g. ${engine.name} image ls)`,
-        cause: e,
-      });
+      throw new ScratchifyError(
+        'IMAGE_NOT_FOUND',
+        `--base ${ref}: ${engine.name} has no such image and could not pull it (${firstLine(e) || firstLine(first)})`,
+        {
+          hint: `build, import or pull it first (e.g. ${engine.name} image ls)`,
+          cause: e,
+        },
+      );
     }
   }
   return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [] };
@@ -72,15 +78,24 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
   return new Root(new TarBackend(`image ${info.ref}`, tar, index));
 }
 
-async function exportInto(engine: Engine, info: ImageInfo, dir: string, tar: string, indexFile: string, progress?: Progress): Promise<TarIndex> {
+async function exportInto(
+  engine: Engine,
+  info: ImageInfo,
+  dir: string,
+  tar: string,
+  indexFile: string,
+  progress?: Progress,
+): Promise<TarIndex> {
   mkdirSync(dir, { recursive: true });
   const tmp = `${tar}.${process.pid}.tmp`;
   let cid: string | undefined;
   let removed: Promise<unknown> = Promise.resolve();
-  const ticker = progress && setInterval(() => {
-    const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
-    progress(`exporting ${info.ref}: ${formatSize(size)}`);
-  }, 250);
+  const ticker =
+    progress &&
+    setInterval(() => {
+      const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
+      progress(`exporting ${info.ref}: ${formatSize(size)}`);
+    }, 250);
   try {
     // The command is never run: export needs a container, and create needs some command to record.
     cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
@@ -88,7 +103,10 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, tar: str
     await engine.run(['export', cid], { timeout: 600_000, stdoutFile: tmp });
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, { hint: 'check the engine and free disk space', cause: e });
+    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
+      hint: 'check the engine and free disk space',
+      cause: e,
+    });
   } finally {
     if (ticker) clearInterval(ticker);
     // The container goes away while the tarball is indexed.
@@ -102,10 +120,14 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, tar: str
   } catch (e) {
     rmSync(tmp, { force: true });
     if (!(e instanceof TarFormatError)) throw e;
-    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`, {
-      hint: 'check the engine and free disk space, then run again',
-      cause: e,
-    });
+    throw new ScratchifyError(
+      'ENGINE_UNAVAILABLE',
+      `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
+      {
+        hint: 'check the engine and free disk space, then run again',
+        cause: e,
+      },
+    );
   } finally {
     await removed;
   }

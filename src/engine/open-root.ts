@@ -11,7 +11,13 @@ export interface OpenedRoot {
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */
-export async function openRoot(opts: { image?: string; dir?: string; engine?: string; stage?: { dockerfile: string; target: string; network?: string }; progress?: Progress }): Promise<OpenedRoot> {
+export async function openRoot(opts: {
+  image?: string;
+  dir?: string;
+  engine?: string;
+  stage?: { dockerfile: string; target: string; network?: string };
+  progress?: Progress;
+}): Promise<OpenedRoot> {
   if (opts.dir || (!opts.image && !opts.stage)) return { root: openDirRoot(opts.dir ?? '/') };
   const engine = await detectEngine(opts.engine as EngineName | undefined);
   const ref = opts.stage ? await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network) : opts.image!;

@@ -53,7 +53,17 @@ export function parseLdDebug(log: string): string[] {
  * any glibc image but sees only the shared objects loaded. /proc, /sys and /dev are left out.
  */
 export async function traceRun(engine: Engine, image: string, command: string): Promise<TraceResult> {
-  const probe = await engine.exec(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', 'command -v strace || true']);
+  const probe = await engine.exec([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--entrypoint',
+    '/bin/sh',
+    image,
+    '-c',
+    'command -v strace || true',
+  ]);
   const sh = probe.exitCode === 0;
   const strace = sh && probe.stdout.trim() !== '';
   const method: TraceResult['method'] = strace ? 'strace' : 'ld_debug';
@@ -61,7 +71,9 @@ export async function traceRun(engine: Engine, image: string, command: string): 
   // A plain command runs as it is; only shell syntax brings in /bin/sh, whose own executable is then dropped.
   const needsShell = /[|&;<>()$`*?[\]{}'"\\~]/.test(command);
   if (needsShell && !sh) {
-    throw new ScratchifyError('USAGE', `--trace '${command}': shell syntax, but ${image} has no /bin/sh`, { hint: 'give a plain command: the program and its arguments' });
+    throw new ScratchifyError('USAGE', `--trace '${command}': shell syntax, but ${image} has no /bin/sh`, {
+      hint: 'give a plain command: the program and its arguments',
+    });
   }
   const target = needsShell ? ['/bin/sh', '-c', command] : words;
   const args = strace
@@ -70,7 +82,11 @@ export async function traceRun(engine: Engine, image: string, command: string): 
   // The program's own exit status does not matter to a trace; the engine failing to start it does.
   const r = await engine.exec(args);
   if (r.exitCode >= 125) {
-    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--trace '${command}': could not run it in ${image} (${r.stderr.trim().split('\n').pop()})`, { hint: 'check that the command exists in the image' });
+    throw new ScratchifyError(
+      'ENGINE_UNAVAILABLE',
+      `--trace '${command}': could not run it in ${image} (${r.stderr.trim().split('\n').pop()})`,
+      { hint: 'check that the command exists in the image' },
+    );
   }
   const log = r.stderr;
   const paths = method === 'strace' ? parseStrace(log) : parseLdDebug(log);

@@ -18,7 +18,14 @@ export interface Group {
 }
 
 /** distroless's convention, which scanners and platform policies recognise. */
-export const NONROOT: Account = { name: 'nonroot', uid: 65532, gid: 65532, gecos: 'nonroot', home: '/home/nonroot', shell: '/sbin/nologin' };
+export const NONROOT: Account = {
+  name: 'nonroot',
+  uid: 65532,
+  gid: 65532,
+  gecos: 'nonroot',
+  home: '/home/nonroot',
+  shell: '/sbin/nologin',
+};
 
 export function parsePasswd(text: string | undefined): Account[] {
   return (text ?? '').split('\n').flatMap((l) => {
@@ -54,11 +61,14 @@ export function lookupUser(spec: string, accounts: Account[], groups: Group[]): 
   if (!acct && u === NONROOT.name) acct = NONROOT;
   if (!acct && /^\d+$/.test(u)) acct = { name: `uid${u}`, uid: Number(u), gid: Number(u), gecos: '', home: '/', shell: '/sbin/nologin' };
   if (!acct) {
-    throw new ScratchifyError('USAGE', `--user ${spec}: no such user in the base's /etc/passwd`, { hint: 'name an existing user, or give a numeric UID[:GID]' });
+    throw new ScratchifyError('USAGE', `--user ${spec}: no such user in the base's /etc/passwd`, {
+      hint: 'name an existing user, or give a numeric UID[:GID]',
+    });
   }
   if (g !== undefined) {
     const gid = /^\d+$/.test(g) ? Number(g) : groups.find((x) => x.name === g)?.gid;
-    if (gid === undefined) throw new ScratchifyError('USAGE', `--user ${spec}: no such group in the base's /etc/group`, { hint: 'use a numeric GID' });
+    if (gid === undefined)
+      throw new ScratchifyError('USAGE', `--user ${spec}: no such group in the base's /etc/group`, { hint: 'use a numeric GID' });
     acct = { ...acct, gid };
   }
   return acct;
@@ -89,8 +99,12 @@ export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account,
   for (const n of named) {
     const known = n.startsWith(':') ? groups.some((g) => g.name === n.slice(1)) : accounts.some((a) => a.name === n);
     if (!known) {
-      const what = n.startsWith(':') ? `group ${n.slice(1)}, which is not in the base's /etc/group` : `user ${n}, who is not in the base's /etc/passwd`;
-      throw new ScratchifyError('CONFIG_INVALID', `the configuration names ${what}`, { hint: 'add it to the base image, or change the configuration' });
+      const what = n.startsWith(':')
+        ? `group ${n.slice(1)}, which is not in the base's /etc/group`
+        : `user ${n}, who is not in the base's /etc/passwd`;
+      throw new ScratchifyError('CONFIG_INVALID', `the configuration names ${what}`, {
+        hint: 'add it to the base image, or change the configuration',
+      });
     }
   }
   const users = accounts.length ? [...accounts] : [rootAccount(accounts)];
@@ -99,7 +113,8 @@ export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account,
   }
   const allGroups = [...groups];
   for (const a of users) {
-    if (!allGroups.some((g) => g.gid === a.gid)) allGroups.push({ name: allGroups.some((g) => g.name === a.name) ? `gid${a.gid}` : a.name, gid: a.gid, members: '' });
+    if (!allGroups.some((g) => g.gid === a.gid))
+      allGroups.push({ name: allGroups.some((g) => g.name === a.name) ? `gid${a.gid}` : a.name, gid: a.gid, members: '' });
   }
   const passwd = users.map((a) => `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:${a.shell}\n`).join('');
   const group = allGroups.map((g) => `${g.name}:x:${g.gid}:${g.members}\n`).join('');

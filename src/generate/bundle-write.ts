@@ -1,4 +1,17 @@
-import { accessSync, chmodSync, constants, existsSync, lchownSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { ScaffoldEntry } from './scaffold-tar.js';
@@ -9,12 +22,20 @@ export function checkBundleDir(dir: string, force: boolean): void {
   try {
     accessSync(parent, constants.W_OK);
   } catch (e) {
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: ${parent} does not exist or is not writable`, { hint: 'name a directory in a place you can write to', cause: e });
+    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: ${parent} does not exist or is not writable`, {
+      hint: 'name a directory in a place you can write to',
+      cause: e,
+    });
   }
   const st = statSync(dir, { throwIfNoEntry: false });
-  if (st && !st.isDirectory()) throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: not a directory`, { hint: 'name a directory, or FILE.tar for an archive' });
+  if (st && !st.isDirectory())
+    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: not a directory`, {
+      hint: 'name a directory, or FILE.tar for an archive',
+    });
   if (st && readdirSync(dir).length > 0 && !force) {
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: the directory is not empty`, { hint: 'name a new or empty directory, or add --force to replace it' });
+    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: the directory is not empty`, {
+      hint: 'name a new or empty directory, or add --force to replace it',
+    });
   }
 }
 
@@ -58,7 +79,10 @@ export function writeBundleDir(dir: string, entries: ScaffoldEntry[], force: boo
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     if (e instanceof ScratchifyError) throw e;
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: ${(e as Error).message}`, { hint: 'name a directory in a place you can write to', cause: e });
+    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: ${(e as Error).message}`, {
+      hint: 'name a directory in a place you can write to',
+      cause: e,
+    });
   }
   return { ownersKept: asRoot };
 }

@@ -21,7 +21,9 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
     if (e?.type !== 'file' || seen.has(path)) return;
     bytes += e.size;
     if (bytes > MAX_BYTES || out.length > MAX_ENTRIES) {
-      throw new ScratchifyError('USAGE', `the bundle would exceed ${MAX_BYTES >> 30} GiB or ${MAX_ENTRIES} entries at ${path}`, { hint: 'use the COPY lines (--base) for an image this large' });
+      throw new ScratchifyError('USAGE', `the bundle would exceed ${MAX_BYTES >> 30} GiB or ${MAX_ENTRIES} entries at ${path}`, {
+        hint: 'use the COPY lines (--base) for an image this large',
+      });
     }
     const content = root.readBytes(path, MAX_BYTES);
     if (!content) return;

@@ -36,7 +36,9 @@ export function shellWordLiteral(text: string): string {
 /** A path no Dockerfile can carry: a line break ends the instruction whatever the quoting. */
 export function checkWritable(path: string): void {
   if (/[\n\r]/.test(path)) {
-    throw new ScratchifyError('USAGE', `${JSON.stringify(path)}: a path with a newline cannot be written in a Dockerfile`, { hint: 'rename it in the base image' });
+    throw new ScratchifyError('USAGE', `${JSON.stringify(path)}: a path with a newline cannot be written in a Dockerfile`, {
+      hint: 'rename it in the base image',
+    });
   }
 }
 

@@ -41,19 +41,28 @@ export function copyLines(plan: Plan, from = 'base'): string[] {
     if (g.files.length > MAX_SOURCES_PER_COPY && holdsAllOf(plan, dir, g.files)) {
       // The whole directory is wanted: one source copies exactly those files, in one action.
       const reasons = g.files.flatMap((p) => plan.files.get(p)!.reasons);
-      blocks.push({ key: g.files[0], text: `${comment(reasons, packagesOf(plan, g.files))}\n${copyInstruction(from, [`${dir}/`], `${dir}/`)}` });
+      blocks.push({
+        key: g.files[0],
+        text: `${comment(reasons, packagesOf(plan, g.files))}\n${copyInstruction(from, [`${dir}/`], `${dir}/`)}`,
+      });
       continue;
     }
     for (let i = 0; i < g.files.length; i += MAX_SOURCES_PER_COPY) {
       const chunk = g.files.slice(i, i + MAX_SOURCES_PER_COPY);
       const reasons = chunk.flatMap((p) => plan.files.get(p)!.reasons);
-      blocks.push({ key: chunk[0], text: `${comment(reasons, packagesOf(plan, chunk))}\n${copyInstruction(from, chunk, dir === '/' ? '/' : `${dir}/`)}` });
+      blocks.push({
+        key: chunk[0],
+        text: `${comment(reasons, packagesOf(plan, chunk))}\n${copyInstruction(from, chunk, dir === '/' ? '/' : `${dir}/`)}`,
+      });
     }
   }
   for (const t of plan.trees.values()) {
     // Trailing slashes say what COPY does with a directory: its contents go into the same directory.
     const inside = [...plan.packageOf.keys()].filter((f) => f.startsWith(`${t.path}/`));
-    blocks.push({ key: t.path, text: `${comment(t.reasons, packagesOf(plan, inside))}\n${copyInstruction(from, [`${t.path}/`], `${t.path}/`)}` });
+    blocks.push({
+      key: t.path,
+      text: `${comment(t.reasons, packagesOf(plan, inside))}\n${copyInstruction(from, [`${t.path}/`], `${t.path}/`)}`,
+    });
   }
   if (blocks.length > MAX_COPY_LINES) {
     throw new ScratchifyError('USAGE', `the image would need ${blocks.length} COPY layers, over ${MAX_COPY_LINES}`, {

@@ -41,11 +41,18 @@ export function entryPrograms(root: Root, program: string): Entry {
     if (/(^|\/)env$/.test(interp) && arg) {
       out.programs.push(interp);
       const found = DEFAULT_PATH.map((d) => `${d}/${arg}`).find((p) => root.lookup(p)?.entry.type === 'file');
-      if (!found) throw new ScratchifyError('INPUT_NOT_FOUND', `${current}: "#!${interp} ${arg}" but ${arg} is on no PATH directory of ${root.description}`, { hint: 'install the interpreter in the base image' });
+      if (!found)
+        throw new ScratchifyError(
+          'INPUT_NOT_FOUND',
+          `${current}: "#!${interp} ${arg}" but ${arg} is on no PATH directory of ${root.description}`,
+          { hint: 'install the interpreter in the base image' },
+        );
       current = found;
     } else {
       current = interp;
     }
   }
-  throw new ScratchifyError('BAD_ELF', `${program}: more than ${MAX_SCRIPT_HOPS} nested #! interpreters`, { hint: 'point at the real program' });
+  throw new ScratchifyError('BAD_ELF', `${program}: more than ${MAX_SCRIPT_HOPS} nested #! interpreters`, {
+    hint: 'point at the real program',
+  });
 }

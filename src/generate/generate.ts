@@ -72,10 +72,14 @@ export interface GenerateResult {
 
 function reasonFor(o: LoadedObject): string {
   switch (o.how.kind) {
-    case 'program': return `the program ${o.path}`;
-    case 'include': return o.dlopenReason ?? `--include ${o.path}`;
-    case 'interpreter': return 'ELF interpreter (PT_INTERP)';
-    default: return `${o.name} for ${o.loader?.path ?? '?'} (${o.how.kind})`;
+    case 'program':
+      return `the program ${o.path}`;
+    case 'include':
+      return o.dlopenReason ?? `--include ${o.path}`;
+    case 'interpreter':
+      return 'ELF interpreter (PT_INTERP)';
+    default:
+      return `${o.name} for ${o.loader?.path ?? '?'} (${o.how.kind})`;
   }
 }
 
@@ -118,11 +122,18 @@ export function generate(input: GenerateInput): GenerateResult {
 
   for (const m of maps) {
     if (m.missingInterpreter) {
-      throw new ScratchifyError('INPUT_NOT_FOUND', `${m.program.path}: its interpreter ${m.missingInterpreter} is not in ${root.description}`, { hint: 'the program cannot start in this image either' });
+      throw new ScratchifyError(
+        'INPUT_NOT_FOUND',
+        `${m.program.path}: its interpreter ${m.missingInterpreter} is not in ${root.description}`,
+        { hint: 'the program cannot start in this image either' },
+      );
     }
   }
   const go = goInfo(root, main.program.real);
-  if (go) notes.push(`${main.program.path} is a Go program${go.version ? ` (${go.version}${go.path ? `, ${go.path}` : ''})` : ''}, ${main.libc === 'static' ? 'statically linked' : 'using cgo'}`);
+  if (go)
+    notes.push(
+      `${main.program.path} is a Go program${go.version ? ` (${go.version}${go.path ? `, ${go.path}` : ''})` : ''}, ${main.libc === 'static' ? 'statically linked' : 'using cgo'}`,
+    );
   const needs = runtimeNeeds(root, resolver, main, { ...input.runtime, goX509: go?.x509 });
 
   const missing = missingOf(maps);

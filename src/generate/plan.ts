@@ -120,9 +120,13 @@ export class Plan {
     const r = this.root.lookup(path);
     const content = r?.entry.type === 'file' ? this.root.readBytes(r.path, MAX_CARRIED_BYTES) : undefined;
     if (!r || !content) {
-      throw new ScratchifyError('USAGE', `${path}: cannot be carried in the scaffold archive (not a regular file of at most ${MAX_CARRIED_BYTES >> 20} MiB)`, {
-        hint: 'rename it in the base image',
-      });
+      throw new ScratchifyError(
+        'USAGE',
+        `${path}: cannot be carried in the scaffold archive (not a regular file of at most ${MAX_CARRIED_BYTES >> 20} MiB)`,
+        {
+          hint: 'rename it in the base image',
+        },
+      );
     }
     for (const hop of r.hops) this.links.set(hop.link, hop.target);
     const e = r.entry;
@@ -137,7 +141,13 @@ export class Plan {
    */
   scaffoldDirs(): PlannedDir[] {
     const out = new Map<string, PlannedDir>(this.dirs);
-    const need = [...this.links.keys(), ...this.generated.keys(), ...this.dirs.keys(), ...this.files.keys(), ...[...this.trees.keys()].map((t) => `${t}/.`)];
+    const need = [
+      ...this.links.keys(),
+      ...this.generated.keys(),
+      ...this.dirs.keys(),
+      ...this.files.keys(),
+      ...[...this.trees.keys()].map((t) => `${t}/.`),
+    ];
     for (const p of need) {
       for (let d = parentOf(p); d !== '/'; d = parentOf(d)) {
         if (out.has(d)) continue;

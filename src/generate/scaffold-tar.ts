@@ -38,9 +38,14 @@ export function writeScaffoldTar(entries: ScaffoldEntry[]): Buffer {
   for (const e of sorted) {
     const rel = e.path.replace(/^\//, '') + (e.type === 'dir' ? '/' : '');
     const split = splitName(rel);
-    if (!split) throw new ScratchifyError('USAGE', `${e.path}: path too long for the scaffold archive (ustar: 255 bytes)`, { hint: 'shorten the path in the base image' });
+    if (!split)
+      throw new ScratchifyError('USAGE', `${e.path}: path too long for the scaffold archive (ustar: 255 bytes)`, {
+        hint: 'shorten the path in the base image',
+      });
     if (e.type === 'symlink' && Buffer.byteLength(e.target) > 100) {
-      throw new ScratchifyError('USAGE', `${e.path}: link target ${e.target} too long for the scaffold archive (ustar: 100 bytes)`, { hint: 'shorten the link target in the base image' });
+      throw new ScratchifyError('USAGE', `${e.path}: link target ${e.target} too long for the scaffold archive (ustar: 100 bytes)`, {
+        hint: 'shorten the link target in the base image',
+      });
     }
     const h = Buffer.alloc(BLOCK);
     field(h, 0, 100, split[1]);

@@ -75,7 +75,12 @@ export function writePackageMetadata(plan: Plan, root: Root, db: DpkgDatabase): 
     const file = names.get(pkg.name)! > 1 ? `${pkg.name}:${pkg.arch}` : pkg.name;
     plan.generate(`${STATUS_D}/${file}`, pkg.paragraph, `dpkg status of ${pkg.name} ${pkg.version}, for scanners`);
     const sums = files.map((f) => db.md5sumLine(f)).filter((l): l is string => l !== undefined);
-    if (sums.length) plan.generate(`${STATUS_D}/${file}.md5sums`, sums.map((l) => `${l}\n`).join(''), `md5sums of the files of ${pkg.name} copied, for scanners`);
+    if (sums.length)
+      plan.generate(
+        `${STATUS_D}/${file}.md5sums`,
+        sums.map((l) => `${l}\n`).join(''),
+        `md5sums of the files of ${pkg.name} copied, for scanners`,
+      );
     for (const f of files) plan.packageOf.set(f, pkg.name);
   }
   return report;

@@ -104,7 +104,9 @@ const imageName = (program: string) => `scratch image of ${program}`;
 /** CycloneDX 1.6 JSON: the image, an operating-system component, each package with its copied files, and files of no package. */
 export function cycloneDx(input: SbomInput): string {
   // Loaded here, not at start-up: only --sbom needs it.
-  const { Enums, Models, Serialize, Spec } = createRequire(import.meta.url)('@cyclonedx/cyclonedx-library') as typeof import('@cyclonedx/cyclonedx-library');
+  const { Enums, Models, Serialize, Spec } = createRequire(import.meta.url)(
+    '@cyclonedx/cyclonedx-library',
+  ) as typeof import('@cyclonedx/cyclonedx-library');
   const g = gather(input);
   const { Component, HashDictionary, NamedLicense, Property } = Models;
   const T = Enums.ComponentType;
@@ -120,14 +122,16 @@ export function cycloneDx(input: SbomInput): string {
   });
   if (g.os) bom.components.add(new Component(T.OperatingSystem, g.os.id, { version: g.os.versionId, bomRef: `os:${g.os.id}` }));
   for (const p of g.packages) {
-    bom.components.add(new Component(T.Library, p.name, {
-      version: p.version,
-      purl: p.purl,
-      bomRef: p.purl ?? `deb:${p.name}`,
-      licenses: new Models.LicenseRepository(p.licenses.map((l) => new NamedLicense(l))),
-      properties: new Models.PropertyRepository([new Property('scratchify:package:arch', p.arch)]),
-      components: new Models.ComponentRepository(p.files.map(fileComponent)),
-    }));
+    bom.components.add(
+      new Component(T.Library, p.name, {
+        version: p.version,
+        purl: p.purl,
+        bomRef: p.purl ?? `deb:${p.name}`,
+        licenses: new Models.LicenseRepository(p.licenses.map((l) => new NamedLicense(l))),
+        properties: new Models.PropertyRepository([new Property('scratchify:package:arch', p.arch)]),
+        components: new Models.ComponentRepository(p.files.map(fileComponent)),
+      }),
+    );
   }
   for (const f of g.unowned) bom.components.add(fileComponent(f));
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
@@ -144,35 +148,72 @@ export function spdx(input: SbomInput): string {
   const id = (kind: string, n: number) => `SPDXRef-${kind}-${n}`;
   const packages: Record<string, unknown>[] = [];
   const files: Record<string, unknown>[] = [];
-  const relationships: Record<string, unknown>[] = [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Image' }];
-  const noAssertion = { downloadLocation: 'NOASSERTION', filesAnalyzed: false, licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION' };
-  packages.push({ SPDXID: 'SPDXRef-Image', name: imageName(input.program), primaryPackagePurpose: 'CONTAINER', comment: `files from ${input.base}`, ...noAssertion });
+  const relationships: Record<string, unknown>[] = [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Image' },
+  ];
+  const noAssertion = {
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    licenseConcluded: 'NOASSERTION',
+    licenseDeclared: 'NOASSERTION',
+    copyrightText: 'NOASSERTION',
+  };
+  packages.push({
+    SPDXID: 'SPDXRef-Image',
+    name: imageName(input.program),
+    primaryPackagePurpose: 'CONTAINER',
+    comment: `files from ${input.base}`,
+    ...noAssertion,
+  });
   if (g.os) {
-    packages.push({ SPDXID: `SPDXRef-OperatingSystem-${g.os.id.replace(/[^A-Za-z0-9.-]/g, '-')}`, name: g.os.id, versionInfo: g.os.versionId, primaryPackagePurpose: 'OPERATING_SYSTEM', ...noAssertion });
+    packages.push({
+      SPDXID: `SPDXRef-OperatingSystem-${g.os.id.replace(/[^A-Za-z0-9.-]/g, '-')}`,
+      name: g.os.id,
+      versionInfo: g.os.versionId,
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
+      ...noAssertion,
+    });
   }
   const fileEntry = (f: FileDigest) => {
     const SPDXID = id('File', files.length);
-    files.push({ SPDXID, fileName: `.${f.path}`, checksums: [{ algorithm: 'SHA1', checksumValue: f.sha1 }, { algorithm: 'SHA256', checksumValue: f.sha256 }], licenseConcluded: 'NOASSERTION', copyrightText: 'NOASSERTION' });
+    files.push({
+      SPDXID,
+      fileName: `.${f.path}`,
+      checksums: [
+        { algorithm: 'SHA1', checksumValue: f.sha1 },
+        { algorithm: 'SHA256', checksumValue: f.sha256 },
+      ],
+      licenseConcluded: 'NOASSERTION',
+      copyrightText: 'NOASSERTION',
+    });
     return SPDXID;
   };
   g.packages.forEach((p, n) => {
     const SPDXID = id('Package', n);
     packages.push({
-      SPDXID, name: p.name, versionInfo: p.version, primaryPackagePurpose: 'LIBRARY', ...noAssertion,
+      SPDXID,
+      name: p.name,
+      versionInfo: p.version,
+      primaryPackagePurpose: 'LIBRARY',
+      ...noAssertion,
       ...(p.licenses.length ? { comment: `licenses named in its Debian copyright file: ${p.licenses.join(', ')}` } : {}),
       ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
     });
     relationships.push({ spdxElementId: 'SPDXRef-Image', relationshipType: 'CONTAINS', relatedSpdxElement: SPDXID });
     for (const f of p.files) relationships.push({ spdxElementId: SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: fileEntry(f) });
   });
-  for (const f of g.unowned) relationships.push({ spdxElementId: 'SPDXRef-Image', relationshipType: 'CONTAINS', relatedSpdxElement: fileEntry(f) });
+  for (const f of g.unowned)
+    relationships.push({ spdxElementId: 'SPDXRef-Image', relationshipType: 'CONTAINS', relatedSpdxElement: fileEntry(f) });
   const doc = {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',
     name: imageName(input.program),
     documentNamespace: `https://scratchify.invalid/spdx/${g.contentId}`,
-    creationInfo: { created: new Date(input.epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z'), creators: [`Tool: scratchify-${input.tool}`] },
+    creationInfo: {
+      created: new Date(input.epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      creators: [`Tool: scratchify-${input.tool}`],
+    },
     packages,
     files,
     relationships,

@@ -23,7 +23,9 @@ export interface ConfScope {
 }
 
 function invalid(file: string, line: number, why: string): never {
-  throw new ScratchifyError('CONFIG_INVALID', `${file}:${line}: ${why}`, { hint: `fix the nginx configuration (nginx -t inside the base image shows the same)` });
+  throw new ScratchifyError('CONFIG_INVALID', `${file}:${line}: ${why}`, {
+    hint: `fix the nginx configuration (nginx -t inside the base image shows the same)`,
+  });
 }
 
 /** nginx unescapes only these after a backslash; any other backslash stays (regexes in location). */
@@ -41,15 +43,29 @@ export function parseNginxConf(text: string, file: string, scope: ConfScope = { 
   const n = text.length;
   while (i < n) {
     const c = text[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
     if (c === '#') {
       while (i < n && text[i] !== '\n') i++;
       continue;
     }
     if (c === ';' || c === '{') {
       if (words.length === 0) invalid(file, line, `unexpected "${c}"`);
-      const d: Directive = { name: words[0], args: words.slice(1), file, line: wordLine, context: [...scope.context, ...stack], blocks: [...scope.blocks, ...blockIds] };
+      const d: Directive = {
+        name: words[0],
+        args: words.slice(1),
+        file,
+        line: wordLine,
+        context: [...scope.context, ...stack],
+        blocks: [...scope.blocks, ...blockIds],
+      };
       if (c === '{') {
         d.opens = scope.ids.next++;
         stack.push(words[0]);

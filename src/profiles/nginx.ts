@@ -13,15 +13,36 @@ const MAX_INCLUDE_DEPTH = 32;
  * file nginx opens, relative to the configuration directory.
  */
 const CONF_FILES = new Set([
-  'ssl_certificate', 'ssl_certificate_key', 'ssl_trusted_certificate', 'ssl_client_certificate', 'ssl_dhparam',
-  'ssl_crl', 'ssl_password_file', 'ssl_stapling_file', 'ssl_session_ticket_key', 'auth_basic_user_file',
-  'geoip_country', 'geoip_city', 'geoip_org', 'xslt_stylesheet', 'xml_entities',
-  ...['proxy', 'grpc', 'uwsgi'].flatMap((p) => ['certificate', 'certificate_key', 'trusted_certificate', 'crl', 'password_file'].map((f) => `${p}_ssl_${f}`)),
+  'ssl_certificate',
+  'ssl_certificate_key',
+  'ssl_trusted_certificate',
+  'ssl_client_certificate',
+  'ssl_dhparam',
+  'ssl_crl',
+  'ssl_password_file',
+  'ssl_stapling_file',
+  'ssl_session_ticket_key',
+  'auth_basic_user_file',
+  'geoip_country',
+  'geoip_city',
+  'geoip_org',
+  'xslt_stylesheet',
+  'xml_entities',
+  ...['proxy', 'grpc', 'uwsgi'].flatMap((p) =>
+    ['certificate', 'certificate_key', 'trusted_certificate', 'crl', 'password_file'].map((f) => `${p}_ssl_${f}`),
+  ),
 ]);
 /** Directories the worker processes write, relative to the prefix; nginx creates the last component. */
 const WORKER_DIRS = new Set([
-  'client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path',
-  'proxy_cache_path', 'fastcgi_cache_path', 'uwsgi_cache_path', 'scgi_cache_path',
+  'client_body_temp_path',
+  'proxy_temp_path',
+  'fastcgi_temp_path',
+  'uwsgi_temp_path',
+  'scgi_temp_path',
+  'proxy_cache_path',
+  'fastcgi_cache_path',
+  'uwsgi_cache_path',
+  'scgi_cache_path',
 ]);
 /** Directives naming a file nginx writes, whose directory must exist and be writable. */
 const WRITTEN_FILES = new Set(['error_log', 'access_log', 'pid', 'lock_file']);
@@ -62,13 +83,22 @@ export function nginxProfile(ctx: ProfileContext): ProfileResult {
   const seen = new Set<string>();
   const ids = { next: 0 };
   const read = (path: string, depth: number, why: string, outer: Directive | undefined) => {
-    if (depth > MAX_INCLUDE_DEPTH) throw new ScratchifyError('CONFIG_INVALID', `${path}: includes nest deeper than ${MAX_INCLUDE_DEPTH}`, { hint: 'an include loops back on itself' });
+    if (depth > MAX_INCLUDE_DEPTH)
+      throw new ScratchifyError('CONFIG_INVALID', `${path}: includes nest deeper than ${MAX_INCLUDE_DEPTH}`, {
+        hint: 'an include loops back on itself',
+      });
     const real = root.resolve(path).path;
     if (seen.has(real)) return;
     seen.add(real);
-    if (seen.size > MAX_CONF_FILES) throw new ScratchifyError('CONFIG_INVALID', `${path}: more than ${MAX_CONF_FILES} configuration files`, { hint: 'narrow the include patterns' });
+    if (seen.size > MAX_CONF_FILES)
+      throw new ScratchifyError('CONFIG_INVALID', `${path}: more than ${MAX_CONF_FILES} configuration files`, {
+        hint: 'narrow the include patterns',
+      });
     const text = root.readText(path);
-    if (text === undefined) throw new ScratchifyError('CONFIG_INVALID', `${path}: cannot be read in ${root.description}`, { hint: 'an include names a directory or a missing file' });
+    if (text === undefined)
+      throw new ScratchifyError('CONFIG_INVALID', `${path}: cannot be read in ${root.description}`, {
+        hint: 'an include names a directory or a missing file',
+      });
     out.files.push({ path, reason: why });
     const scope = { context: outer?.context ?? [], blocks: outer?.blocks ?? [], ids };
     for (const d of parseNginxConf(text, path, scope)) {
@@ -76,7 +106,9 @@ export function nginxProfile(ctx: ProfileContext): ProfileResult {
         const pattern = fromConf(d.args[0]);
         const matches = globInRoot(root, pattern);
         if (matches.length === 0 && !/[*?[]/.test(pattern)) {
-          throw new ScratchifyError('CONFIG_INVALID', `${d.file}:${d.line}: include ${d.args[0]}: no such file in ${root.description}`, { hint: 'nginx -t would fail the same way' });
+          throw new ScratchifyError('CONFIG_INVALID', `${d.file}:${d.line}: include ${d.args[0]}: no such file in ${root.description}`, {
+            hint: 'nginx -t would fail the same way',
+          });
         }
         for (const m of matches) read(m, depth + 1, `nginx config, included from ${d.file}:${d.line}`, d);
       } else {
@@ -130,10 +162,16 @@ export function nginxProfile(ctx: ProfileContext): ProfileResult {
   }
 
   // A server or location with no root of its own, nor from an enclosing block, serves nginx's default root.
-  const unrooted = directives.some((d) => d.opens !== undefined && (d.name === 'server' || d.name === 'location') && d.context[0] === 'http' &&
-    ![...d.blocks, d.opens].some((b) => rooted.has(b)));
+  const unrooted = directives.some(
+    (d) =>
+      d.opens !== undefined &&
+      (d.name === 'server' || d.name === 'location') &&
+      d.context[0] === 'http' &&
+      ![...d.blocks, d.opens].some((b) => rooted.has(b)),
+  );
   const defaultRoot = fromPrefix('html');
-  if (unrooted && root.isDir(defaultRoot)) out.trees.push({ path: defaultRoot, reason: 'web root (nginx\'s default, html under the prefix)' });
+  if (unrooted && root.isDir(defaultRoot))
+    out.trees.push({ path: defaultRoot, reason: "web root (nginx's default, html under the prefix)" });
 
   // Compiled-in paths nginx uses when the configuration does not override them.
   for (const p of [build.errorLogPath, build.pidPath, build.httpLogPath]) {

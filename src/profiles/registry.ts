@@ -6,9 +6,11 @@ import type { ProfileResult } from './types.js';
  * What programs need beyond DT_NEEDED, learned from their configuration: one registry that generate, doctor
  * and why consult alike. Each entry says which programs it knows and reads them (never runs them).
  */
-const PROFILES: { name: string; matches: (program: string) => boolean; read: (root: Root, program: string, real: string) => ProfileResult }[] = [
-  { name: 'nginx', matches: isNginx, read: (root, program, real) => nginxProfile({ root, program, real }) },
-];
+const PROFILES: {
+  name: string;
+  matches: (program: string) => boolean;
+  read: (root: Root, program: string, real: string) => ProfileResult;
+}[] = [{ name: 'nginx', matches: isNginx, read: (root, program, real) => nginxProfile({ root, program, real }) }];
 
 /** The profile of `program` (its path as named, `real` as resolved in the root), or undefined for none. */
 export function profileFor(root: Root, program: string, real: string): ProfileResult | undefined {

@@ -20,10 +20,18 @@ export class InputError extends ScratchifyError {
 
 function describe(path: string, cause: LookupError | ElfFormatError, where: string): ConstructorParameters<typeof ScratchifyError> {
   if (cause instanceof LookupError) {
-    return ['INPUT_NOT_FOUND', `${path}: not found in ${where} (${cause.message})`, { hint: 'give the path as it is inside the image or root, e.g. /usr/sbin/nginx', cause }];
+    return [
+      'INPUT_NOT_FOUND',
+      `${path}: not found in ${where} (${cause.message})`,
+      { hint: 'give the path as it is inside the image or root, e.g. /usr/sbin/nginx', cause },
+    ];
   }
   if (cause instanceof NotElfError && cause.shebang) {
-    return ['BAD_ELF', `${path}: a script for ${cause.shebang}, not an ELF binary`, { hint: `pass its interpreter (${cause.shebang}) as the binary and the script with --include`, cause }];
+    return [
+      'BAD_ELF',
+      `${path}: a script for ${cause.shebang}, not an ELF binary`,
+      { hint: `pass its interpreter (${cause.shebang}) as the binary and the script with --include`, cause },
+    ];
   }
   const at = cause instanceof NotElfError ? '' : ` (at byte offset ${cause.offset})`;
   return ['BAD_ELF', `${path}: ${cause.reason}${at} in ${where}`, { hint: 'pass an ELF executable or shared object', cause }];

@@ -32,7 +32,8 @@ export function parseLdCache(buf: Buffer): CacheEntry[] {
   if (buf.toString('latin1', 0, NEW_MAGIC.length) === NEW_MAGIC) return parseNew(buf, 0);
   if (buf.toString('latin1', 0, OLD_MAGIC.length) !== OLD_MAGIC) throw new CacheFormatError('no ld.so.cache magic');
   const nlibs = buf.readUInt32LE(12);
-  if (nlibs > MAX_ENTRIES || 16 + nlibs * OLD_ENTRY > buf.length) throw new CacheFormatError(`old-format entry count ${nlibs} does not fit`);
+  if (nlibs > MAX_ENTRIES || 16 + nlibs * OLD_ENTRY > buf.length)
+    throw new CacheFormatError(`old-format entry count ${nlibs} does not fit`);
   const strings = 16 + nlibs * OLD_ENTRY;
   // The new table follows the old one, aligned like struct cache_file_new (8 bytes).
   const newAt = (strings + 7) & ~7;
@@ -69,7 +70,7 @@ function parseNew(buf: Buffer, base: number): CacheEntry[] {
       flags: big ? buf.readInt32BE(o) : buf.readInt32LE(o),
       name: cstr(buf, base + u32(o + 4)),
       path: cstr(buf, base + u32(o + 8)),
-      hwcapsDir: ext ? hwcapsNames[Number(hwcap & 0xffffffffn)] ?? '?' : undefined,
+      hwcapsDir: ext ? (hwcapsNames[Number(hwcap & 0xffffffffn)] ?? '?') : undefined,
       legacyHwcap: ext ? 0n : hwcap,
     });
   }

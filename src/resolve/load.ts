@@ -19,7 +19,11 @@ export function loadAll(root: Root, programs: string[], includes: string[], opti
   for (const pattern of includes) {
     const match = expandInclude(root, pattern);
     // A single named file that is not ELF gets the error a program would.
-    if (dlopenIncluded(resolver, root, maps[0], match, `--include ${pattern}`) === 0 && match.candidates.length === 1 && match.candidates[0] === pattern) {
+    if (
+      dlopenIncluded(resolver, root, maps[0], match, `--include ${pattern}`) === 0 &&
+      match.candidates.length === 1 &&
+      match.candidates[0] === pattern
+    ) {
       resolver.loadProgram(pattern);
     }
   }

@@ -12,7 +12,8 @@ export function renderTree(maps: LinkMap[]): string {
     const expanded = new Set<LoadedObject>();
     const p = map.program;
     lines.push(`${p.path}${p.real !== p.path ? ` => ${p.real}` : ''} [${map.libc}]`);
-    if (map.missingInterpreter) lines.push(`  interpreter ${map.missingInterpreter} not found (exec fails with "no such file or directory")`);
+    if (map.missingInterpreter)
+      lines.push(`  interpreter ${map.missingInterpreter} not found (exec fails with "no such file or directory")`);
     const roots = map.objects.filter((o) => o === p || o.how.kind === 'include');
     for (const r of roots) {
       if (r !== p) lines.push(`${r.path} [include]`);

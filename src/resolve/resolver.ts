@@ -8,7 +8,16 @@ import { InputError } from './input-error.js';
 export { InputError };
 import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
-  expandTokens, glibcDefaultDirs, legacySubdirs, loaderFacts, isMuslReservedName, libToken, muslSysPath, platformOf, splitPath, standardGlibcInterpreter,
+  expandTokens,
+  glibcDefaultDirs,
+  legacySubdirs,
+  loaderFacts,
+  isMuslReservedName,
+  libToken,
+  muslSysPath,
+  platformOf,
+  splitPath,
+  standardGlibcInterpreter,
 } from './searchpath.js';
 import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
 import type { LoaderFacts } from './searchpath.js';
@@ -188,7 +197,8 @@ export class Resolver {
       if (e instanceof LookupError) throw new InputError(path, e, this.root.description);
       throw e;
     }
-    if (r.entry.type !== 'file') throw new InputError(path, new ElfFormatError(path, 0, `is a ${r.entry.type}, not a file`), this.root.description);
+    if (r.entry.type !== 'file')
+      throw new InputError(path, new ElfFormatError(path, 0, `is a ${r.entry.type}, not a file`), this.root.description);
     try {
       return this.newObject(path, path, r.path, r.hops, this.elf(r.path), r.entry.size, how);
     } catch (e) {
@@ -199,7 +209,16 @@ export class Resolver {
     }
   }
 
-  private newObject(name: string, path: string, real: string, hops: LoadedObject['hops'], elf: ElfFile, size: number, how: How, loader?: LoadedObject): LoadedObject {
+  private newObject(
+    name: string,
+    path: string,
+    real: string,
+    hops: LoadedObject['hops'],
+    elf: ElfFile,
+    size: number,
+    how: How,
+    loader?: LoadedObject,
+  ): LoadedObject {
     return { name, path, real, hops, elf, size, how, loader, deps: [] };
   }
 
@@ -271,7 +290,8 @@ export class Resolver {
         if (l === main) sawMain = true;
         if (l.elf.rpath) found = this.searchDirs(proc, l, splitPath(l.elf.rpath), name, { kind: 'rpath', owner: l.path }, tried);
       }
-      if (!found && !sawMain && main.elf.rpath) found = this.searchDirs(proc, main, splitPath(main.elf.rpath), name, { kind: 'rpath', owner: main.path }, tried);
+      if (!found && !sawMain && main.elf.rpath)
+        found = this.searchDirs(proc, main, splitPath(main.elf.rpath), name, { kind: 'rpath', owner: main.path }, tried);
     }
     // LD_LIBRARY_PATH; its $ORIGIN is the program's.
     if (!found && this.options.libraryPath) {
@@ -312,7 +332,16 @@ export class Resolver {
    * Tries `name` in each directory of a search path. `owner` supplies $ORIGIN; `needing` is the object whose
    * class and machine a candidate must match (the needing object, even when the path came from an ancestor).
    */
-  private searchDirs(proc: Process, owner: LoadedObject, dirs: string[], name: string, how: How, tried: Tried[], needing = owner, expand = true): LoadedObject | undefined {
+  private searchDirs(
+    proc: Process,
+    owner: LoadedObject,
+    dirs: string[],
+    name: string,
+    how: How,
+    tried: Tried[],
+    needing = owner,
+    expand = true,
+  ): LoadedObject | undefined {
     if (dirs.length === 0) return undefined;
     const tokens = expand ? this.tokens(proc, owner) : undefined;
     for (const raw of dirs) {
@@ -362,11 +391,15 @@ export class Resolver {
     }
     const want = needing.elf;
     const why: Tried['why'] | undefined =
-      elf.class !== want.class ? 'wrong class'
-      : elf.data !== want.data ? 'wrong byte order'
-      : elf.machine !== want.machine ? 'wrong machine'
-      : !linuxAcceptsOsAbi(elf.osabi) ? 'wrong OS ABI'
-      : undefined;
+      elf.class !== want.class
+        ? 'wrong class'
+        : elf.data !== want.data
+          ? 'wrong byte order'
+          : elf.machine !== want.machine
+            ? 'wrong machine'
+            : !linuxAcceptsOsAbi(elf.osabi)
+              ? 'wrong OS ABI'
+              : undefined;
     if (why) {
       tried.push({ path, why, detail: `ELFCLASS${elf.class}, ${elf.data}, machine ${elf.machine}` });
       return undefined;
@@ -405,7 +438,9 @@ export class Resolver {
       }
     } catch (e) {
       if (!(e instanceof CacheFormatError)) throw e;
-      this.warnings.push(`/etc/ld.so.cache in ${this.root.description} is not a cache the loader can read (${e.message}); ignored, as ld.so ignores it`);
+      this.warnings.push(
+        `/etc/ld.so.cache in ${this.root.description} is not a cache the loader can read (${e.message}); ignored, as ld.so ignores it`,
+      );
     }
     return index;
   }

@@ -47,7 +47,12 @@ export function loaderFacts(root: Root, loaderReal: string): LoaderFacts {
   }
   const m = /\0((?:\/(?:usr\/)?lib[\w.+-]*(?:\/[\w.+-]+)*\/\0){2,8})/.exec(text);
   return {
-    systemDirs: m ? m[1].split('\0').filter(Boolean).map((d) => d.replace(/\/$/, '')) : undefined,
+    systemDirs: m
+      ? m[1]
+          .split('\0')
+          .filter(Boolean)
+          .map((d) => d.replace(/\/$/, ''))
+      : undefined,
     // The loader's own --help text names the feature; glibc 2.37 removed both.
     legacyHwcaps: text.includes('Legacy HWCAP subdirectories'),
   };
@@ -102,7 +107,10 @@ export function muslSysPath(root: Root, interpreter: string): string[] {
   const arch = /ld-musl-([^/]+)\.so\.1$/.exec(interpreter)?.[1];
   const text = arch ? root.readText(`/etc/ld-musl-${arch}.path`, 64 << 10) : undefined;
   if (text === undefined) return ['/lib', '/usr/local/lib', '/usr/lib'];
-  return text.split(/[\n:]/).map((p) => p.trim()).filter((p) => p !== '');
+  return text
+    .split(/[\n:]/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** Names musl's loader answers with itself, since libc, libpthread, libm, libdl... are all one file there. */

@@ -8,7 +8,10 @@ import type { Entry, EntryType, FsBackend } from './backend.js';
 function denied(e: unknown, what: string, path: string, description: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code !== 'EACCES' && code !== 'EPERM') return e;
-  return new ScratchifyError('ROOT_UNREADABLE', `${path}: cannot ${what} in ${description} (permission denied)`, { hint: 'run as a user who can read the whole root, or fix its permissions', cause: e });
+  return new ScratchifyError('ROOT_UNREADABLE', `${path}: cannot ${what} in ${description} (permission denied)`, {
+    hint: 'run as a user who can read the whole root, or fix its permissions',
+    cause: e,
+  });
 }
 
 /** A host directory used as `/`. Root has already resolved every link, so paths here never leave `dir`. */

@@ -39,14 +39,30 @@ function rootAdapter(root: Root) {
   return {
     lstatSync: lstat,
     statSync: lstat,
-    lstat: (p: string, cb: (e: Error | null, s?: unknown) => void) => { try { cb(null, lstat(p)); } catch (e) { cb(e as Error); } },
-    stat: (p: string, cb: (e: Error | null, s?: unknown) => void) => { try { cb(null, lstat(p)); } catch (e) { cb(e as Error); } },
+    lstat: (p: string, cb: (e: Error | null, s?: unknown) => void) => {
+      try {
+        cb(null, lstat(p));
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+    stat: (p: string, cb: (e: Error | null, s?: unknown) => void) => {
+      try {
+        cb(null, lstat(p));
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
     readdirSync: (dir: string, opts?: { withFileTypes?: boolean }) => {
       const names = root.backend.readdir(dir);
       if (!opts?.withFileTypes) return names;
-      return names.map((n) => statLike(root.lstat(dir === '/' ? `/${n}` : `${dir}/${n}`) ?? { type: 'other', size: 0, mode: 0, uid: 0, gid: 0 }, n));
+      return names.map((n) =>
+        statLike(root.lstat(dir === '/' ? `/${n}` : `${dir}/${n}`) ?? { type: 'other', size: 0, mode: 0, uid: 0, gid: 0 }, n),
+      );
     },
-    readdir: () => { throw new Error('scratchify globs synchronously'); },
+    readdir: () => {
+      throw new Error('scratchify globs synchronously');
+    },
   };
 }
 
@@ -58,7 +74,14 @@ const SIMPLE_GLOB = /^[^/(){}!+@\\]+$/;
 
 /** A pattern spanning directories: fast-glob's walk, over the root's entries. */
 function walkMatches(root: Root, cwd: string, pattern: string): string[] {
-  return fg.sync(pattern, { ...GLOB_OPTIONS, cwd, fs: rootAdapter(root) as never, followSymbolicLinks: false, onlyFiles: false, unique: true });
+  return fg.sync(pattern, {
+    ...GLOB_OPTIONS,
+    cwd,
+    fs: rootAdapter(root) as never,
+    followSymbolicLinks: false,
+    onlyFiles: false,
+    unique: true,
+  });
 }
 
 /**
@@ -111,7 +134,9 @@ export function globInRoot(root: Root, pattern: string, options: { onlyFiles?: b
     if ((options.onlyFiles ?? true) && r.entry.type !== 'file') continue;
     out.push(p);
     if (out.length > MAX_GLOB_MATCHES) {
-      throw new ScratchifyError('USAGE', `--include ${pattern}: matches more than ${MAX_GLOB_MATCHES} files`, { hint: 'narrow the pattern' });
+      throw new ScratchifyError('USAGE', `--include ${pattern}: matches more than ${MAX_GLOB_MATCHES} files`, {
+        hint: 'narrow the pattern',
+      });
     }
   }
   return out.sort();

@@ -42,7 +42,9 @@ export function expandInclude(root: Root, pattern: string): IncludeMatch {
   }
   const matches = globInRoot(root, pattern);
   if (matches.length === 0) {
-    throw new ScratchifyError('INPUT_NOT_FOUND', `--include ${pattern}: nothing matches in ${root.description}`, { hint: 'check the path inside the image' });
+    throw new ScratchifyError('INPUT_NOT_FOUND', `--include ${pattern}: nothing matches in ${root.description}`, {
+      hint: 'check the path inside the image',
+    });
   }
   return { paths: matches, candidates: matches };
 }

@@ -8,8 +8,14 @@ import { Root } from './root.js';
 export function openDirRoot(dir: string): Root {
   const abs = resolvePath(dir);
   const st = statSync(abs, { throwIfNoEntry: false });
-  if (!st) throw new ScratchifyError('ROOT_UNREADABLE', `--root ${dir}: no such directory`, { hint: 'pass an unpacked root filesystem, or --base IMAGE' });
-  if (!st.isDirectory()) throw new ScratchifyError('ROOT_UNREADABLE', `--root ${dir}: not a directory`, { hint: 'unpack the tarball first (tar -xf), or use --base IMAGE' });
+  if (!st)
+    throw new ScratchifyError('ROOT_UNREADABLE', `--root ${dir}: no such directory`, {
+      hint: 'pass an unpacked root filesystem, or --base IMAGE',
+    });
+  if (!st.isDirectory())
+    throw new ScratchifyError('ROOT_UNREADABLE', `--root ${dir}: not a directory`, {
+      hint: 'unpack the tarball first (tar -xf), or use --base IMAGE',
+    });
   try {
     accessSync(abs, constants.R_OK | constants.X_OK);
   } catch (e) {

@@ -13,7 +13,12 @@ export class LookupError extends Error {
     readonly path: string,
     readonly at: string,
   ) {
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `has more than ${MAX_LINKS} levels of symbolic links`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ENOTDIR'
+          ? 'is not a directory'
+          : `has more than ${MAX_LINKS} levels of symbolic links`;
     super(`${path}: ${at === path ? '' : `${at} `}${why}`);
     this.name = 'LookupError';
   }

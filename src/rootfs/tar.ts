@@ -37,7 +37,10 @@ function octal(b: Buffer, at: number, len: number): number {
     for (let i = 1; i < len; i++) v = v * 256 + b[at + i];
     return v;
   }
-  const s = b.toString('latin1', at, at + len).replace(/\0.*$/, '').trim();
+  const s = b
+    .toString('latin1', at, at + len)
+    .replace(/\0.*$/, '')
+    .trim();
   return s ? parseInt(s, 8) : 0;
 }
 
@@ -90,7 +93,8 @@ export class TarIndexer {
     const rawName = this.pax.path ?? this.longName ?? (prefix ? `${prefix}/${cstring(hdr, 0, 100)}` : cstring(hdr, 0, 100));
     const linkName = this.pax.linkpath ?? this.longLink ?? cstring(hdr, 157, 100);
     if (this.pax.size !== undefined) msize = Number(this.pax.size);
-    const type: EntryType = flag === '0' || flag === '7' || flag === '1' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : 'other';
+    const type: EntryType =
+      flag === '0' || flag === '7' || flag === '1' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : 'other';
     const member: TarMember = {
       type,
       mode: octal(hdr, 100, 8) & 0o7777,
@@ -129,7 +133,7 @@ export function indexTar(path: string): TarIndex {
     const size = fstatSync(fd).size;
     const indexer = new TarIndexer();
     const hdr = Buffer.alloc(BLOCK);
-    for (let pos = 0; pos + BLOCK <= size && !indexer.ended;) {
+    for (let pos = 0; pos + BLOCK <= size && !indexer.ended; ) {
       if (readSync(fd, hdr, 0, BLOCK, pos) < BLOCK) throw new TarFormatError(`short header at ${pos}`);
       const { skip, extended } = indexer.header(hdr, pos);
       if (extended) {

@@ -25,14 +25,34 @@ export interface RuntimeOptions {
   goX509?: boolean;
 }
 
-const NSS_CALLS = ['getpwnam', 'getpwuid', 'getpwnam_r', 'getpwuid_r', 'getgrnam', 'getgrgid', 'getgrnam_r', 'getgrgid_r', 'getgrouplist', 'initgroups', 'getaddrinfo', 'gethostbyname', 'gethostbyname_r', 'gethostbyname2_r', 'getnameinfo', 'getservbyname', 'getservbyname_r', 'getspnam'];
+const NSS_CALLS = [
+  'getpwnam',
+  'getpwuid',
+  'getpwnam_r',
+  'getpwuid_r',
+  'getgrnam',
+  'getgrgid',
+  'getgrnam_r',
+  'getgrgid_r',
+  'getgrouplist',
+  'initgroups',
+  'getaddrinfo',
+  'gethostbyname',
+  'gethostbyname_r',
+  'gethostbyname2_r',
+  'getnameinfo',
+  'getservbyname',
+  'getservbyname_r',
+  'getspnam',
+];
 const UNWIND_CALLS = ['pthread_cancel', 'pthread_exit'];
 export const RUNTIME_IMPORTS: ReadonlySet<string> = new Set([...NSS_CALLS, ...UNWIND_CALLS, 'iconv_open']);
 
 /** Services glibc 2.34 and later have built into libc itself. */
 const BUILTIN_NSS = new Set(['files', 'dns']);
 
-const MINIMAL_NSSWITCH = 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n';
+const MINIMAL_NSSWITCH =
+  'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n';
 
 const CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
 /** OpenSSL's compiled-in default file on Debian and Ubuntu; a link to the bundle. */
@@ -45,7 +65,10 @@ function nsswitchServices(text: string): Map<string, string[]> {
     const line = raw.replace(/#.*/, '').trim();
     const m = /^(\w+)\s*:\s*(.*)$/.exec(line);
     if (!m) continue;
-    const services = m[2].replace(/\[[^\]]*\]/g, ' ').split(/\s+/).filter(Boolean);
+    const services = m[2]
+      .replace(/\[[^\]]*\]/g, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
     out.set(m[1], services);
   }
   return out;
@@ -87,7 +110,11 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
     const nssCall = NSS_CALLS.find((c) => importers.has(c));
     const text = root.readText('/etc/nsswitch.conf', 1 << 20);
     if (text === undefined) {
-      out.generated.push({ path: '/etc/nsswitch.conf', content: MINIMAL_NSSWITCH, reason: 'glibc looks users and hosts up through it; files only' });
+      out.generated.push({
+        path: '/etc/nsswitch.conf',
+        content: MINIMAL_NSSWITCH,
+        reason: 'glibc looks users and hosts up through it; files only',
+      });
     } else {
       out.files.push({ path: '/etc/nsswitch.conf', reason: 'glibc looks users and hosts up through it' });
       if (nssCall) {
@@ -99,8 +126,15 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
             if (builtin.has(svc) || seen.has(svc)) continue;
             seen.add(svc);
             const mod = resolver.dlopenName(map, `libnss_${svc}.so.2`, libc);
-            if (mod) out.files.push({ path: mod.path, reason: `NSS module for "${db}: ${svc}" in nsswitch.conf (${importers.get(nssCall)} calls ${nssCall})` });
-            else out.details.push(`nsswitch.conf names "${svc}" for ${db}, but libnss_${svc}.so.2 is not in ${root.description}; glibc skips it`);
+            if (mod)
+              out.files.push({
+                path: mod.path,
+                reason: `NSS module for "${db}: ${svc}" in nsswitch.conf (${importers.get(nssCall)} calls ${nssCall})`,
+              });
+            else
+              out.details.push(
+                `nsswitch.conf names "${svc}" for ${db}, but libnss_${svc}.so.2 is not in ${root.description}; glibc skips it`,
+              );
           }
         }
       }
@@ -110,7 +144,11 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
   const tls = map.objects.find((o) => TLS_LIBS.test(o.elf.soname ?? o.name));
   const wantCa = opts.caCerts ?? (tls !== undefined || opts.goX509 === true);
   if (wantCa) {
-    const why = opts.caCerts ? '--ca-certs' : tls ? `CA certificates for ${tls.elf.soname ?? tls.name}` : "CA certificates for Go's crypto/x509";
+    const why = opts.caCerts
+      ? '--ca-certs'
+      : tls
+        ? `CA certificates for ${tls.elf.soname ?? tls.name}`
+        : "CA certificates for Go's crypto/x509";
     const bundle = CA_BUNDLES.find((p) => root.exists(p));
     if (bundle) {
       out.files.push({ path: bundle, reason: why });

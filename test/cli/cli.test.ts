@@ -18,7 +18,21 @@ function oneLineError(stderr: string, pattern: RegExp): void {
 
 describe('bad input: one clear line, a distinct exit code', () => {
   it('--expose takes ports and ranges as Docker does, and refuses anything else before any work', async () => {
-    const good = await cli('/bin/ls', '-o', '-', '--expose', '80', '--expose', '8080/tcp', '--expose', '53/udp', '--expose', '8000-8010', '--expose', '9/sctp');
+    const good = await cli(
+      '/bin/ls',
+      '-o',
+      '-',
+      '--expose',
+      '80',
+      '--expose',
+      '8080/tcp',
+      '--expose',
+      '53/udp',
+      '--expose',
+      '8000-8010',
+      '--expose',
+      '9/sctp',
+    );
     expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/^EXPOSE 80\nEXPOSE 8080\/tcp\nEXPOSE 53\/udp\nEXPOSE 8000-8010\nEXPOSE 9\/sctp\n/m);
     for (const bad of ['0', '65536', '80/http', '9000-8000', 'http', '80:80', '-1', '80-', '']) {

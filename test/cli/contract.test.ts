@@ -13,7 +13,10 @@ const cli = (args: string[], cwd = tmp) => execa(BIN, args, { reject: false, cwd
 
 /** The error contract: one line and a hint at most, no stack trace, no oclif banner. */
 function oneLine(stderr: string): void {
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('scratchify: warning:'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('scratchify: warning:'));
   expect(lines.length, stderr).toBeLessThanOrEqual(2);
   expect(lines[0]).toMatch(/^scratchify: /);
   if (lines[1]) expect(lines[1]).toMatch(/^ {2}hint: /);
@@ -68,10 +71,16 @@ describe('the CLI error contract: exact exit code, one line, nothing left behind
   }
 
   it('under --json an argument error is the documented object, with the usage exit code', async () => {
-    for (const args of [['resolve', '--json'], ['--json', '/bin/ls', '--frobnicate'], ['why', '--json']]) {
+    for (const args of [
+      ['resolve', '--json'],
+      ['--json', '/bin/ls', '--frobnicate'],
+      ['why', '--json'],
+    ]) {
       const r = await cli(args);
       expect(r.exitCode).toBe(EXIT_CODES.USAGE);
-      expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.any(String), hint: expect.any(String) }) });
+      expect(JSON.parse(r.stdout)).toEqual({
+        error: expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.any(String), hint: expect.any(String) }),
+      });
     }
   });
 
@@ -94,14 +103,53 @@ describe('the CLI error contract: exact exit code, one line, nothing left behind
     const prog = join(tmp, 'prog', 'hello');
     mkdirSync(dirname(prog), { recursive: true });
     copyFileSync(join(FIXTURES, 'hello/hello'), prog);
-    const tokens = [prog, join(tmp, 'no', 'such'), 'resolve', 'why', 'doctor', 'cache', 'libc.so.6', '--root', '/', join(tmp, 'nope'), '-o', join(tmp, 'x', 'y'), '--expose', '99999', '-u', '', '--include', '/no/*.so', '--format', 'yaml', '--engine', 'lxc', '--base', 'Bad Ref', '--json', '--', '-x', '--tz', '--sbom-format', 'xml', '--max-size', '-1', '--sbom'];
+    const tokens = [
+      prog,
+      join(tmp, 'no', 'such'),
+      'resolve',
+      'why',
+      'doctor',
+      'cache',
+      'libc.so.6',
+      '--root',
+      '/',
+      join(tmp, 'nope'),
+      '-o',
+      join(tmp, 'x', 'y'),
+      '--expose',
+      '99999',
+      '-u',
+      '',
+      '--include',
+      '/no/*.so',
+      '--format',
+      'yaml',
+      '--engine',
+      'lxc',
+      '--base',
+      'Bad Ref',
+      '--json',
+      '--',
+      '-x',
+      '--tz',
+      '--sbom-format',
+      'xml',
+      '--max-size',
+      '-1',
+      '--sbom',
+    ];
     const documented = new Set<number>([0, ...Object.values(EXIT_CODES)]);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...tokens), { minLength: 1, maxLength: 6 }), async (args) => {
         const r = await cli(args);
         expect(documented.has(r.exitCode!), `${JSON.stringify(args)} exited ${r.exitCode}: ${r.stderr}`).toBe(true);
         expect(r.stderr, JSON.stringify(args)).not.toMatch(/^\s+at |^Error: |›/m);
-        if (r.exitCode !== 0 && r.exitCode !== EXIT_CODES.UNRESOLVED && args.includes('--json') && !args.slice(0, args.indexOf('--json')).includes('--')) {
+        if (
+          r.exitCode !== 0 &&
+          r.exitCode !== EXIT_CODES.UNRESOLVED &&
+          args.includes('--json') &&
+          !args.slice(0, args.indexOf('--json')).includes('--')
+        ) {
           expect(JSON.parse(r.stdout).error.code, JSON.stringify(args)).toMatch(/^[A-Z_]+$/);
         }
         expect(existsSync(join(tmp, 'x'))).toBe(false);
@@ -123,7 +171,11 @@ describe('help', () => {
   });
 
   it('help COMMAND and COMMAND -h: required arguments shown as required, no [default: ] on repeatable flags, --json explained', async () => {
-    for (const args of [['help', 'generate'], ['generate', '-h'], ['why', '-h']]) {
+    for (const args of [
+      ['help', 'generate'],
+      ['generate', '-h'],
+      ['why', '-h'],
+    ]) {
       const r = await cli(args);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/^ {2}\$ scratchify (generate BINARY|why LIB)/m);

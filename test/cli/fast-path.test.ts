@@ -76,7 +76,7 @@ describe('resolve fast path', () => {
   });
 });
 
-describe('the fast path\'s V8 code cache', () => {
+describe("the fast path's V8 code cache", () => {
   const { loadCached } = createRequire(import.meta.url)(join(REPO, 'bin', 'code-cache.js'));
   const bundle = join(REPO, 'dist', 'resolve-fast.cjs');
 
@@ -93,14 +93,20 @@ describe('the fast path\'s V8 code cache', () => {
   });
 
   it('a cache made for other contents is not used, and the bundle still runs', () => {
-    const file = copy((s) => s.replace(/^\/\* build [0-9a-f]{8}/, '/* build 00000000'), (b) => b);
+    const file = copy(
+      (s) => s.replace(/^\/\* build [0-9a-f]{8}/, '/* build 00000000'),
+      (b) => b,
+    );
     const loaded = loadCached(file);
     expect(loaded.cacheUsed).toBe(false);
     expect(typeof loaded.exports.run).toBe('function');
   });
 
   it('a damaged cache is rejected by V8, and the bundle still runs', () => {
-    const file = copy((s) => s, (b) => Buffer.concat([b.subarray(0, 64), Buffer.alloc(b.length - 64, 0x5a)]));
+    const file = copy(
+      (s) => s,
+      (b) => Buffer.concat([b.subarray(0, 64), Buffer.alloc(b.length - 64, 0x5a)]),
+    );
     const loaded = loadCached(file);
     expect(loaded.cacheUsed).toBe(false);
     expect(typeof loaded.exports.run).toBe('function');

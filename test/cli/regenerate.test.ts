@@ -4,11 +4,25 @@ import { regenerateCommand } from '../../src/cli/regenerate.js';
 
 describe('the "Regenerate with" line comes from the flag definitions', () => {
   it('writes every flag that differs from its default, negations and repeats included', () => {
-    const line = regenerateCommand(['scratchify', '/usr/sbin/nginx'], Generate.flags, {
-      base: 'nginx:1', include: ['/etc/a b', '/x'], gconv: false, 'ca-certs': true, 'package-metadata': true,
-      output: '/tmp/out/Dockerfile', sbom: '/tmp/out/sbom.json', 'sbom-format': 'cyclonedx', json: true,
-    }, { skip: ['json'], pathFlags: ['output', 'sbom'], extra: ['-g', 'daemon off;'] });
-    expect(line).toBe("scratchify /usr/sbin/nginx --base nginx:1 --output Dockerfile --include '/etc/a b' --include /x --ca-certs --no-gconv --sbom sbom.json -- -g 'daemon off;'");
+    const line = regenerateCommand(
+      ['scratchify', '/usr/sbin/nginx'],
+      Generate.flags,
+      {
+        base: 'nginx:1',
+        include: ['/etc/a b', '/x'],
+        gconv: false,
+        'ca-certs': true,
+        'package-metadata': true,
+        output: '/tmp/out/Dockerfile',
+        sbom: '/tmp/out/sbom.json',
+        'sbom-format': 'cyclonedx',
+        json: true,
+      },
+      { skip: ['json'], pathFlags: ['output', 'sbom'], extra: ['-g', 'daemon off;'] },
+    );
+    expect(line).toBe(
+      "scratchify /usr/sbin/nginx --base nginx:1 --output Dockerfile --include '/etc/a b' --include /x --ca-certs --no-gconv --sbom sbom.json -- -g 'daemon off;'",
+    );
   });
 
   it('picks up a flag no list names', () => {

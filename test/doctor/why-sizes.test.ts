@@ -46,7 +46,11 @@ describe('doctor on a directory', () => {
     expect(d.starts).toBe(false);
     const p = d.problems[0];
     expect(p).toMatchObject({ kind: 'not-found', name: 'libbar.so', fatal: true });
-    expect(p.chain.map((c) => c.replace(FIXTURES, ''))).toEqual(['/runpath_is_not_inherited/bin/prog', '/runpath_is_not_inherited/bin/../lib/libfoo.so', 'libbar.so']);
+    expect(p.chain.map((c) => c.replace(FIXTURES, ''))).toEqual([
+      '/runpath_is_not_inherited/bin/prog',
+      '/runpath_is_not_inherited/bin/../lib/libfoo.so',
+      'libbar.so',
+    ]);
     expect(p.message).toBe('error while loading shared libraries: libbar.so: cannot open shared object file: No such file or directory');
   });
 

@@ -40,7 +40,9 @@ describe.runIf(run)('the image cache: shared safely, bounded, listed, pruned; pr
     const cache = mkdtempSync(join(tmpdir(), 'scratchify-cache-'));
     const out = mkdtempSync(join(tmpdir(), 'scratchify-cache-out-'));
     expect((await generate(cache, nginx, join(out, 'a'))).exitCode).toBe(0);
-    const r = await execa(BIN, ['/bin/ls', '--base', bullseye, '-o', join(out, 'b')], { env: { SCRATCHIFY_CACHE: cache, SCRATCHIFY_CACHE_MAX: '1M' } });
+    const r = await execa(BIN, ['/bin/ls', '--base', bullseye, '-o', join(out, 'b')], {
+      env: { SCRATCHIFY_CACHE: cache, SCRATCHIFY_CACHE_MAX: '1M' },
+    });
     expect(r.exitCode).toBe(0);
     const listed = JSON.parse((await execa(BIN, ['cache', '--json'], { env: { SCRATCHIFY_CACHE: cache } })).stdout);
     expect(listed.images.map((i: { ref: string }) => i.ref)).toEqual([bullseye]);
@@ -57,7 +59,9 @@ describe.runIf(run)('the image cache: shared safely, bounded, listed, pruned; pr
       const cmd = [BIN, ...args].map((a) => `'${a}'`).join(' ');
       return (await execa('script', ['-qec', `SCRATCHIFY_CACHE=${cache} ${cmd}`, '/dev/null'])).stdout;
     };
-    expect(await onTty(['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'tty')])).toMatch(/scratchify: exported scratchify-test\/nginx-base:bookworm: \d+(\.\d)? MiB, \d+ files indexed/);
+    expect(await onTty(['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'tty')])).toMatch(
+      /scratchify: exported scratchify-test\/nginx-base:bookworm: \d+(\.\d)? MiB, \d+ files indexed/,
+    );
     expect(await onTty(['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'json'), '--json'])).not.toMatch(/export/);
     const piped = await generate(mkdtempSync(join(tmpdir(), 'scratchify-cache-')), nginx, join(out, 'pipe'));
     expect(piped.stderr).not.toMatch(/export/);

@@ -5,7 +5,16 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
 import {
-  DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, ensureImage, imageFiles, nginxBase, podmanBuild,
+  DOCKER,
+  IN_CI,
+  PODMAN_LIMITS,
+  PODMAN_RUN,
+  dockerAnswers,
+  dockerBuild,
+  ensureImage,
+  imageFiles,
+  nginxBase,
+  podmanBuild,
 } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -35,7 +44,10 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
     for (const n of ODD) writeFileSync(join(ctx, 'odd', n), n);
     for (const n of ODD2) writeFileSync(join(ctx, 'odd2', n), n);
     for (const d of DECOYS) writeFileSync(join(ctx, d), 'decoy');
-    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${nginx.ref}\nCOPY odd/ /odd/\nCOPY odd2/ /odd2/\nRUN chmod 0750 /odd && chown 0:33 /odd\n`);
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      `FROM ${nginx.ref}\nCOPY odd/ /odd/\nCOPY odd2/ /odd2/\nRUN chmod 0750 /odd && chown 0:33 /odd\n`,
+    );
     await dockerBuild(ctx, base);
     // Podman gets the same base from the same archive of the image.
     await execa('sh', ['-c', `${DOCKER} save ${base} | podman load -q`], { timeout: 600_000 });
@@ -54,7 +66,10 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
     expect(text).toMatch(/^COPY --from=base \["\/odd2\//m);
   });
 
-  for (const [engine, cli] of [['BuildKit', DOCKER], ['Podman', 'podman']] as const) {
+  for (const [engine, cli] of [
+    ['BuildKit', DOCKER],
+    ['Podman', 'podman'],
+  ] as const) {
     it(`${engine}: every odd name is copied as itself, and no decoy`, async () => {
       const files = await imageFiles(cli === 'podman' ? ptag : tag, cli);
       for (const n of ODD) expect(files.has(`/odd/${n}`), `/odd/${n}`).toBe(true);
@@ -79,7 +94,9 @@ describe.runIf(run)('COPY sources with glob and shell characters, built by Build
     const ok = await execa(DOCKER, ['run', '--rm', '--network', 'none', tag, '1', '=', '1', ']'], { reject: false });
     const no = await execa(DOCKER, ['run', '--rm', '--network', 'none', tag, '1', '=', '2', ']'], { reject: false });
     expect([ok.exitCode, no.exitCode]).toEqual([0, 1]);
-    const pod = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', ptag, '1', '=', '1', ']'], { reject: false });
+    const pod = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', ptag, '1', '=', '1', ']'], {
+      reject: false,
+    });
     expect(pod.exitCode).toBe(0);
   });
 });

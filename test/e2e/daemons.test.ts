@@ -50,8 +50,26 @@ b   IN A   10.4.5.6
 };
 
 const DAEMONS = [
-  { name: 'unbound', program: '/usr/sbin/unbound', flags: ['--include', '/etc/unbound'], args: ['-d'], port: 15353, query: 'a.test', address: '10.1.2.3', account: 'unbound' },
-  { name: 'named', program: '/usr/sbin/named', flags: ['--include', '/etc/bind', '--include', '/var/cache/bind'], args: ['-g', '-u', 'bind'], port: 15354, query: 'b.test', address: '10.4.5.6', account: 'bind' },
+  {
+    name: 'unbound',
+    program: '/usr/sbin/unbound',
+    flags: ['--include', '/etc/unbound'],
+    args: ['-d'],
+    port: 15353,
+    query: 'a.test',
+    address: '10.1.2.3',
+    account: 'unbound',
+  },
+  {
+    name: 'named',
+    program: '/usr/sbin/named',
+    flags: ['--include', '/etc/bind', '--include', '/var/cache/bind'],
+    args: ['-g', '-u', 'bind'],
+    port: 15354,
+    query: 'b.test',
+    address: '10.4.5.6',
+    account: 'bind',
+  },
 ];
 
 /** Asks the server on loopback until it answers (bounded: 10 s), as a client on the host would. */
@@ -97,12 +115,17 @@ describe.runIf(run)('daemons that switch to their own account, each started in i
       await execa(DOCKER, ['run', '-d', '--name', name, '--network', 'host', tag]);
       try {
         const answer = await ask(d.port, d.query).catch(async (e) => {
-          throw new Error(`${d.name} did not answer (${e}); its log:\n${(await execa(DOCKER, ['logs', name], { all: true, reject: false })).all}`);
+          throw new Error(
+            `${d.name} did not answer (${e}); its log:\n${(await execa(DOCKER, ['logs', name], { all: true, reject: false })).all}`,
+          );
         });
         expect(answer).toEqual([d.address]);
         const pid = (await execa(DOCKER, ['inspect', '--format', '{{.State.Pid}}', name])).stdout.trim();
         const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
-        const expected = passwd.split('\n').find((l) => l.startsWith(`${d.account}:`))!.split(':')[2];
+        const expected = passwd
+          .split('\n')
+          .find((l) => l.startsWith(`${d.account}:`))!
+          .split(':')[2];
         expect(uid).toBe(expected);
       } finally {
         await execa(DOCKER, ['rm', '-f', name]);

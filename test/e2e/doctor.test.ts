@@ -25,7 +25,15 @@ interface DoctorReport {
 }
 
 async function doctor(binary: string, image: string, base?: string, log?: string): Promise<{ code: number; report: DoctorReport }> {
-  const args = ['doctor', binary, '--image', image, '--json', ...(base ? ['--base', base] : []), ...(log !== undefined ? ['--log', '-'] : [])];
+  const args = [
+    'doctor',
+    binary,
+    '--image',
+    image,
+    '--json',
+    ...(base ? ['--base', base] : []),
+    ...(log !== undefined ? ['--log', '-'] : []),
+  ];
   const r = await execa(BIN, args, { reject: false, input: log });
   return { code: r.exitCode ?? -1, report: JSON.parse(r.stdout) };
 }
@@ -34,7 +42,15 @@ async function doctor(binary: string, image: string, base?: string, log?: string
  * One broken image: run it and see the loader's own failure, check doctor predicted that failure, explains
  * the log, and that the COPY lines it prints (from `fixBase`) make the image start.
  */
-async function scenario(opts: { broken: string; binary: string; fixBase: string; kind: string; name: string; loaderSays: RegExp; works: RegExp }) {
+async function scenario(opts: {
+  broken: string;
+  binary: string;
+  fixBase: string;
+  kind: string;
+  name: string;
+  loaderSays: RegExp;
+  works: RegExp;
+}) {
   const failed = await runImage(opts.broken);
   expect(failed.code).not.toBe(0);
   expect(failed.output).toMatch(opts.loaderSays);
@@ -76,29 +92,75 @@ describe.runIf(run)('doctor predicts what the loader says, and its fix makes the
     expect(text).toContain('/app/lib/libbar.so');
     writeFileSync(join(ctx, 'Dockerfile'), text.replace(' /app/lib/libbar.so', ''));
     await dockerBuild(ctx, 'scratchify-test/doctor-nolib:e2e');
-    await scenario({ broken: 'scratchify-test/doctor-nolib:e2e', binary: '/app/bin/prog', fixBase: full, kind: 'not-found', name: 'libbar.so', loaderSays: /libbar\.so: cannot open shared object file/, works: /ok 42/ });
+    await scenario({
+      broken: 'scratchify-test/doctor-nolib:e2e',
+      binary: '/app/bin/prog',
+      fixBase: full,
+      kind: 'not-found',
+      name: 'libbar.so',
+      loaderSays: /libbar\.so: cannot open shared object file/,
+      works: /ok 42/,
+    });
   });
 
   it('a binary built against a newer glibc on an older base (bullseye, glibc 2.31)', async () => {
-    await build('scratchify-test/doctor-oldglibc:e2e', `FROM ${bullseye}\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n`, { hello: join(FIXTURES, 'hello/hello') });
+    await build('scratchify-test/doctor-oldglibc:e2e', `FROM ${bullseye}\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n`, {
+      hello: join(FIXTURES, 'hello/hello'),
+    });
     const { report } = await doctor('/app/hello', 'scratchify-test/doctor-oldglibc:e2e');
-    expect(report.problems.find((p) => p.kind === 'version')?.message).toMatch(/version `GLIBC_2.34' not found \(required by \/app\/hello\); it provides up to GLIBC_2.3\d/);
-    await scenario({ broken: 'scratchify-test/doctor-oldglibc:e2e', binary: '/app/hello', fixBase: bookworm, kind: 'version', name: 'GLIBC_2.34', loaderSays: /version `GLIBC_2.34' not found/, works: /hello from uid 0/ });
+    expect(report.problems.find((p) => p.kind === 'version')?.message).toMatch(
+      /version `GLIBC_2.34' not found \(required by \/app\/hello\); it provides up to GLIBC_2.3\d/,
+    );
+    await scenario({
+      broken: 'scratchify-test/doctor-oldglibc:e2e',
+      binary: '/app/hello',
+      fixBase: bookworm,
+      kind: 'version',
+      name: 'GLIBC_2.34',
+      loaderSays: /version `GLIBC_2.34' not found/,
+      works: /hello from uid 0/,
+    });
   });
 
   it('a 32-bit library earlier in the search path, and no 64-bit one', async () => {
     const fx = join(FIXTURES, 'wrong_class_is_skipped');
     await build('scratchify-test/doctor-class-full:e2e', `FROM ${bookworm}\nCOPY app /app\n`, { app: fx });
-    await build('scratchify-test/doctor-class:e2e', `FROM ${bookworm}\nCOPY bin /app/bin\nCOPY lib32 /app/lib32\nCOPY libfoo.so /app/lib64/\nENTRYPOINT ["/app/bin/prog"]\n`, {
-      bin: join(fx, 'bin'), lib32: join(fx, 'lib32'), 'libfoo.so': join(fx, 'lib64/libfoo.so'),
+    await build(
+      'scratchify-test/doctor-class:e2e',
+      `FROM ${bookworm}\nCOPY bin /app/bin\nCOPY lib32 /app/lib32\nCOPY libfoo.so /app/lib64/\nENTRYPOINT ["/app/bin/prog"]\n`,
+      {
+        bin: join(fx, 'bin'),
+        lib32: join(fx, 'lib32'),
+        'libfoo.so': join(fx, 'lib64/libfoo.so'),
+      },
+    );
+    await scenario({
+      broken: 'scratchify-test/doctor-class:e2e',
+      binary: '/app/bin/prog',
+      fixBase: 'scratchify-test/doctor-class-full:e2e',
+      kind: 'wrong-class',
+      name: 'libbar.so',
+      loaderSays: /libbar\.so: wrong ELF class: ELFCLASS32/,
+      works: /ok 42/,
     });
-    await scenario({ broken: 'scratchify-test/doctor-class:e2e', binary: '/app/bin/prog', fixBase: 'scratchify-test/doctor-class-full:e2e', kind: 'wrong-class', name: 'libbar.so', loaderSays: /libbar\.so: wrong ELF class: ELFCLASS32/, works: /ok 42/ });
   });
 
   it('a missing interpreter', async () => {
-    await build('scratchify-test/doctor-hello-full:e2e', `FROM ${bookworm}\nCOPY hello /app/hello\n`, { hello: join(FIXTURES, 'hello/hello') });
-    await build('scratchify-test/doctor-nointerp:e2e', 'FROM scratch\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n', { hello: join(FIXTURES, 'hello/hello') });
-    await scenario({ broken: 'scratchify-test/doctor-nointerp:e2e', binary: '/app/hello', fixBase: 'scratchify-test/doctor-hello-full:e2e', kind: 'interpreter-missing', name: '/lib64/ld-linux-x86-64.so.2', loaderSays: /no such file or directory/, works: /hello from uid 0/ });
+    await build('scratchify-test/doctor-hello-full:e2e', `FROM ${bookworm}\nCOPY hello /app/hello\n`, {
+      hello: join(FIXTURES, 'hello/hello'),
+    });
+    await build('scratchify-test/doctor-nointerp:e2e', 'FROM scratch\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n', {
+      hello: join(FIXTURES, 'hello/hello'),
+    });
+    await scenario({
+      broken: 'scratchify-test/doctor-nointerp:e2e',
+      binary: '/app/hello',
+      fixBase: 'scratchify-test/doctor-hello-full:e2e',
+      kind: 'interpreter-missing',
+      name: '/lib64/ld-linux-x86-64.so.2',
+      loaderSays: /no such file or directory/,
+      works: /hello from uid 0/,
+    });
   });
 
   it('a musl binary on a glibc base', async () => {
@@ -116,7 +178,17 @@ describe.runIf(run)('doctor predicts what the loader says, and its fix makes the
     const tarPath = join(mkdtempSync(join(tmpdir(), 'scratchify-musl-')), 'musl.tar');
     writeFileSync(tarPath, tar);
     await execa(DOCKER, ['import', tarPath, 'scratchify-test/doctor-musl-base:e2e']);
-    await build('scratchify-test/doctor-musl:e2e', `FROM ${bookworm}\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n`, { hello: join(FIXTURES, 'hello/hello-musl') });
-    await scenario({ broken: 'scratchify-test/doctor-musl:e2e', binary: '/app/hello', fixBase: 'scratchify-test/doctor-musl-base:e2e', kind: 'libc-mismatch', name: '/lib/ld-musl-x86_64.so.1', loaderSays: /no such file or directory/, works: /hello from uid 0/ });
+    await build('scratchify-test/doctor-musl:e2e', `FROM ${bookworm}\nCOPY hello /app/hello\nENTRYPOINT ["/app/hello"]\n`, {
+      hello: join(FIXTURES, 'hello/hello-musl'),
+    });
+    await scenario({
+      broken: 'scratchify-test/doctor-musl:e2e',
+      binary: '/app/hello',
+      fixBase: 'scratchify-test/doctor-musl-base:e2e',
+      kind: 'libc-mismatch',
+      name: '/lib/ld-musl-x86_64.so.1',
+      loaderSays: /no such file or directory/,
+      works: /hello from uid 0/,
+    });
   });
 });

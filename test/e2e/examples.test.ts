@@ -26,7 +26,21 @@ describe.runIf(run)('examples/, built by their scripts and run', () => {
     await example('go');
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-cgo-'));
     cpSync(join(REPO, 'examples/go'), dir, { recursive: true });
-    const r = await execa(BIN, ['/app/hello-cgo', '--dockerfile', join(dir, 'Dockerfile'), '--target', 'build', '--build-network', 'none', '-o', join(dir, 'Dockerfile.cgo')], { all: true });
+    const r = await execa(
+      BIN,
+      [
+        '/app/hello-cgo',
+        '--dockerfile',
+        join(dir, 'Dockerfile'),
+        '--target',
+        'build',
+        '--build-network',
+        'none',
+        '-o',
+        join(dir, 'Dockerfile.cgo'),
+      ],
+      { all: true },
+    );
     expect(r.all).toMatch(/is a Go program \(go1\.\d+.*\), using cgo/);
     const text = readFileSync(join(dir, 'Dockerfile.cgo'), 'utf8');
     expect(text).toMatch(/libc\.so\.6/);
@@ -36,7 +50,7 @@ describe.runIf(run)('examples/, built by their scripts and run', () => {
     expect(ran.all).toMatch(/hello from nonroot \(uid 65532\), [1-9]\d* CA roots/);
   }, 1_200_000);
 
-  it('c: $ORIGIN/../lib and a dlopen\'ed plugin with a library of its own, as nonroot', async () => {
+  it("c: $ORIGIN/../lib and a dlopen'ed plugin with a library of its own, as nonroot", async () => {
     const out = await example('c');
     expect(out).toContain('greeting the world from libgreet');
     expect(out).toMatch(/plugin with zlib [\d.]+; uid 65532/);

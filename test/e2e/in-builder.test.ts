@@ -4,18 +4,36 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../helpers/paths.js';
-import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, ensureImage, imageFiles, nginxBase, exportListing, podmanBuild, TEST_CACHE } from '../helpers/engine.js';
+import {
+  DOCKER,
+  IN_CI,
+  PODMAN_LIMITS,
+  PODMAN_RUN,
+  dockerAnswers,
+  dockerBuild,
+  ensureImage,
+  imageFiles,
+  nginxBase,
+  exportListing,
+  podmanBuild,
+  TEST_CACHE,
+} from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 const EXAMPLE = join(REPO, 'examples/in-builder');
 
 /** Mode and numeric owner of each path in an image, from its export. */
 async function owners(image: string, paths: string[]): Promise<Record<string, string>> {
-  const listing = await exportListing(image, paths.map((p) => p.slice(1)));
-  return Object.fromEntries(listing.split('\n').map((l) => {
-    const [mode, owner, , , , name] = l.split(/\s+/);
-    return [`/${name.replace(/\/$/, '')}`, `${mode} ${owner}`];
-  }));
+  const listing = await exportListing(
+    image,
+    paths.map((p) => p.slice(1)),
+  );
+  return Object.fromEntries(
+    listing.split('\n').map((l) => {
+      const [mode, owner, , , , name] = l.split(/\s+/);
+      return [`/${name.replace(/\/$/, '')}`, `${mode} ${owner}`];
+    }),
+  );
 }
 
 async function nginxChecks(image: string): Promise<void> {
@@ -41,7 +59,11 @@ async function httpStatus(image: string, port: number): Promise<string> {
     let status = '000';
     for (let i = 0; i < 50 && status !== '200'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      status = (await execa('nsenter', ['-t', pid, '-n', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`], { reject: false })).stdout;
+      status = (
+        await execa('nsenter', ['-t', pid, '-n', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`], {
+          reject: false,
+        })
+      ).stdout;
     }
     return status;
   } finally {
@@ -72,7 +94,11 @@ describe.runIf(run)('scratchify inside a builder stage (examples/in-builder) and
   it('Podman builds the same multi-stage Dockerfile, and the result passes nginx -t', async () => {
     await ensureImage('podman', 'scratchify-examples/in-builder:bookworm', join(TEST_CACHE, 'examples-in-builder.tar'));
     await podmanBuild(EXAMPLE, 'localhost/scratchify-examples/in-builder-nginx:podman', 'Dockerfile.nginx');
-    const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-examples/in-builder-nginx:podman', '-t'], { reject: false });
+    const t = await execa(
+      'podman',
+      [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-examples/in-builder-nginx:podman', '-t'],
+      { reject: false },
+    );
     expect(t.stderr).toContain('test is successful');
     // A COPY from a stage keeps the bundle's modes and owners with Buildah too.
     const listing = await exportListing('localhost/scratchify-examples/in-builder-nginx:podman', ['tmp', 'var/lib/nginx/body'], 'podman');
@@ -88,19 +114,31 @@ describe.runIf(run)('scratchify inside a builder stage (examples/in-builder) and
     await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--bundle', join(ctx, 'root.tar')]);
     const entry = 'ENTRYPOINT ["/usr/sbin/nginx", "-g", "daemon off;"]\n';
     writeFileSync(join(ctx, 'Dockerfile.tar'), `FROM scratch\nADD root.tar /\n${entry}`);
-    writeFileSync(join(ctx, 'Dockerfile.dir'), `FROM ${base} AS build\nCOPY scratchify/ /opt/scratchify/\nRUN /opt/scratchify/node /opt/scratchify/bin/run.js /usr/sbin/nginx --bundle /out\nFROM scratch\nCOPY --from=build /out/ /\n${entry}`);
+    writeFileSync(
+      join(ctx, 'Dockerfile.dir'),
+      `FROM ${base} AS build\nCOPY scratchify/ /opt/scratchify/\nRUN /opt/scratchify/node /opt/scratchify/bin/run.js /usr/sbin/nginx --bundle /out\nFROM scratch\nCOPY --from=build /out/ /\n${entry}`,
+    );
     const made: Record<string, { files: string[]; bytes: number; layers: number }> = {};
     for (const way of ['copy', 'tar', 'dir']) {
       const tag = `scratchify-test/nginx-three:${way}`;
       await dockerBuild(ctx, tag, `Dockerfile.${way}`);
       await nginxChecks(tag);
-      const files = [...(await imageFiles(tag)).keys()].filter((p) => p !== '/.scratchify.json' && p !== '/.dockerenv' && !/^\/(dev|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))(\/|$)/.test(p)).sort();
+      const files = [...(await imageFiles(tag)).keys()]
+        .filter(
+          (p) =>
+            p !== '/.scratchify.json' && p !== '/.dockerenv' && !/^\/(dev|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))(\/|$)/.test(p),
+        )
+        .sort();
       const inspect = JSON.parse((await execa(DOCKER, ['image', 'inspect', tag])).stdout)[0];
       made[way] = { files, bytes: inspect.Size, layers: inspect.RootFS.Layers.length };
     }
     expect(made.tar.files).toEqual(made.copy.files);
     expect(made.dir.files).toEqual(made.copy.files);
     // Reported for the record: sizes and layer counts of the three images.
-    console.log(Object.entries(made).map(([w, m]) => `${w}: ${m.bytes} bytes, ${m.layers} layers, ${m.files.length} paths`).join('; '));
+    console.log(
+      Object.entries(made)
+        .map(([w, m]) => `${w}: ${m.bytes} bytes, ${m.layers} layers, ${m.files.length} paths`)
+        .join('; '),
+    );
   }, 900_000);
 });

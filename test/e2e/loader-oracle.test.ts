@@ -24,7 +24,11 @@ describe.runIf(run)('resolve agrees with ld.so --list inside the image', () => {
     const base = await nginxBase();
     root = new Root(new TarBackend('nginx base', base.tarball, indexTar(base.tarball)));
     resolver = new Resolver(root);
-    const candidates = [...globInRoot(root, '/usr/bin/*'), ...globInRoot(root, '/usr/sbin/*'), ...globInRoot(root, '/usr/lib/nginx/modules/*.so')];
+    const candidates = [
+      ...globInRoot(root, '/usr/bin/*'),
+      ...globInRoot(root, '/usr/sbin/*'),
+      ...globInRoot(root, '/usr/lib/nginx/modules/*.so'),
+    ];
     // Dynamic ELF objects only: ld.so --list refuses static ones and scripts.
     files = candidates.filter((p) => {
       try {
@@ -35,7 +39,11 @@ describe.runIf(run)('resolve agrees with ld.so --list inside the image', () => {
       }
     });
     const script = 'for f in "$@"; do echo "=== $f"; /lib64/ld-linux-x86-64.so.2 --list "$f" 2>&1; done';
-    const { stdout } = await execa(DOCKER, ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', base.ref, '-c', script, 'sh', ...files], { maxBuffer: 64 << 20, timeout: 300_000 });
+    const { stdout } = await execa(
+      DOCKER,
+      ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', base.ref, '-c', script, 'sh', ...files],
+      { maxBuffer: 64 << 20, timeout: 300_000 },
+    );
     listings = new Map();
     for (const chunk of stdout.split('=== ').slice(1)) {
       const nl = chunk.indexOf('\n');

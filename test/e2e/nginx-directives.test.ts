@@ -65,14 +65,30 @@ const SITE: Record<string, string> = {
 
 /** Files the configuration names, each of which the scratch image must hold. */
 const NAMED = [
-  '/etc/ssl/certs/ssl-cert-snakeoil.pem', '/etc/ssl/private/ssl-cert-snakeoil.key', '/opt/web/dhparam.pem', '/opt/web/htpasswd',
-  '/usr/share/GeoIP/GeoIP.dat', '/opt/web/page.xslt', '/opt/web/map.conf', '/opt/web/extra.types', '/srv/errors/404.html',
-  '/srv/site/spa/fallback.html', '/srv/site/index.html', '/srv/vhosts/18080/vhost/index.html',
+  '/etc/ssl/certs/ssl-cert-snakeoil.pem',
+  '/etc/ssl/private/ssl-cert-snakeoil.key',
+  '/opt/web/dhparam.pem',
+  '/opt/web/htpasswd',
+  '/usr/share/GeoIP/GeoIP.dat',
+  '/opt/web/page.xslt',
+  '/opt/web/map.conf',
+  '/opt/web/extra.types',
+  '/srv/errors/404.html',
+  '/srv/site/spa/fallback.html',
+  '/srv/site/index.html',
+  '/srv/vhosts/18080/vhost/index.html',
 ];
 
 const REQUESTS: { path: string; auth?: string }[] = [
-  { path: '/' }, { path: '/nothing-here' }, { path: '/private/' }, { path: '/private/', auth: 'u:p' }, { path: '/spa/deep/link' },
-  { path: '/xml/page.xml' }, { path: '/typed/a.foo' }, { path: '/map' }, { path: '/vhost/' },
+  { path: '/' },
+  { path: '/nothing-here' },
+  { path: '/private/' },
+  { path: '/private/', auth: 'u:p' },
+  { path: '/spa/deep/link' },
+  { path: '/xml/page.xml' },
+  { path: '/typed/a.foo' },
+  { path: '/map' },
+  { path: '/vhost/' },
 ];
 
 async function answers(): Promise<string[]> {
@@ -82,13 +98,17 @@ async function answers(): Promise<string[]> {
     const res = await fetch(`http://127.0.0.1:18080${r.path}`, { headers });
     out.push(`${r.path}${r.auth ? ' (auth)' : ''}: ${res.status} ${res.headers.get('content-type')} ${(await res.text()).trim()}`);
   }
-  out.push(`https: ${await new Promise<string>((resolve, reject) => {
-    request({ host: '127.0.0.1', port: 18443, path: '/', rejectUnauthorized: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
-    }).on('error', reject).end();
-  })}`);
+  out.push(
+    `https: ${await new Promise<string>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: 18443, path: '/', rejectUnauthorized: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+      })
+        .on('error', reject)
+        .end();
+    })}`,
+  );
   return out;
 }
 
@@ -127,13 +147,16 @@ describe.runIf(run)('nginx: every directive that names a file, in an image the u
       mkdirSync(dirname(join(ctx, 'root', p)), { recursive: true });
       writeFileSync(join(ctx, 'root', p), text);
     }
-    writeFileSync(join(ctx, 'Dockerfile'), [
-      'FROM scratchify-test/nginx-full:bookworm',
-      'COPY root/ /',
-      "RUN mkdir -p /var/cache/nginx && openssl dhparam -dsaparam -out /opt/web/dhparam.pem 2048 2>/dev/null && printf 'u:{PLAIN}p\\n' > /opt/web/htpasswd",
-      'ENTRYPOINT ["/usr/sbin/nginx", "-g", "daemon off;"]',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      [
+        'FROM scratchify-test/nginx-full:bookworm',
+        'COPY root/ /',
+        "RUN mkdir -p /var/cache/nginx && openssl dhparam -dsaparam -out /opt/web/dhparam.pem 2048 2>/dev/null && printf 'u:{PLAIN}p\\n' > /opt/web/htpasswd",
+        'ENTRYPOINT ["/usr/sbin/nginx", "-g", "daemon off;"]',
+        '',
+      ].join('\n'),
+    );
     await dockerBuild(ctx, userImage);
     dir = mkdtempSync(join(tmpdir(), 'scratchify-directives-'));
     const r = await execa(BIN, ['/usr/sbin/nginx', '--base', userImage, '-o', join(dir, 'Dockerfile'), '--json']);
@@ -150,7 +173,9 @@ describe.runIf(run)('nginx: every directive that names a file, in an image the u
 
   it('warns where a path holds variables, naming the directory it copied instead', () => {
     expect(json.warnings.join('\n')).toMatch(/root \/srv\/vhosts\/\$server_port holds variables; copying \/srv\/vhosts/);
-    expect(json.warnings.join('\n')).toMatch(/access_log \/var\/log\/nginx\/\$server_port.access.log holds variables; copying \/var\/log\/nginx/);
+    expect(json.warnings.join('\n')).toMatch(
+      /access_log \/var\/log\/nginx\/\$server_port.access.log holds variables; copying \/var\/log\/nginx/,
+    );
   });
 
   it('nginx -t passes, and every request is answered as by the image it was cut from', async () => {
@@ -163,7 +188,12 @@ describe.runIf(run)('nginx: every directive that names a file, in an image the u
     expect(scratch.answers).toEqual(base.answers);
     // Logs and pid land where they land in the base (the worker cannot write /var/log/nginx in either, so the
     // access log whose name holds a variable is written by neither).
-    const written = (diff: string) => diff.split('\n').map((l) => l.slice(2)).filter((p) => /^\/(var\/log|run)\/./.test(p)).sort();
+    const written = (diff: string) =>
+      diff
+        .split('\n')
+        .map((l) => l.slice(2))
+        .filter((p) => /^\/(var\/log|run)\/./.test(p))
+        .sort();
     expect(written(scratch.wrote)).toEqual(written(base.wrote));
     expect(written(base.wrote)).toContain('/var/log/nginx/error.log');
   });

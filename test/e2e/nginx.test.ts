@@ -5,13 +5,28 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
 import {
-  DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, ensureImage, imageFiles, nginxBase, podmanAnswers,
+  DOCKER,
+  IN_CI,
+  PODMAN_LIMITS,
+  PODMAN_RUN,
+  dockerAnswers,
+  dockerBuild,
+  ensureImage,
+  imageFiles,
+  nginxBase,
+  podmanAnswers,
 } from '../helpers/engine.js';
 
 const engineUp = await dockerAnswers();
 // In CI the engine must be there: a missing engine fails these tests rather than skipping them.
 const run = engineUp || IN_CI;
-const MODULES = ['ngx_http_geoip_module', 'ngx_http_image_filter_module', 'ngx_http_xslt_filter_module', 'ngx_mail_module', 'ngx_stream_module'];
+const MODULES = [
+  'ngx_http_geoip_module',
+  'ngx_http_image_filter_module',
+  'ngx_http_xslt_filter_module',
+  'ngx_mail_module',
+  'ngx_stream_module',
+];
 
 describe.runIf(run)('nginx with five modules: generate, build with BuildKit, run', () => {
   let base: { ref: string; tarball: string };
@@ -43,7 +58,14 @@ describe.runIf(run)('nginx with five modules: generate, build with BuildKit, run
     const layers = text.split('\n').filter((l) => /^(COPY|ADD) /.test(l));
     expect(layers.length).toBeLessThan(20);
     // No source is copied twice.
-    const sources = layers.flatMap((l) => l.replace(/^COPY --from=base /, '').split(' ').slice(0, -1)).filter((s) => s.startsWith('/'));
+    const sources = layers
+      .flatMap((l) =>
+        l
+          .replace(/^COPY --from=base /, '')
+          .split(' ')
+          .slice(0, -1),
+      )
+      .filter((s) => s.startsWith('/'));
     expect(new Set(sources).size).toBe(sources.length);
   });
 

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, REPO } from '../helpers/paths.js';
-import { DOCKER, IN_CI, PODMAN_LIMITS, PODMAN_RUN, dockerAnswers, dockerBuild, imageFiles, nginxBase, exportListing, podmanBuild } from '../helpers/engine.js';
+import {
+  DOCKER,
+  IN_CI,
+  PODMAN_LIMITS,
+  PODMAN_RUN,
+  dockerAnswers,
+  dockerBuild,
+  imageFiles,
+  nginxBase,
+  exportListing,
+  podmanBuild,
+} from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -42,7 +53,10 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--bundle', join(ctx, 'root.tar')]);
     const meta = JSON.parse((await execa('tar', ['-xOf', join(ctx, 'root.tar'), '.scratchify.json'])).stdout);
     expect(meta).toMatchObject({ entrypoint: ['/usr/sbin/nginx', '-g', 'daemon off;'], user: '0:0' });
-    writeFileSync(join(ctx, 'Dockerfile'), `FROM scratch\nADD root.tar /\nUSER ${meta.user}\nENTRYPOINT ${JSON.stringify(meta.entrypoint)}\n`);
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      `FROM scratch\nADD root.tar /\nUSER ${meta.user}\nENTRYPOINT ${JSON.stringify(meta.entrypoint)}\n`,
+    );
     await dockerBuild(ctx, 'scratchify-test/nginx-bundle:e2e');
     const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/nginx-bundle:e2e', '-t'], { reject: false });
     expect(t.stderr).toContain('test is successful');
@@ -51,7 +65,11 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     expect(files.has('/bin/sh')).toBe(false);
     expect(await exportListing('scratchify-test/nginx-bundle:e2e', ['var/lib/nginx/body'])).toMatch(/^drwx------ 33\/33 /m);
     await podmanBuild(ctx, 'localhost/scratchify-test/nginx-bundle:podman');
-    const p = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-test/nginx-bundle:podman', '-t'], { reject: false });
+    const p = await execa(
+      'podman',
+      [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', 'localhost/scratchify-test/nginx-bundle:podman', '-t'],
+      { reject: false },
+    );
     expect(p.stderr).toContain('test is successful');
     // The same modes and owners through Podman's ADD.
     const listing = await exportListing('localhost/scratchify-test/nginx-bundle:podman', ['tmp', 'var/lib/nginx/body'], 'podman');
@@ -85,7 +103,24 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     for (const p of ['', 'root', 'root/app', 'root/etc', 'root/app/static']) chmodSync(join(d, p), 0o755);
     chmodSync(join(d, 'out'), 0o777);
     // As nobody: root reads everything, so the permission problem needs another user.
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '/app/static', '--root', join(d, 'root'), '--include', '/etc/locked.conf', '--bundle', join(d, 'out/b')], { reject: false, env: { HOME: join(d, 'out') } });
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        BIN,
+        '/app/static',
+        '--root',
+        join(d, 'root'),
+        '--include',
+        '/etc/locked.conf',
+        '--bundle',
+        join(d, 'out/b'),
+      ],
+      { reject: false, env: { HOME: join(d, 'out') } },
+    );
     expect(r.exitCode, r.stderr).toBe(5);
     expect(r.stderr.trim().split('\n')).toEqual([
       `scratchify: /etc/locked.conf: cannot read it in directory ${join(d, 'root')} (permission denied)`,

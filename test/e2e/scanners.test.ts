@@ -50,14 +50,21 @@ async function trivy(rootfs: string): Promise<Scan> {
 async function dpkgOwners(base: string, paths: string[]): Promise<string[]> {
   const names = paths.flatMap((p) => (/^\/usr\/(lib|bin|sbin)\//.test(p) ? [p, p.slice(4)] : [p]));
   const script = `xargs -d '\\n' dpkg -S 2>/dev/null | grep -v '^diversion by' | sed 's/: \\/.*//' | tr ',' '\\n' | sed 's/^ *//; s/:.*//' | sort -u | xargs -r dpkg-query -W -f '\${Package} \${Version}\\n'`;
-  const r = await execa(DOCKER, ['run', '--rm', '-i', '--network', 'none', '--entrypoint', 'sh', base, '-c', script], { input: names.join('\n') });
+  const r = await execa(DOCKER, ['run', '--rm', '-i', '--network', 'none', '--entrypoint', 'sh', base, '-c', script], {
+    input: names.join('\n'),
+  });
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
 const PROGRAMS = [
   { name: 'nginx', program: '/usr/sbin/nginx', flags: [] as string[], base: async () => (await nginxBase()).ref },
   { name: 'curl', program: '/usr/bin/curl', flags: [], base: async () => (await servicesBase()).ref },
-  { name: 'python', program: '/usr/bin/python3.11', flags: ['--include', '/usr/lib/python3.11'], base: async () => (await servicesBase()).ref },
+  {
+    name: 'python',
+    program: '/usr/bin/python3.11',
+    flags: ['--include', '/usr/lib/python3.11'],
+    base: async () => (await servicesBase()).ref,
+  },
   { name: 'go-cgo', program: '/app/hello-cgo', flags: [], base: async () => BUILDER },
 ];
 
@@ -77,11 +84,20 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
         base = BUILDER;
       }
       const out = p.name === 'go-cgo' ? 'Dockerfile.scratch' : 'Dockerfile';
-      await execa(BIN, [...genArgs, '-o', join(dir, out), '--sbom', join(dir, 'sbom.cdx.json')], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+      await execa(BIN, [...genArgs, '-o', join(dir, out), '--sbom', join(dir, 'sbom.cdx.json')], {
+        env: { SOURCE_DATE_EPOCH: '1700000000' },
+      });
       const tag = `scratchify-test/scan-${p.name}:e2e`;
       await dockerBuild(dir, tag, out);
-      const files = [...(await imageFiles(tag))].filter(([path, mode]) => mode.startsWith('-') && !GENERATED.test(path)).map(([path]) => path);
-      scans.set(p.name, { base, scratch: await trivy(await unpack(tag)), expected: await dpkgOwners(base, files), sbom: readFileSync(join(dir, 'sbom.cdx.json'), 'utf8') });
+      const files = [...(await imageFiles(tag))]
+        .filter(([path, mode]) => mode.startsWith('-') && !GENERATED.test(path))
+        .map(([path]) => path);
+      scans.set(p.name, {
+        base,
+        scratch: await trivy(await unpack(tag)),
+        expected: await dpkgOwners(base, files),
+        sbom: readFileSync(join(dir, 'sbom.cdx.json'), 'utf8'),
+      });
     }
   }, 1_800_000);
 
@@ -99,7 +115,9 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
       const cdx = createRequire(import.meta.url)('@cyclonedx/cyclonedx-library') as typeof import('@cyclonedx/cyclonedx-library');
       const errors = await new cdx.Validation.JsonStrictValidator(cdx.Spec.Version.v1dot6).validate(s.sbom);
       expect(errors).toBeNull();
-      const bom = JSON.parse(s.sbom) as { components: { type: string; name: string; version: string; components?: { hashes: { content: string }[] }[] }[] };
+      const bom = JSON.parse(s.sbom) as {
+        components: { type: string; name: string; version: string; components?: { hashes: { content: string }[] }[] }[];
+      };
       const libs = bom.components.filter((c) => c.type === 'library');
       expect(libs.map((c) => `${c.name} ${c.version}`).sort()).toEqual(s.scratch.packages);
       expect(bom.components.find((c) => c.type === 'operating-system')).toMatchObject({ name: 'debian', version: '12' });
@@ -119,7 +137,17 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
     const base = (await nginxBase()).ref;
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-spdx-'));
     mkdirSync(dir, { recursive: true });
-    await execa(BIN, ['/usr/sbin/nginx', '--base', base, '-o', join(dir, 'Dockerfile'), '--sbom', join(dir, 'sbom.spdx.json'), '--sbom-format', 'spdx']);
+    await execa(BIN, [
+      '/usr/sbin/nginx',
+      '--base',
+      base,
+      '-o',
+      join(dir, 'Dockerfile'),
+      '--sbom',
+      join(dir, 'sbom.spdx.json'),
+      '--sbom-format',
+      'spdx',
+    ]);
     const doc = JSON.parse(readFileSync(join(dir, 'sbom.spdx.json'), 'utf8'));
     expect(doc).toMatchObject({ spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT' });
     expect(doc.documentNamespace).toMatch(/^https:\/\/\S+$/);
@@ -131,12 +159,29 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
       expect(r.spdxElementId === 'SPDXRef-DOCUMENT' || ids.has(r.spdxElementId)).toBe(true);
       expect(ids.has(r.relatedSpdxElement)).toBe(true);
     }
-    expect(doc.packages.filter((p: { SPDXID: string }) => p.SPDXID.startsWith('SPDXRef-OperatingSystem'))).toMatchObject([{ primaryPackagePurpose: 'OPERATING_SYSTEM' }]);
+    expect(doc.packages.filter((p: { SPDXID: string }) => p.SPDXID.startsWith('SPDXRef-OperatingSystem'))).toMatchObject([
+      { primaryPackagePurpose: 'OPERATING_SYSTEM' },
+    ]);
     // SPDX 2.3's purposes, spelled as its JSON schema has them (OPERATING_SYSTEM with an underscore).
-    const purposes = ['OTHER', 'INSTALL', 'ARCHIVE', 'FIRMWARE', 'APPLICATION', 'FRAMEWORK', 'LIBRARY', 'CONTAINER', 'SOURCE', 'DEVICE', 'OPERATING_SYSTEM', 'FILE'];
+    const purposes = [
+      'OTHER',
+      'INSTALL',
+      'ARCHIVE',
+      'FIRMWARE',
+      'APPLICATION',
+      'FRAMEWORK',
+      'LIBRARY',
+      'CONTAINER',
+      'SOURCE',
+      'DEVICE',
+      'OPERATING_SYSTEM',
+      'FILE',
+    ];
     for (const p of doc.packages) expect(purposes).toContain(p.primaryPackagePurpose);
     const libs = doc.packages.filter((p: { primaryPackagePurpose: string }) => p.primaryPackagePurpose === 'LIBRARY');
-    expect(libs.map((p: { name: string; versionInfo: string }) => `${p.name} ${p.versionInfo}`).sort()).toEqual(scans.get('nginx')!.scratch.packages);
+    expect(libs.map((p: { name: string; versionInfo: string }) => `${p.name} ${p.versionInfo}`).sort()).toEqual(
+      scans.get('nginx')!.scratch.packages,
+    );
     for (const p of libs) expect(p.externalRefs[0].referenceLocator).toMatch(/^pkg:deb\/debian\//);
     for (const f of doc.files) expect(f.checksums.map((c: { algorithm: string }) => c.algorithm)).toEqual(['SHA1', 'SHA256']);
   });

@@ -16,7 +16,20 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
   it("a dlopen'ed plugin and its own library, from a run in the build stage (no --include)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
     const out = join(dir, 'Dockerfile');
-    const r = await execa(BIN, ['/app/bin/greeter', '--dockerfile', join(REPO, 'examples/c/Dockerfile'), '--target', 'build', '--build-network', 'none', '--trace', '/app/bin/greeter', '-o', out, '--json']);
+    const r = await execa(BIN, [
+      '/app/bin/greeter',
+      '--dockerfile',
+      join(REPO, 'examples/c/Dockerfile'),
+      '--target',
+      'build',
+      '--build-network',
+      'none',
+      '--trace',
+      '/app/bin/greeter',
+      '-o',
+      out,
+      '--json',
+    ]);
     const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
     const plugin = report.files.find((f) => f.path === '/app/lib/plugins/hello.so');
     // The builder image has strace, so every file the run opened is seen.
@@ -36,7 +49,16 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     const { nginxBase } = await import('../helpers/engine.js');
     const base = await nginxBase();
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-nginx-'));
-    const r = await execa(BIN, ['/usr/sbin/nginx', '--base', base.ref, '--trace', '/usr/sbin/nginx -t', '-o', join(dir, 'Dockerfile'), '--json']);
+    const r = await execa(BIN, [
+      '/usr/sbin/nginx',
+      '--base',
+      base.ref,
+      '--trace',
+      '/usr/sbin/nginx -t',
+      '-o',
+      join(dir, 'Dockerfile'),
+      '--json',
+    ]);
     const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
     const stream = report.files.find((f) => f.path.endsWith('/ngx_stream_module.so'));
     expect(stream?.reasons.join('; ')).toMatch(/opened by --trace '\/usr\/sbin\/nginx -t' \(LD_DEBUG\)/);

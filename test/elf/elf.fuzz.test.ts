@@ -36,7 +36,11 @@ const seeds: Buffer[] = [
   readFileSync(join(FIXTURES, 'rpath_is_inherited/lib/libfoo.so')),
   readFileSync(join(FIXTURES, 'class32/bin/prog')),
   readFileSync(join(FIXTURES, 'musl/bin/prog')),
-  ...([32, 64] as const).flatMap((c) => (['LSB', 'MSB'] as const).map((d) => buildElf({ class: c, data: d, interpreter: '/lib/ld.so.1', needed: ['libc.so.6'], soname: 'libx.so', runpath: '$ORIGIN' }))),
+  ...([32, 64] as const).flatMap((c) =>
+    (['LSB', 'MSB'] as const).map((d) =>
+      buildElf({ class: c, data: d, interpreter: '/lib/ld.so.1', needed: ['libc.so.6'], soname: 'libx.so', runpath: '$ORIGIN' }),
+    ),
+  ),
 ];
 
 const extremes = [0, 1, 0x7f, 0xff, 0xffff, 0x7fffffff, 0xffffffff];
@@ -45,9 +49,19 @@ const extremes = [0, 1, 0x7f, 0xff, 0xffff, 0x7fffffff, 0xffffffff];
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('flip' as const), at: fc.array(fc.nat(), { minLength: 1, maxLength: 16 }), bit: fc.nat(7) }),
-  fc.record({ kind: fc.constant('word' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...extremes), fc.nat()), width: fc.constantFrom(2, 4, 8) }),
+  fc.record({
+    kind: fc.constant('word' as const),
+    at: fc.nat(),
+    value: fc.oneof(fc.constantFrom(...extremes), fc.nat()),
+    width: fc.constantFrom(2, 4, 8),
+  }),
   // Header fields: e_phoff, e_phentsize, e_phnum (both classes' offsets).
-  fc.record({ kind: fc.constant('word' as const), at: fc.constantFrom(28, 32, 42, 44, 54, 56), value: fc.constantFrom(...extremes), width: fc.constantFrom(2, 4, 8) }),
+  fc.record({
+    kind: fc.constant('word' as const),
+    at: fc.constantFrom(28, 32, 42, 44, 54, 56),
+    value: fc.constantFrom(...extremes),
+    width: fc.constantFrom(2, 4, 8),
+  }),
 );
 
 interface Mutation {
@@ -62,7 +76,10 @@ function mutate(seed: Buffer, muts: Mutation[]): Buffer {
   let b = Buffer.from(seed);
   for (const m of muts) {
     if (m.kind === 'truncate') b = b.subarray(0, (m.at as number) % (b.length + 1));
-    else if (m.kind === 'flip') for (const a of m.at as number[]) { if (b.length) b[a % b.length] ^= 1 << m.bit!; }
+    else if (m.kind === 'flip')
+      for (const a of m.at as number[]) {
+        if (b.length) b[a % b.length] ^= 1 << m.bit!;
+      }
     else if (b.length >= m.width!) {
       const at = (m.at as number) % (b.length - m.width! + 1);
       const v = m.value! >>> 0;
@@ -79,7 +96,16 @@ function dynamicEntryMutation(seed: Buffer, which: number, value: number): Buffe
   const b = Buffer.from(seed);
   const is64 = b[4] === 2;
   const le = b[5] === 1;
-  const rd = (o: number, w: number) => (w === 8 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : w === 4 ? (le ? b.readUInt32LE(o) : b.readUInt32BE(o)) : le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const rd = (o: number, w: number) =>
+    w === 8
+      ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o))
+      : w === 4
+        ? le
+          ? b.readUInt32LE(o)
+          : b.readUInt32BE(o)
+        : le
+          ? b.readUInt16LE(o)
+          : b.readUInt16BE(o);
   const phoff = rd(is64 ? 32 : 28, is64 ? 8 : 4);
   const phentsize = rd(is64 ? 54 : 42, 2);
   const phnum = rd(is64 ? 56 : 44, 2);

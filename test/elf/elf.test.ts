@@ -74,9 +74,27 @@ describe('crafted headers, both classes and byte orders', () => {
   for (const cls of [32, 64] as const) {
     for (const data of ['LSB', 'MSB'] as const) {
       it(`ELFCLASS${cls} ${data}`, () => {
-        const b = buildElf({ class: cls, data, machine: 22, interpreter: '/lib/ld64.so.1', needed: ['libc.so.6', 'libm.so.6'], soname: 'libx.so.1', runpath: '$ORIGIN/../lib', flags1: 0x800 });
+        const b = buildElf({
+          class: cls,
+          data,
+          machine: 22,
+          interpreter: '/lib/ld64.so.1',
+          needed: ['libc.so.6', 'libm.so.6'],
+          soname: 'libx.so.1',
+          runpath: '$ORIGIN/../lib',
+          flags1: 0x800,
+        });
         const e = parseElf(bufferSource(b), 'crafted');
-        expect(e).toMatchObject({ class: cls, data, machine: 22, interpreter: '/lib/ld64.so.1', needed: ['libc.so.6', 'libm.so.6'], soname: 'libx.so.1', runpath: '$ORIGIN/../lib', flags1: 0x800 });
+        expect(e).toMatchObject({
+          class: cls,
+          data,
+          machine: 22,
+          interpreter: '/lib/ld64.so.1',
+          needed: ['libc.so.6', 'libm.so.6'],
+          soname: 'libx.so.1',
+          runpath: '$ORIGIN/../lib',
+          flags1: 0x800,
+        });
       });
     }
   }
@@ -148,7 +166,11 @@ describe('imported symbols, against readelf --dyn-syms', () => {
       const ours = parseElf(src, f, { imports: wanted }).imports ?? [];
       src.close();
       const out = execFileSync('readelf', ['--dyn-syms', '-W', f], { encoding: 'utf8' });
-      const undef = out.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[6] === 'UND' && c[7]).map((c) => c[7].replace(/@.*/, ''));
+      const undef = out
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((c) => c[6] === 'UND' && c[7])
+        .map((c) => c[7].replace(/@.*/, ''));
       expect([...new Set(ours)].sort()).toEqual([...new Set(undef.filter((n) => wanted.has(n)))].sort());
       expect(ours.length).toBeGreaterThan(0);
     });

@@ -50,12 +50,25 @@ function cstring(bytes: Buffer, at: number): string {
 function oracleView(elf: ELF, bytes: Buffer): OracleView {
   const wide = elf.bits === 64;
   const le = elf.data === 1;
-  const word = (at: number, size: number) => (size === 8 ? Number(le ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at)) : size === 4 ? (le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at)) : le ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at));
+  const word = (at: number, size: number) =>
+    size === 8
+      ? Number(le ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at))
+      : size === 4
+        ? le
+          ? bytes.readUInt32LE(at)
+          : bytes.readUInt32BE(at)
+        : le
+          ? bytes.readUInt16LE(at)
+          : bytes.readUInt16BE(at);
   const interp = elf.segments.find((s) => s.type === 3);
   const view: OracleView = {
-    class: wide ? 64 : 32, machine: elf.isa, type: elf.type, osabi: elf.abi,
+    class: wide ? 64 : 32,
+    machine: elf.isa,
+    type: elf.type,
+    osabi: elf.abi,
     interpreter: interp ? cstring(bytes, interp.offset) : undefined,
-    needed: [], verneed: [],
+    needed: [],
+    verneed: [],
   };
   const section = (i: number) => elf.sections[i] as ELFSection;
   const dynamic = elf.sections.find((s) => s.type === SHT_DYNAMIC);
@@ -100,8 +113,15 @@ describe('the ELF reader agrees with elfinfo on real binaries', () => {
       const theirs = oracleView(result.elf!, readFileSync(path));
       const ours = readElf(path);
       expect({
-        class: ours.class, machine: ours.machine, type: ours.type, osabi: ours.osabi, interpreter: ours.interpreter,
-        needed: ours.needed, soname: ours.soname, rpath: ours.rpath, runpath: ours.runpath,
+        class: ours.class,
+        machine: ours.machine,
+        type: ours.type,
+        osabi: ours.osabi,
+        interpreter: ours.interpreter,
+        needed: ours.needed,
+        soname: ours.soname,
+        rpath: ours.rpath,
+        runpath: ours.runpath,
         verneed: (ours.verneed ?? []).map((v) => ({ file: v.file, versions: v.versions })),
       }).toEqual(theirs);
       // The oracle must have seen something, or agreeing proves nothing.

@@ -18,7 +18,11 @@ describe('trace logs', () => {
       '         7:\tfile=libmissing.so [0];  needed by /x [0]',
       '         7:\t  trying file=/lib/libmissing.so',
     ].join('\n');
-    expect(parseLdDebug(log)).toEqual(['/app/bin/../lib/libgreet.so.1', '/app/bin/../lib/plugins/hello.so', '/lib/x86_64-linux-gnu/libz.so.1']);
+    expect(parseLdDebug(log)).toEqual([
+      '/app/bin/../lib/libgreet.so.1',
+      '/app/bin/../lib/plugins/hello.so',
+      '/lib/x86_64-linux-gnu/libz.so.1',
+    ]);
   });
 
   it('strace: successful opens and execs only', () => {

@@ -14,11 +14,12 @@ function rootWith(passwd: string, group: string): Root {
   return new Root(new DirBackend(d));
 }
 
-const PASSWD = 'root:$6$hash:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n';
+const PASSWD =
+  'root:$6$hash:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n';
 const GROUP = 'root:x:0:\ndaemon:x:1:\nadm:x:4:syslog\nwww-data:x:33:\n';
 
 describe('accounts in the scratch image', () => {
-  it("every account and group of the base, no hash, nonroot added; shells and group members as in the base", () => {
+  it('every account and group of the base, no hash, nonroot added; shells and group members as in the base', () => {
     const root = rootWith(PASSWD, GROUP);
     const acc = planAccounts(readAccounts(root), NONROOT, ['www-data', ':adm']);
     expect(acc.passwd).toBe(

@@ -24,8 +24,15 @@ describe("dlopen records its own reason; how stays the loader's account", () => 
     expect(plugin.dlopenReason).toBe('--include /app/plugins');
 
     const r = generate({
-      root: root(), program: '/app/hello', args: [], includes: ['/app/plugins/*'], expose: [],
-      source: 'test', command: 'scratchify /app/hello', dockerfileName: 'Dockerfile', scaffoldName: 'Dockerfile.scaffold.tar',
+      root: root(),
+      program: '/app/hello',
+      args: [],
+      includes: ['/app/plugins/*'],
+      expose: [],
+      source: 'test',
+      command: 'scratchify /app/hello',
+      dockerfileName: 'Dockerfile',
+      scaffoldName: 'Dockerfile.scaffold.tar',
     });
     const obj = r.maps[0].objects.find((o) => o.path === '/app/plugins/plugin')!;
     expect(obj.how.owner).toBeUndefined();

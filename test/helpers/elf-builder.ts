@@ -56,9 +56,17 @@ export function buildElf(spec: ElfSpec): Buffer {
   const seg = (type: number, off: number, filesz: number) => {
     u32(ph, type);
     if (is64) {
-      word(ph + 8, off); word(ph + 16, off); word(ph + 24, off); word(ph + 32, filesz); word(ph + 40, filesz);
+      word(ph + 8, off);
+      word(ph + 16, off);
+      word(ph + 24, off);
+      word(ph + 32, filesz);
+      word(ph + 40, filesz);
     } else {
-      u32(ph + 4, off); u32(ph + 8, off); u32(ph + 12, off); u32(ph + 16, filesz); u32(ph + 20, filesz);
+      u32(ph + 4, off);
+      u32(ph + 8, off);
+      u32(ph + 12, off);
+      u32(ph + 16, filesz);
+      u32(ph + 20, filesz);
     }
     ph += phentsize;
   };

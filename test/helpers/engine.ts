@@ -44,7 +44,14 @@ function debianMirror(): string {
 
 export const TEST_CACHE = process.env.SCRATCHIFY_TEST_CACHE ?? join(homedir(), '.cache', 'scratchify-test');
 
-export const NGINX_PACKAGES = ['nginx', 'libnginx-mod-http-geoip', 'libnginx-mod-http-image-filter', 'libnginx-mod-http-xslt-filter', 'libnginx-mod-mail', 'libnginx-mod-stream'];
+export const NGINX_PACKAGES = [
+  'nginx',
+  'libnginx-mod-http-geoip',
+  'libnginx-mod-http-image-filter',
+  'libnginx-mod-http-xslt-filter',
+  'libnginx-mod-mail',
+  'libnginx-mod-stream',
+];
 
 /** A rootfs tarball from Debian packages via mmdebstrap, cached outside the repository. */
 export async function baseTarball(name: string, suite: string, packages: string[]): Promise<string> {
@@ -125,7 +132,8 @@ export async function servicesBase(): Promise<{ ref: string; tarball: string }> 
 export async function exportListing(image: string, paths: string[], cli = DOCKER): Promise<string> {
   const cid = (await execa(cli, ['create', image, '/never-runs'])).stdout.trim();
   try {
-    return (await execa('sh', ['-c', 'id=$1; shift; "$0" export "$id" | tar -tv --numeric-owner --no-recursion "$@"', cli, cid, ...paths])).stdout;
+    return (await execa('sh', ['-c', 'id=$1; shift; "$0" export "$id" | tar -tv --numeric-owner --no-recursion "$@"', cli, cid, ...paths]))
+      .stdout;
   } finally {
     await execa(cli, ['rm', '-f', cid]);
   }

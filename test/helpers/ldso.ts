@@ -16,9 +16,15 @@ export function parseLdsoList(text: string): LdsoListing {
     const err = /error while loading shared libraries: ([^:]+):/.exec(line);
     if (err) fatal = err[1];
     let m = /^(\S+) => not found$/.exec(line);
-    if (m) { found.set(m[1], null); continue; }
+    if (m) {
+      found.set(m[1], null);
+      continue;
+    }
     m = /^(\S+) => (\S+) \(0x[0-9a-f]+\)$/.exec(line);
-    if (m) { found.set(m[1], m[2]); continue; }
+    if (m) {
+      found.set(m[1], m[2]);
+      continue;
+    }
     m = /^(\/\S+) \(0x[0-9a-f]+\)$/.exec(line);
     if (m) found.set(m[1], m[1]);
   }
@@ -29,7 +35,11 @@ export function parseLdsoList(text: string): LdsoListing {
 export function hostLdsoList(loader: string, file: string, env: Record<string, string> = {}): LdsoListing {
   let out: string;
   try {
-    out = execFileSync(loader, ['--list', file], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(loader, ['--list', file], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     out = `${err.stdout ?? ''}\n${err.stderr ?? ''}`;

@@ -66,7 +66,11 @@ describe('dpkg database of a base', () => {
   it('installed packages with their paragraph; others left out; a malformed paragraph skipped with a warning', () => {
     const warnings: string[] = [];
     const pkgs = parseStatus(STATUS, warnings);
-    expect(pkgs.map((p) => `${p.name} ${p.version} ${p.arch}`)).toEqual(['libc6 2.36-9+deb12u4 amd64', 'libssl3 3.0.11-1~deb12u2 amd64', 'dash 0.5.12-2 amd64']);
+    expect(pkgs.map((p) => `${p.name} ${p.version} ${p.arch}`)).toEqual([
+      'libc6 2.36-9+deb12u4 amd64',
+      'libssl3 3.0.11-1~deb12u2 amd64',
+      'dash 0.5.12-2 amd64',
+    ]);
     expect(pkgs[0].paragraph).toBe(STATUS.slice(0, STATUS.indexOf('\n\n') + 1));
     expect(warnings).toEqual(['/var/lib/dpkg/status: the paragraph at line 18 is malformed (no valid Package or Version); skipped']);
   });
@@ -94,7 +98,11 @@ describe('dpkg database of a base', () => {
     const os = { id: 'debian', versionId: '12' };
     expect(debPurl(os, 'libc6', '2.36-9+deb12u4', 'amd64')).toBe('pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12');
     expect(debPurl(os, 'libfoo', '1:2.0~rc1-3', 'amd64')).toBe('pkg:deb/debian/libfoo@2.0~rc1-3?arch=amd64&distro=debian-12&epoch=1');
-    expect(debianLicenses('Format: https://example/dep5\n\nFiles: *\nLicense: GPL-2+\n\nFiles: x\nLicense: BSD-3-clause\n\nLicense: GPL-2+\n text\n')).toEqual(['BSD-3-clause', 'GPL-2+']);
+    expect(
+      debianLicenses(
+        'Format: https://example/dep5\n\nFiles: *\nLicense: GPL-2+\n\nFiles: x\nLicense: BSD-3-clause\n\nLicense: GPL-2+\n text\n',
+      ),
+    ).toEqual(['BSD-3-clause', 'GPL-2+']);
     expect(osOf(dpkgRoot({ 'etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n' }))).toEqual(os);
   });
 });

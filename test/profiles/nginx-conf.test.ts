@@ -47,7 +47,9 @@ describe('nginx configuration tokenizer', () => {
 
 describe('configure arguments', () => {
   it("Debian's build", () => {
-    const b = parseConfigureArgs("--with-cc-opt='-g -O2' --prefix=/usr/share/nginx --conf-path=/etc/nginx/nginx.conf --error-log-path=stderr --pid-path=/run/nginx.pid --http-client-body-temp-path=/var/lib/nginx/body");
+    const b = parseConfigureArgs(
+      "--with-cc-opt='-g -O2' --prefix=/usr/share/nginx --conf-path=/etc/nginx/nginx.conf --error-log-path=stderr --pid-path=/run/nginx.pid --http-client-body-temp-path=/var/lib/nginx/body",
+    );
     expect(b.prefix).toBe('/usr/share/nginx');
     expect(b.confPath).toBe('/etc/nginx/nginx.conf');
     expect(b.errorLogPath).toBe('stderr');
@@ -57,6 +59,10 @@ describe('configure arguments', () => {
 
   it("nginx's own defaults when built without paths", () => {
     const b = parseConfigureArgs(undefined);
-    expect([b.prefix, b.confPath, b.pidPath]).toEqual(['/usr/local/nginx', '/usr/local/nginx/conf/nginx.conf', '/usr/local/nginx/logs/nginx.pid']);
+    expect([b.prefix, b.confPath, b.pidPath]).toEqual([
+      '/usr/local/nginx',
+      '/usr/local/nginx/conf/nginx.conf',
+      '/usr/local/nginx/logs/nginx.pid',
+    ]);
   });
 });

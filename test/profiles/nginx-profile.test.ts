@@ -6,7 +6,8 @@ import { nginxProfile } from '../../src/profiles/nginx.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
 
-const CONFIGURE = 'configure arguments: --prefix=/usr/share/nginx --conf-path=/etc/nginx/nginx.conf --error-log-path=/var/log/nginx/error.log --pid-path=/run/nginx.pid --http-client-body-temp-path=/var/lib/nginx/body\0';
+const CONFIGURE =
+  'configure arguments: --prefix=/usr/share/nginx --conf-path=/etc/nginx/nginx.conf --error-log-path=/var/log/nginx/error.log --pid-path=/run/nginx.pid --http-client-body-temp-path=/var/lib/nginx/body\0';
 
 /** A root holding a stand-in nginx binary (only its configure string is read) and the given files. */
 function nginxRoot(files: Record<string, string>): Root {
@@ -19,11 +20,21 @@ function nginxRoot(files: Record<string, string>): Root {
   return new Root(new DirBackend(d));
 }
 
-const profile = (files: Record<string, string>) => nginxProfile({ root: nginxRoot(files), program: '/usr/sbin/nginx', real: '/usr/sbin/nginx' });
+const profile = (files: Record<string, string>) =>
+  nginxProfile({ root: nginxRoot(files), program: '/usr/sbin/nginx', real: '/usr/sbin/nginx' });
 
 describe('nginx profile: every directive that names a file or directory', () => {
   it('brings the files of ssl, auth, geoip and xslt directives, relative to the configuration directory', () => {
-    const names = ['ssl_certificate', 'ssl_certificate_key', 'ssl_trusted_certificate', 'ssl_dhparam', 'auth_basic_user_file', 'geoip_country', 'xslt_stylesheet', 'proxy_ssl_certificate'];
+    const names = [
+      'ssl_certificate',
+      'ssl_certificate_key',
+      'ssl_trusted_certificate',
+      'ssl_dhparam',
+      'auth_basic_user_file',
+      'geoip_country',
+      'xslt_stylesheet',
+      'proxy_ssl_certificate',
+    ];
     const files: Record<string, string> = {};
     const lines = names.map((n) => {
       files[`/etc/nginx/f/${n}`] = n;
@@ -49,26 +60,35 @@ describe('nginx profile: every directive that names a file or directory', () => 
       '/srv/vhosts/a.example/public/index.html': 'a',
       '/etc/nginx/certs/a.example.pem': 'cert',
     });
-    expect(p.writable).toEqual(expect.arrayContaining([
-      expect.objectContaining({ path: '/var/cache/nginx/proxy', owner: 'worker' }),
-      expect.objectContaining({ path: '/var/lib/nginx/fcgi', owner: 'worker' }),
-      expect.objectContaining({ path: '/var/log/nginx' }),
-    ]));
+    expect(p.writable).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '/var/cache/nginx/proxy', owner: 'worker' }),
+        expect.objectContaining({ path: '/var/lib/nginx/fcgi', owner: 'worker' }),
+        expect.objectContaining({ path: '/var/log/nginx' }),
+      ]),
+    );
     expect(p.trees.map((t) => t.path)).toEqual(expect.arrayContaining(['/srv/vhosts', '/etc/nginx/certs']));
-    expect(p.warnings.join('\n')).toMatch(/root \/srv\/vhosts\/\$host\/public holds variables; copying \/srv\/vhosts, the directory before them/);
-    expect(p.warnings.join('\n')).toMatch(/access_log \/var\/log\/nginx\/\$host\/access.log holds variables; copying \/var\/log\/nginx, the directory/);
+    expect(p.warnings.join('\n')).toMatch(
+      /root \/srv\/vhosts\/\$host\/public holds variables; copying \/srv\/vhosts, the directory before them/,
+    );
+    expect(p.warnings.join('\n')).toMatch(
+      /access_log \/var\/log\/nginx\/\$host\/access.log holds variables; copying \/var\/log\/nginx, the directory/,
+    );
     expect(p.warnings.join('\n')).toMatch(/ssl_certificate .* holds variables; copying \/etc\/nginx\/certs, the directory/);
     expect([...p.writable, ...p.trees].filter((w) => w.path.includes('$'))).toEqual([]);
   });
 
   it('map, types and geo blocks include files (copied); directives in an included file keep the context of the include', () => {
     const p = profile({
-      '/etc/nginx/nginx.conf': 'http {\n  include /etc/nginx/servers.conf;\n  map $uri $m { include /etc/nginx/map.conf; }\n  types { include /etc/nginx/extra.types; }\n}\n',
+      '/etc/nginx/nginx.conf':
+        'http {\n  include /etc/nginx/servers.conf;\n  map $uri $m { include /etc/nginx/map.conf; }\n  types { include /etc/nginx/extra.types; }\n}\n',
       '/etc/nginx/servers.conf': 'server { location / { } }\n',
       '/etc/nginx/map.conf': '/a 1;\n',
       '/etc/nginx/extra.types': 'text/x-foo foo;\n',
     });
-    expect(p.files.map((f) => f.path)).toEqual(expect.arrayContaining(['/etc/nginx/map.conf', '/etc/nginx/extra.types', '/etc/nginx/servers.conf']));
+    expect(p.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['/etc/nginx/map.conf', '/etc/nginx/extra.types', '/etc/nginx/servers.conf']),
+    );
     // The server in servers.conf sits in http and sets no root: nginx serves its default, html under the prefix.
     expect(p.trees.map((t) => t.path)).toContain('/usr/share/nginx/html');
   });

@@ -33,11 +33,13 @@ interface Case extends Run {
 }
 
 /** test/resolve/rules/NN_rule/: recipe.sh (built by test/fixtures/build.sh into FIXTURES/rule) and expect.json. */
-const cases: Case[] = readdirSync(RULES).sort().flatMap((folder) => {
-  const spec = JSON.parse(readFileSync(join(RULES, folder, 'expect.json'), 'utf8')) as Run & { runs?: Run[] };
-  const dir = folder.replace(/^\d\d_/, '');
-  return (spec.runs ?? [spec]).map((r) => ({ ...r, dir }));
-});
+const cases: Case[] = readdirSync(RULES)
+  .sort()
+  .flatMap((folder) => {
+    const spec = JSON.parse(readFileSync(join(RULES, folder, 'expect.json'), 'utf8')) as Run & { runs?: Run[] };
+    const dir = folder.replace(/^\d\d_/, '');
+    return (spec.runs ?? [spec]).map((r) => ({ ...r, dir }));
+  });
 
 describe('resolver against the real loader, one fixture per loader rule', () => {
   const resolver = new Resolver(new Root(new DirBackend('/')));
@@ -50,7 +52,10 @@ describe('resolver against the real loader, one fixture per loader rule', () => 
       const r = c.libraryPath ? new Resolver(resolver.root, { libraryPath: [join(dir, c.libraryPath)] }) : resolver;
       const map = r.loadProgram(prog);
       const ours = namesToPaths(map);
-      const oracle: LdsoListing = c.oracle === false ? { found: new Map() } : hostLdsoList(loader, prog, c.libraryPath ? { LD_LIBRARY_PATH: join(dir, c.libraryPath) } : {});
+      const oracle: LdsoListing =
+        c.oracle === false
+          ? { found: new Map() }
+          : hostLdsoList(loader, prog, c.libraryPath ? { LD_LIBRARY_PATH: join(dir, c.libraryPath) } : {});
       if (oracle.fatal) {
         expect(ours.get(oracle.fatal), `loader could not load ${oracle.fatal}`).toBeNull();
       } else {
@@ -88,6 +93,11 @@ describe('resolver against the real loader, one fixture per loader rule', () => 
     expect(dep.object).toBeUndefined();
     const tried = dep.tried.map((t) => t.path);
     expect(tried[0]).toBe('/lib/x86_64-linux-gnu/libbar.so');
-    expect(tried).toEqual(['/lib/x86_64-linux-gnu/libbar.so', '/usr/lib/x86_64-linux-gnu/libbar.so', '/lib/libbar.so', '/usr/lib/libbar.so']);
+    expect(tried).toEqual([
+      '/lib/x86_64-linux-gnu/libbar.so',
+      '/usr/lib/x86_64-linux-gnu/libbar.so',
+      '/lib/libbar.so',
+      '/usr/lib/libbar.so',
+    ]);
   });
 });

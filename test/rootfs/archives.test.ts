@@ -14,7 +14,14 @@ describe('scaffold archive, read back by GNU tar', () => {
     { type: 'dir' as const, path: '/tmp', mode: 0o1777, uid: 0, gid: 0 },
     { type: 'dir' as const, path: '/var/lib/nginx/body', mode: 0o700, uid: 33, gid: 33 },
     { type: 'symlink' as const, path: '/lib', target: 'usr/lib' },
-    { type: 'file' as const, path: '/etc/passwd', mode: 0o644, uid: 0, gid: 0, content: Buffer.from('root:x:0:0:root:/root:/sbin/nologin\n') },
+    {
+      type: 'file' as const,
+      path: '/etc/passwd',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      content: Buffer.from('root:x:0:0:root:/root:/sbin/nologin\n'),
+    },
     { type: 'dir' as const, path: `/opt/${'d'.repeat(120)}/x`, mode: 0o755, uid: 0, gid: 0 },
   ];
 

@@ -12,8 +12,16 @@ import { helloRoot } from '../helpers/roots.js';
 
 function gen(root: string, extra: Partial<GenerateInput> = {}) {
   return generate({
-    root: new Root(new DirBackend(root)), program: '/app/hello', args: [], includes: [], expose: [],
-    source: 'test', command: 'scratchify /app/hello', dockerfileName: 'Dockerfile', scaffoldName: 'Dockerfile.scaffold.tar', ...extra,
+    root: new Root(new DirBackend(root)),
+    program: '/app/hello',
+    args: [],
+    includes: [],
+    expose: [],
+    source: 'test',
+    command: 'scratchify /app/hello',
+    dockerfileName: 'Dockerfile',
+    scaffoldName: 'Dockerfile.scaffold.tar',
+    ...extra,
   });
 }
 

@@ -11,12 +11,21 @@ const root = new Root(new DirBackend('/'));
 
 function gen(program: string, extra: Partial<GenerateInput> = {}) {
   return generate({
-    root, program, args: [], includes: [], expose: [], source: 'test', command: 'scratchify', dockerfileName: 'Dockerfile',
-    scaffoldName: 'Dockerfile.scaffold.tar', ...extra,
+    root,
+    program,
+    args: [],
+    includes: [],
+    expose: [],
+    source: 'test',
+    command: 'scratchify',
+    dockerfileName: 'Dockerfile',
+    scaffoldName: 'Dockerfile.scaffold.tar',
+    ...extra,
   });
 }
 
-const reasonsOf = (r: ReturnType<typeof gen>, suffix: string) => [...r.plan.files.values(), ...r.plan.trees.values()].find((f) => f.path.endsWith(suffix))?.reasons.join('; ');
+const reasonsOf = (r: ReturnType<typeof gen>, suffix: string) =>
+  [...r.plan.files.values(), ...r.plan.trees.values()].find((f) => f.path.endsWith(suffix))?.reasons.join('; ');
 
 describe("glibc's run-time loads, from what the program imports", () => {
   const prog = join(FIXTURES, 'runtime/prog');

@@ -15,7 +15,8 @@ export default class CachePrune extends BaseCommand {
     const { flags } = await this.parse(CachePrune);
     const removed = pruneCache(flags['max-size'] === undefined ? 0 : parseSize(flags['max-size']));
     const freed = removed.reduce((n, e) => n + e.bytes, 0);
-    if (!this.jsonEnabled()) process.stdout.write(`removed ${removed.length} image${removed.length === 1 ? '' : 's'}, ${formatSize(freed)}\n`);
+    if (!this.jsonEnabled())
+      process.stdout.write(`removed ${removed.length} image${removed.length === 1 ? '' : 's'}, ${formatSize(freed)}\n`);
     return { removed: removed.map((e) => ({ ref: e.ref, id: e.id, bytes: e.bytes })), bytes: freed };
   }
 }

@@ -11,7 +11,8 @@ import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 
 export default class Doctor extends BaseCommand {
   static summary = 'Tell whether BINARY would start in a target image or directory, and why not.';
-  static description = `Simulates exec and the dynamic loader against the target, in load order: a missing interpreter, libraries not found (with the paths tried), wrong-class candidates, glibc/musl mismatches, missing symbol versions, nginx modules that cannot be loaded. With --base, prints the COPY lines that fix each problem. Exit status 0 when it would start, 1 when not.`;
+  static description =
+    `Simulates exec and the dynamic loader against the target, in load order: a missing interpreter, libraries not found (with the paths tried), wrong-class candidates, glibc/musl mismatches, missing symbol versions, nginx modules that cannot be loaded. With --base, prints the COPY lines that fix each problem. Exit status 0 when it would start, 1 when not.`;
   static enableJsonFlag = true;
 
   static args = {
@@ -35,12 +36,16 @@ export default class Doctor extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Doctor);
-    if (!flags.image && !flags.root) throw new ScratchifyError('USAGE', 'doctor needs the target: --image IMAGE or --root DIR', { hint: 'name the image that fails to start' });
+    if (!flags.image && !flags.root)
+      throw new ScratchifyError('USAGE', 'doctor needs the target: --image IMAGE or --root DIR', {
+        hint: 'name the image that fails to start',
+      });
     if (flags.image) checkImageReference('--image', flags.image);
     if (flags.base) checkImageReference('--base', flags.base);
     const target = await openRoot({ image: flags.image, dir: flags.root, engine: flags.engine, progress: this.progress() });
     const d = diagnose(target.root, args.binary, { includes: flags.include ?? [] });
-    const base = flags.base || flags['base-root'] ? await openRoot({ image: flags.base, dir: flags['base-root'], engine: flags.engine }) : undefined;
+    const base =
+      flags.base || flags['base-root'] ? await openRoot({ image: flags.base, dir: flags['base-root'], engine: flags.engine }) : undefined;
     const fixes = base ? fixesFor(d, target.root, base.root) : [];
     const logText = flags.log === undefined ? undefined : flags.log === '-' ? readFileSync(0, 'utf8') : readFileSync(flags.log, 'utf8');
     const explained = logText === undefined ? [] : explainLog(parseFailureLog(logText), d);
@@ -54,7 +59,11 @@ export default class Doctor extends BaseCommand {
       problems: d.problems.map((p) => ({ ...p, fix: fixes.find((f) => f.problem === p) })),
       log: explained,
     };
-    if (this.jsonEnabled()) return { ...report, problems: report.problems.map((p) => ({ ...p, fix: p.fix ? { lines: p.fix.lines, note: p.fix.note } : undefined })) };
+    if (this.jsonEnabled())
+      return {
+        ...report,
+        problems: report.problems.map((p) => ({ ...p, fix: p.fix ? { lines: p.fix.lines, note: p.fix.note } : undefined })),
+      };
 
     const out: string[] = [`${args.binary} in ${target.root.description} (${d.map.libc}):`];
     for (const p of report.problems) {

@@ -31,23 +31,51 @@ Reads the image's files without running anything from it, resolves the binary as
   static flags = {
     base: sharedFlags.base(),
     root: sharedFlags.root(),
-    dockerfile: Flags.string({ description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it', dependsOn: ['target'] }),
+    dockerfile: Flags.string({
+      description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it',
+      dependsOn: ['target'],
+    }),
     target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
     'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
-    bundle: Flags.string({ description: 'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports)' }),
+    bundle: Flags.string({
+      description:
+        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports)',
+    }),
     force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
-    output: Flags.string({ char: 'o', description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout' }),
+    output: Flags.string({
+      char: 'o',
+      description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout',
+    }),
     include: sharedFlags.include(),
-    user: Flags.string({ char: 'u', description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)' }),
+    user: Flags.string({
+      char: 'u',
+      description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)',
+    }),
     expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true }),
-    'ca-certs': Flags.boolean({ description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)', allowNo: true }),
+    'ca-certs': Flags.boolean({
+      description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)',
+      allowNo: true,
+    }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
-    trace: Flags.string({ description: 'run this command in a container of the base (never on the host) and add the files it opens', multiple: true }),
-    gconv: Flags.boolean({ description: 'copy glibc\'s gconv modules when iconv_open is imported', allowNo: true, default: true }),
-    verbose: Flags.boolean({ description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)' }),
-    'package-metadata': Flags.boolean({ description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them', allowNo: true, default: true }),
-    copyright: Flags.boolean({ description: 'with package metadata: copy each package\'s copyright file, for license detection', allowNo: true, default: true }),
-    sbom: Flags.string({ description: 'write the scratch image\'s SBOM to this file' }),
+    trace: Flags.string({
+      description: 'run this command in a container of the base (never on the host) and add the files it opens',
+      multiple: true,
+    }),
+    gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
+    verbose: Flags.boolean({
+      description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
+    }),
+    'package-metadata': Flags.boolean({
+      description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them',
+      allowNo: true,
+      default: true,
+    }),
+    copyright: Flags.boolean({
+      description: "with package metadata: copy each package's copyright file, for license detection",
+      allowNo: true,
+      default: true,
+    }),
+    sbom: Flags.string({ description: "write the scratch image's SBOM to this file" }),
     'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
     engine: sharedFlags.engine(),
     'library-path': sharedFlags.libraryPath(),
@@ -65,7 +93,8 @@ Reads the image's files without running anything from it, resolves the binary as
     const expose = (flags.expose ?? []).map(checkExpose);
     const traces = flags.trace ?? [];
     const include = flags.include ?? [];
-    if (flags.user !== undefined && !flags.user.trim()) throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
+    if (flags.user !== undefined && !flags.user.trim())
+      throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
     if (flags.base) checkImageReference('--base', flags.base);
     // `-o -` is stdout, as elsewhere on Unix, not a file named '-'. Every output is checked before any work.
     const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
@@ -78,24 +107,49 @@ Reads the image's files without running anything from it, resolves the binary as
     // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
     const writeScaffold = out !== undefined || (!this.jsonEnabled() && !bundlePath);
     const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
-    checkOutputs([...(writeScaffold ? [scaffoldPath] : []), ...(out ? [out] : []), ...(sbomPath ? [sbomPath] : []), ...(bundleTar ? [bundlePath!] : [])]);
+    checkOutputs([
+      ...(writeScaffold ? [scaffoldPath] : []),
+      ...(out ? [out] : []),
+      ...(sbomPath ? [sbomPath] : []),
+      ...(bundleTar ? [bundlePath!] : []),
+    ]);
     if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force);
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
-      throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, { hint: 'give the path of your Dockerfile' });
+      throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
+        hint: 'give the path of your Dockerfile',
+      });
     }
-    const stage = flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
-    const { root, image, engine } = await openRoot({ image: flags.base, dir: flags.root, engine: flags.engine, stage, progress: this.progress() });
+    const stage =
+      flags.dockerfile && flags.target
+        ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
+        : undefined;
+    const { root, image, engine } = await openRoot({
+      image: flags.base,
+      dir: flags.root,
+      engine: flags.engine,
+      stage,
+      progress: this.progress(),
+    });
     const traced: { path: string; reason: string }[] = [];
     if (traces.length > 0 && (!engine || !image)) {
-      throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', { hint: 'scratchify never runs programs from a root on this machine' });
+      throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
+        hint: 'scratchify never runs programs from a root on this machine',
+      });
     }
     for (const cmd of traces) {
       const t = await traceRun(engine!, image!.id, cmd);
-      for (const p of t.opened) traced.push({ path: p, reason: `opened by --trace '${cmd}' (${t.method === 'strace' ? 'strace' : 'LD_DEBUG'})` });
+      for (const p of t.opened)
+        traced.push({ path: p, reason: `opened by --trace '${cmd}' (${t.method === 'strace' ? 'strace' : 'LD_DEBUG'})` });
     }
     let baseRef = flags.base;
     let baseComment: string | undefined;
-    const source = stage ? `stage ${stage.target} of ${stage.dockerfile}` : image ? `image ${flags.base}` : flags.root ? `the directory ${flags.root}` : "this machine's root filesystem";
+    const source = stage
+      ? `stage ${stage.target} of ${stage.dockerfile}`
+      : image
+        ? `image ${flags.base}`
+        : flags.root
+          ? `the directory ${flags.root}`
+          : "this machine's root filesystem";
     if (!stage && image?.repoDigests[0]) baseRef = image.repoDigests[0];
     else if (!stage && image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
 
@@ -110,7 +164,11 @@ Reads the image's files without running anything from it, resolves the binary as
       baseComment,
       fromStage: stage?.target,
       source,
-      command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, { skip: ['json', 'force', 'verbose'], pathFlags: ['output', 'sbom'], extra }),
+      command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, {
+        skip: ['json', 'force', 'verbose'],
+        pathFlags: ['output', 'sbom'],
+        extra,
+      }),
       dockerfileName: out ? basename(out) : 'Dockerfile',
       scaffoldName: basename(scaffoldPath),
       resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
@@ -136,12 +194,23 @@ Reads the image's files without running anything from it, resolves the binary as
     }
     if (bundlePath) {
       const meta = { entrypoint: result.entrypoint, user: `${result.runAs.uid}:${result.runAs.gid}`, expose, source };
-      const entries = [...result.bundle(), { type: 'file' as const, path: '/.scratchify.json', mode: 0o644, uid: 0, gid: 0, content: Buffer.from(`${JSON.stringify(meta, null, 2)}\n`) }];
+      const entries = [
+        ...result.bundle(),
+        {
+          type: 'file' as const,
+          path: '/.scratchify.json',
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          content: Buffer.from(`${JSON.stringify(meta, null, 2)}\n`),
+        },
+      ];
       if (bundleTar) files.push({ path: bundlePath, data: writeScaffoldTar(entries) });
       else {
         writeAtomically(files);
         files.length = 0;
-        if (!writeBundleDir(bundlePath, entries, flags.force).ownersKept) result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
+        if (!writeBundleDir(bundlePath, entries, flags.force).ownersKept)
+          result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
       }
     }
     writeAtomically(files);
@@ -149,7 +218,8 @@ Reads the image's files without running anything from it, resolves the binary as
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
     for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
     if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
-    else if (!out && !this.jsonEnabled()) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
+    else if (!out && !this.jsonEnabled())
+      process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
     return {
       dockerfile: out ?? null,
       scaffold: writeScaffold ? scaffoldPath : null,
@@ -159,10 +229,19 @@ Reads the image's files without running anything from it, resolves the binary as
       files: [...result.plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
       trees: [...result.plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
       links: Object.fromEntries(result.plan.links),
-      directories: [...result.plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
+      directories: [...result.plan.dirs.values()].map((d) => ({
+        path: d.path,
+        mode: d.mode.toString(8),
+        uid: d.uid,
+        gid: d.gid,
+        reason: d.reason,
+      })),
       go: result.go ?? null,
       packages: result.packages
-        ? { packages: result.packages.packages.map((p) => ({ name: p.pkg.name, version: p.pkg.version, arch: p.pkg.arch, files: p.files })), unowned: result.packages.unowned }
+        ? {
+            packages: result.packages.packages.map((p) => ({ name: p.pkg.name, version: p.pkg.version, arch: p.pkg.arch, files: p.files })),
+            unowned: result.packages.unowned,
+          }
         : null,
       sizes: sizeAttribution(result.maps),
       notes: result.notes,
@@ -176,4 +255,3 @@ function sourceDateEpoch(): number {
   const v = process.env.SOURCE_DATE_EPOCH;
   return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
 }
-

@@ -7,7 +7,8 @@ import { RESOLVE_FLAGS as F, runResolve } from '../resolve-run.js';
 
 export default class Resolve extends BaseCommand {
   static summary = 'List the shared objects a binary loads, found as the dynamic loader finds them, inside a root.';
-  static description = `Walks PT_INTERP and DT_NEEDED with ld.so's search order (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, ld.so.cache, default directories), inside --root; never runs anything. Exit status 1 when something is not found.`;
+  static description =
+    `Walks PT_INTERP and DT_NEEDED with ld.so's search order (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, ld.so.cache, default directories), inside --root; never runs anything. Exit status 1 when something is not found.`;
   static strict = false;
   static enableJsonFlag = true;
 

@@ -30,7 +30,12 @@ export default class Why extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, argv, flags } = await this.parse(Why);
     const programs = (argv as string[]).slice(1);
-    const { root } = await openRoot({ image: flags.base && checkImageReference('--base', flags.base), dir: flags.root, engine: flags.engine, progress: this.progress() });
+    const { root } = await openRoot({
+      image: flags.base && checkImageReference('--base', flags.base),
+      dir: flags.root,
+      engine: flags.engine,
+      progress: this.progress(),
+    });
     const includes = [...(flags.include ?? [])];
     const first = programs[0];
     const real = root.lookup(first)?.path;
