@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what scratchify's tests need from Debian packages and starts a Docker engine that works on
-# hosts without CAP_SYS_RESOURCE or iptables (see ../shared/docs/engine.md). Idempotent; run as root.
+# hosts without CAP_SYS_RESOURCE or iptables (docs/development.md says why). Idempotent; run as root.
 set -euo pipefail
 
-packages=(docker.io podman runc mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates)
+packages=(docker.io podman runc strace mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Renders the command reference from the commands' own static args and flags into README.md, between the
-// <!-- commands --> markers, so the README cannot drift from the CLI. `--check` exits 1 when it is stale.
+// Renders the command reference from the commands' own static args and flags into docs/commands.md, between the
+// <!-- commands --> markers, so the docs cannot drift from the CLI. `--check` exits 1 when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../dist/cli/commands/index.js';
 
-const README = join(import.meta.dirname, '..', 'README.md');
+const DOC = join(import.meta.dirname, '..', 'docs', 'commands.md');
 const cell = (s) =>
   String(s ?? '')
     .replaceAll('|', '\\|')
@@ -27,18 +27,18 @@ export function renderReference() {
   return out.join('\n');
 }
 
-const text = readFileSync(README, 'utf8');
+const text = readFileSync(DOC, 'utf8');
 const start = '<!-- commands -->';
 const stop = '<!-- commandsstop -->';
 const i = text.indexOf(start);
 const j = text.indexOf(stop);
-if (i < 0 || j < i) throw new Error('README.md has no <!-- commands --> ... <!-- commandsstop --> section');
+if (i < 0 || j < i) throw new Error('docs/commands.md has no <!-- commands --> ... <!-- commandsstop --> section');
 const next = `${text.slice(0, i + start.length)}\n${renderReference()}\n${text.slice(j)}`;
 if (process.argv.includes('--check')) {
   if (next !== text) {
-    console.error('README.md command reference is stale: run node scripts/readme-commands.mjs');
+    console.error('docs/commands.md command reference is stale: run node scripts/commands-reference.mjs');
     process.exit(1);
   }
 } else {
-  writeFileSync(README, next);
+  writeFileSync(DOC, next);
 }
