@@ -11,6 +11,17 @@ export interface ImageInfo {
   ref: string;
   id: string;
   repoDigests: string[];
+  /** amd64, arm64, ... as the engine reports it. */
+  architecture?: string;
+  /** The image's run configuration: what `run` does without flags. */
+  config: { user?: string; entrypoint?: string[]; cmd?: string[] };
+}
+
+interface RawImage {
+  Id: string;
+  RepoDigests?: string[];
+  Architecture?: string;
+  Config?: { User?: string; Entrypoint?: string[] | null; Cmd?: string[] | null } | null;
 }
 
 function firstLine(e: unknown): string {
@@ -24,7 +35,7 @@ function firstLine(e: unknown): string {
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
   // Plain `image inspect` prints a JSON array with both engines (podman ignores a {{json .}} format).
   const inspect = async () => {
-    const parsed = JSON.parse(await engine.run(['image', 'inspect', ref])) as { Id: string; RepoDigests?: string[] }[];
+    const parsed = JSON.parse(await engine.run(['image', 'inspect', ref])) as RawImage[];
     return parsed[0];
   };
   let raw: Awaited<ReturnType<typeof inspect>>;
@@ -45,7 +56,14 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
       );
     }
   }
-  return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [] };
+  const config = raw.Config ?? {};
+  return {
+    ref,
+    id: raw.Id,
+    repoDigests: raw.RepoDigests ?? [],
+    architecture: raw.Architecture,
+    config: { user: config.User || undefined, entrypoint: config.Entrypoint ?? undefined, cmd: config.Cmd ?? undefined },
+  };
 }
 
 /** Progress on a terminal: what is being done, each line replacing the last until `last`. */

@@ -1,15 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
+import { parseStraceLog, type TracedPath } from './strace-log.js';
+import { prepareTracer, TRACER_MOUNT, type TracerBundle } from './tracer.js';
+import { splitWords } from './words.js';
 
 export interface TraceResult {
   command: string;
-  /** How the run was watched: strace (every file opened) or the loader's own LD_DEBUG (objects loaded). */
+  /** How the run was watched: strace (every path used) or the loader's own LD_DEBUG (objects loaded). */
   method: 'strace' | 'ld_debug';
-  /** Absolute paths the run opened successfully, in first-seen order. */
-  opened: string[];
+  /** Each path the run used successfully, with how; /proc, /sys, /dev and the tracer's own files left out. */
+  paths: TracedPath[];
+  /** The run's exit status (undefined when it was stopped at the time limit). */
+  exitCode?: number;
+  stdout: string;
+  /** The run's own standard error (with strace, the trace goes to a file, not here). */
+  stderr: string;
+  timedOut: boolean;
+  warnings: string[];
 }
 
-const SKIP = /^\/(proc|sys|dev)(\/|$)/;
+const SKIP = /^\/(proc|sys|dev|\.scratchify-[a-z]+)(\/|$)/;
 
 /** Paths strace saw opened or executed with success (`= N`, N >= 0). */
 export function parseStrace(log: string): string[] {
@@ -47,49 +61,107 @@ export function parseLdDebug(log: string): string[] {
   return out;
 }
 
+/** What the engine is asked to run, and how long a run may take before it is stopped. */
+export interface TraceOptions {
+  /** Seconds; the run is stopped after this and what it did so far is kept. */
+  timeout?: number;
+  /** Run as this user (NAME, UID or UID:GID), as verify does; default the image's own. */
+  user?: string;
+  /** The image's architecture, so a tracer built for another machine is not brought in. */
+  architecture?: string;
+  /** The command as argv (verify's smoke commands); default: `command` split into words. */
+  argv?: string[];
+  /** Run it through this entrypoint (the program), with `argv` as its arguments. */
+  entrypoint?: string[];
+  /** A tracer already prepared (verify traces several runs with one). */
+  tracer?: TracerBundle | null;
+}
+
+const SHELLS = new Set(['/bin/sh', '/usr/bin/sh', '/bin/dash', '/usr/bin/dash']);
+
+const LD_DEBUG_BLIND =
+  'LD_DEBUG sees only the shared objects the loader maps, not the config files, data, scripts or helpers the run opens';
+
 /**
- * Runs `command` in a throw-away container of the image (never on the host), with no network, and lists the
- * files it opened: through strace when the image has it, else through the loader's LD_DEBUG, which works in
- * any glibc image but sees only the shared objects loaded. /proc, /sys and /dev are left out.
+ * Runs `command` in a throw-away container of the image (never on the host), with no network, and lists what
+ * it used. The tracer is this machine's strace, brought in read-only (see tracer.ts), so tracing needs nothing
+ * from the image. Without one (no strace here, another architecture) the loader's LD_DEBUG is the fallback,
+ * with a warning that says what it cannot see. A run that outlasts `timeout` is stopped; what it did is kept.
  */
-export async function traceRun(engine: Engine, image: string, command: string): Promise<TraceResult> {
-  const probe = await engine.exec([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--entrypoint',
-    '/bin/sh',
-    image,
-    '-c',
-    'command -v strace || true',
-  ]);
-  const sh = probe.exitCode === 0;
-  const strace = sh && probe.stdout.trim() !== '';
-  const method: TraceResult['method'] = strace ? 'strace' : 'ld_debug';
-  const words = command.split(/\s+/).filter(Boolean);
-  // A plain command runs as it is; only shell syntax brings in /bin/sh, whose own executable is then dropped.
-  const needsShell = /[|&;<>()$`*?[\]{}'"\\~]/.test(command);
-  if (needsShell && !sh) {
-    throw new ScratchifyError('USAGE', `--trace '${command}': shell syntax, but ${image} has no /bin/sh`, {
-      hint: 'give a plain command: the program and its arguments',
-    });
+export async function traceRun(engine: Engine, image: string, command: string, options: TraceOptions = {}): Promise<TraceResult> {
+  // Shell syntax needs the image's shell; the shell itself is then left out of what the run used.
+  const shell = options.argv === undefined && /[|&;<>()$`*?~]/.test(command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, ''));
+  const argv = options.argv ?? (shell ? ['/bin/sh', '-c', command] : splitWords(command));
+  if (argv.length === 0 && !options.entrypoint) throw new ScratchifyError('USAGE', `--trace '${command}': no command`, { hint: "give the program and its arguments, e.g. --trace '/usr/sbin/nginx -t'" });
+  const owned = options.tracer === undefined ? prepareTracer(options.architecture) : undefined;
+  const tracer = options.tracer ?? owned;
+  const out = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
+  // The traced program may run as any user; it must be able to write the log.
+  chmodSync(out, 0o1777);
+  const name = `scratchify-trace-${randomBytes(6).toString('hex')}`;
+  const program = options.entrypoint ?? [argv[0]];
+  const rest = options.entrypoint ? argv : argv.slice(1);
+  const common = ['run', '--rm', '--name', name, '--network', 'none', ...(options.user ? ['--user', options.user] : [])];
+  const args = tracer
+    ? [
+        ...common,
+        '-v', `${tracer.dir}:${TRACER_MOUNT}:ro`,
+        '-v', `${out}:/.scratchify-out`,
+        '--entrypoint', tracer.command[0],
+        image,
+        ...tracer.command.slice(1),
+        '-f', '-qq', '-y', '-s', '4096', '-e', 'trace=%file,getdents64,chdir', '-o', '/.scratchify-out/trace.log', '--',
+        ...program, ...rest,
+      ]
+    : [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
+  const timeout = (options.timeout ?? 60) * 1000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void engine.exec(['kill', name], { timeout: 30_000 });
+  }, timeout);
+  try {
+    const r = await engine.exec(args, { timeout: timeout + 60_000 });
+    const warnings: string[] = [];
+    if (timedOut) warnings.push(`--trace '${command}' ran past ${timeout / 1000} s and was stopped; what it used until then is kept (--trace-timeout gives it longer)`);
+    else if (r.exitCode >= 125 && r.exitCode <= 127) {
+      const why = r.stderr.trim().split('\n').pop() ?? '';
+      throw new ScratchifyError(r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND', `--trace '${command}': could not run it in ${image} (${why})`, {
+        hint: r.exitCode === 125 ? 'check that the engine can run containers of this image' : 'give a program that exists in the image, with its path',
+      });
+    }
+    let paths: TracedPath[];
+    let stderr = r.stderr;
+    if (tracer) {
+      let log = '';
+      try {
+        log = readFileSync(join(out, 'trace.log'), 'utf8');
+      } catch {
+        // No log: strace could not start (it says why on stderr, below).
+      }
+      if (log === '' && !timedOut) throw new ScratchifyError('ENGINE_UNAVAILABLE', `--trace '${command}': the tracer did not start in ${image} (${r.stderr.trim().split('\n').pop() ?? ''})`, { hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)' });
+      // strace reports an exec that failed as its own error line; that is the program's "not found".
+      const notFound = /^strace: exec: (.*)$/m.exec(r.stderr);
+      if (notFound && /No such file/.test(notFound[1])) throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${image}`, { hint: 'give a program that exists in the image, with its path' });
+      paths = parseStraceLog(log);
+    } else {
+      warnings.push(`--trace '${command}' ran under LD_DEBUG (${options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine'}): ${LD_DEBUG_BLIND}; install strace here (apt-get install strace) for a complete trace`);
+      paths = parseLdDebug(r.stderr).map((p) => ({ path: p, use: 'read' as const }));
+      stderr = r.stderr.split('\n').filter((l) => !/^\s*\d+:\s/.test(l)).join('\n');
+    }
+    return {
+      command,
+      method: tracer ? 'strace' : 'ld_debug',
+      paths: paths.filter((p) => !SKIP.test(p.path) && !(shell && SHELLS.has(p.path))),
+      exitCode: timedOut ? undefined : r.exitCode,
+      stdout: r.stdout,
+      stderr,
+      timedOut,
+      warnings,
+    };
+  } finally {
+    clearTimeout(timer);
+    rmSync(out, { recursive: true, force: true });
+    owned?.remove();
   }
-  const target = needsShell ? ['/bin/sh', '-c', command] : words;
-  const args = strace
-    ? ['run', '--rm', '--network', 'none', '--entrypoint', 'strace', image, '-f', '-qq', '-e', 'trace=open,openat,execve', ...target]
-    : ['run', '--rm', '--network', 'none', '-e', 'LD_DEBUG=libs,files', '--entrypoint', target[0], image, ...target.slice(1)];
-  // The program's own exit status does not matter to a trace; the engine failing to start it does.
-  const r = await engine.exec(args);
-  if (r.exitCode >= 125) {
-    throw new ScratchifyError(
-      'ENGINE_UNAVAILABLE',
-      `--trace '${command}': could not run it in ${image} (${r.stderr.trim().split('\n').pop()})`,
-      { hint: 'check that the command exists in the image' },
-    );
-  }
-  const log = r.stderr;
-  const paths = method === 'strace' ? parseStrace(log) : parseLdDebug(log);
-  const opened = [...new Set(paths.filter((p) => !SKIP.test(p) && !(needsShell && p === '/bin/sh')))];
-  return { command, method, opened };
 }

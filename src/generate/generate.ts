@@ -1,7 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import { goInfo, type GoInfo } from '../profiles/go.js';
 import { profileFor } from '../profiles/registry.js';
-import type { Because, ProfileResult } from '../profiles/types.js';
+import type { Because, ProfileResult, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import { dlopenIncluded, isElf } from '../resolve/load.js';
 import { Resolver } from '../resolve/resolver.js';
@@ -15,7 +15,7 @@ import { entryPrograms } from './entry.js';
 import { expandInclude } from '../rootfs/include.js';
 import { readDpkg } from '../packages/dpkg.js';
 import { addPackageMarkers, writePackageMetadata, type PackageReport } from '../packages/metadata.js';
-import { Plan } from './plan.js';
+import { Plan, parentOf } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 
 export interface GenerateInput {
@@ -36,8 +36,8 @@ export interface GenerateInput {
   scaffoldName: string;
   resolve?: ResolveOptions;
   runtime?: RuntimeOptions;
-  /** Files a traced run opened (--trace), each with the trace that opened it. */
-  traced?: Because[];
+  /** What traced runs used (--trace): each path, how the run used it, and the trace that saw it. */
+  traced?: (Because & { use: Use })[];
   /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
   packages?: { enabled?: boolean; copyright?: boolean };
   /**
@@ -99,17 +99,58 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
     for (const p of match.paths) plan.add(p, `--include ${pattern}`);
     dlopenIncluded(resolver, root, main, match, `--include ${pattern}`);
   }
-  // What a traced run opened: files the base has (the run's own creations are not there), ELF ones resolved.
-  let kept = 0;
-  for (const t of input.traced ?? []) {
-    const r = root.lookup(t.path);
-    if (r?.entry.type !== 'file') continue;
-    kept++;
-    plan.add(t.path, t.reason);
-    if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);
-  }
-  if (input.traced?.length) notes.push(`traced runs opened ${input.traced.length} files; ${kept} are files of the base and were added`);
+  addTraced(input.traced ?? [], root, resolver, plan, main, notes);
+  addArgumentFiles(input.args, root, plan);
   return { maps, main, profile };
+}
+
+/** Files the scaffold writes itself (the accounts), which a traced run's read must not replace. */
+const SCAFFOLD_OWNED = new Set(['/etc/passwd', '/etc/group']);
+const SECRETS = new Set(['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-']);
+
+/**
+ * What traced runs used, as the image needs it: a file the base has is copied (ELF ones resolved as if
+ * dlopen'ed); a directory the run listed or entered is created with the base's mode and owner, not copied whole;
+ * a file the run wrote gets its directory. Paths the base does not have were the run's own creations.
+ */
+function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Resolver, plan: Plan, main: LinkMap, notes: string[]): void {
+  let files = 0;
+  let dirs = 0;
+  const secrets = new Set<string>();
+  for (const t of traced) {
+    const target = t.use === 'written' ? parentOf(t.path) : t.path;
+    // The scaffold writes the accounts itself; password hashes never travel.
+    if (SCAFFOLD_OWNED.has(t.path) || target === '/') continue;
+    if (SECRETS.has(t.path)) {
+      secrets.add(t.path);
+      continue;
+    }
+    const r = root.lookup(target);
+    if (!r) continue;
+    if (r.entry.type === 'dir') {
+      plan.addDir(target, r.entry.mode & 0o7777, r.entry.uid, r.entry.gid, t.reason);
+      dirs++;
+    } else if (r.entry.type === 'file' && t.use === 'read') {
+      plan.add(t.path, t.reason);
+      files++;
+      if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);
+    }
+  }
+  for (const p of secrets) notes.push(`a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`);
+  if (traced.length) notes.push(`traced runs used ${traced.length} paths: ${files} files of the base were added and ${dirs} directories created`);
+}
+
+/**
+ * Files the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--config=/etc/app.conf`): the program
+ * will open them, so the image needs them as the base has them.
+ */
+function addArgumentFiles(args: readonly string[], root: Root, plan: Plan): void {
+  for (const a of args) {
+    const value = a.startsWith('-') && a.includes('=') ? a.slice(a.indexOf('=') + 1) : a;
+    if (!value.startsWith('/')) continue;
+    const r = root.lookup(value);
+    if (r?.entry.type === 'file') plan.add(value, `named on the command line (${a})`);
+  }
 }
 
 /** Resolves the program (and what its profile adds), plans the scratch image, and renders both outputs. */

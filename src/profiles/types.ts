@@ -5,6 +5,15 @@ export interface Because {
   reason: string;
 }
 
+/** How a traced run used a path; what the image needs of it follows from that. */
+export type Use =
+  /** Opened for reading, executed, stat'ed or read as a link: the image needs it as the base has it. */
+  | 'read'
+  /** Listed (getdents) or entered (chdir): the directory must exist; its entries only if the run used them. */
+  | 'dir'
+  /** Created or written: the run makes it itself; its directory must exist. */
+  | 'written';
+
 /** What a program needs beyond its DT_NEEDED closure, learned from its own configuration (read, never run). */
 export interface ProfileResult {
   name: string;

@@ -128,6 +128,23 @@ export async function servicesBase(): Promise<{ ref: string; tarball: string }> 
   return { ref, tarball };
 }
 
+/**
+ * Programs whose needs go past DT_NEEDED, from several ecosystems, in one base without strace: interpreters
+ * (python3 with tzdata, perl, ruby, lua, tcl, php), plugin loaders (rsyslog, gdk-pixbuf), a helper exec'er
+ * (tar runs gzip), gawk's @include path, openssl's compiled-in config, and ca-certificates.
+ */
+export const VERIFY_PACKAGES = [
+  'python3', 'tzdata', 'perl', 'ruby', 'lua5.4', 'tcl8.6', 'php-cli', 'rsyslog', 'libgdk-pixbuf-2.0-0', 'librsvg2-common',
+  'gawk', 'openssl', 'ca-certificates', 'file',
+];
+
+export async function verifyBase(): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('verify-bookworm', 'bookworm', VERIFY_PACKAGES);
+  const ref = 'scratchify-test/verify:bookworm';
+  await ensureImage(DOCKER, ref, tarball);
+  return { ref, tarball };
+}
+
 /** `tar -tv --numeric-owner` lines of the given paths (no leading /, no recursion) in an image's export. */
 export async function exportListing(image: string, paths: string[], cli = DOCKER): Promise<string> {
   const cid = (await execa(cli, ['create', image, '/never-runs'])).stdout.trim();

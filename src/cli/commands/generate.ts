@@ -6,7 +6,7 @@ import { sharedFlags } from '../flags.js';
 import { regenerateCommand } from '../regenerate.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
-import { traceRun } from '../../engine/trace.js';
+import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
 import { ScratchifyError } from '../../errors.js';
 import { checkExpose } from '../../generate/expose.js';
 import { generate } from '../../generate/generate.js';
@@ -58,9 +58,11 @@ Reads the image's files without running anything from it, resolves the binary as
     }),
     tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
     trace: Flags.string({
-      description: 'run this command in a container of the base (never on the host) and add the files it opens',
+      description:
+        "run this command in a container of the base (never on this machine), traced by this machine's strace brought in read-only, and add what it uses; repeatable, one run each",
       multiple: true,
     }),
+    'trace-timeout': Flags.string({ description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept', default: '60' }),
     gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
     verbose: Flags.boolean({
       description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
@@ -91,6 +93,7 @@ Reads the image's files without running anything from it, resolves the binary as
     const { args, argv, flags } = await this.parse(Generate);
     const extra = (argv as string[]).slice(1);
     const expose = (flags.expose ?? []).map(checkExpose);
+    checkTraceTimeout(flags['trace-timeout']);
     const traces = flags.trace ?? [];
     const include = flags.include ?? [];
     if (flags.user !== undefined && !flags.user.trim())
@@ -130,17 +133,12 @@ Reads the image's files without running anything from it, resolves the binary as
       stage,
       progress: this.progress(),
     });
-    const traced: { path: string; reason: string }[] = [];
     if (traces.length > 0 && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
         hint: 'scratchify never runs programs from a root on this machine',
       });
     }
-    for (const cmd of traces) {
-      const t = await traceRun(engine!, image!.id, cmd);
-      for (const p of t.opened)
-        traced.push({ path: p, reason: `opened by --trace '${cmd}' (${t.method === 'strace' ? 'strace' : 'LD_DEBUG'})` });
-    }
+    const { traced, warnings: traceWarnings } = await traceAll(engine!, image!, traces, flags['trace-timeout']);
     let baseRef = flags.base;
     let baseComment: string | undefined;
     const source = stage
@@ -216,6 +214,7 @@ Reads the image's files without running anything from it, resolves the binary as
     writeAtomically(files);
     if (!out && !bundlePath && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
+    result.warnings.unshift(...traceWarnings);
     for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
     if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
     else if (!out && !this.jsonEnabled())

@@ -1,0 +1,38 @@
+import { ScratchifyError } from '../errors.js';
+import type { Because, Use } from '../profiles/types.js';
+import type { Engine } from './engine.js';
+import type { ImageInfo } from './image.js';
+import { traceRun } from './trace.js';
+import { prepareTracer } from './tracer.js';
+
+/** A --trace-timeout value: seconds, a positive number. */
+export function checkTraceTimeout(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ScratchifyError('USAGE', `--trace-timeout ${value}: not a number of seconds`, { hint: 'give seconds, e.g. --trace-timeout 120' });
+  return n;
+}
+
+/** Runs each --trace command once, with one tracer brought in for all of them, and says what each used. */
+export async function traceAll(
+  engine: Engine,
+  image: ImageInfo,
+  commands: readonly string[],
+  timeout: string,
+): Promise<{ traced: (Because & { use: Use })[]; warnings: string[] }> {
+  const traced: (Because & { use: Use })[] = [];
+  const warnings: string[] = [];
+  if (commands.length === 0) return { traced, warnings };
+  const seconds = checkTraceTimeout(timeout);
+  const tracer = prepareTracer(image.architecture) ?? null;
+  try {
+    for (const cmd of commands) {
+      const t = await traceRun(engine, image.id, cmd, { timeout: seconds, architecture: image.architecture, tracer });
+      warnings.push(...t.warnings);
+      const how = t.method === 'strace' ? 'strace' : 'LD_DEBUG';
+      for (const p of t.paths) traced.push({ path: p.path, use: p.use, reason: `${p.use === 'dir' ? 'listed or entered' : p.use === 'written' ? 'written' : 'used'} by --trace '${cmd}' (${how})` });
+    }
+  } finally {
+    tracer?.remove();
+  }
+  return { traced, warnings };
+}
