@@ -9,8 +9,35 @@ export interface TracedPath {
 }
 
 /** Syscalls whose first path argument the run needs, by the argument's position after an optional dirfd. */
-const READS = new Set(['open', 'openat', 'openat2', 'execve', 'execveat', 'stat', 'lstat', 'newfstatat', 'fstatat64', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink', 'readlinkat']);
-const DIRFD_FIRST = new Set(['openat', 'openat2', 'execveat', 'newfstatat', 'fstatat64', 'statx', 'faccessat', 'faccessat2', 'readlinkat', 'mkdirat']);
+const READS = new Set([
+  'open',
+  'openat',
+  'openat2',
+  'execve',
+  'execveat',
+  'stat',
+  'lstat',
+  'newfstatat',
+  'fstatat64',
+  'statx',
+  'access',
+  'faccessat',
+  'faccessat2',
+  'readlink',
+  'readlinkat',
+]);
+const DIRFD_FIRST = new Set([
+  'openat',
+  'openat2',
+  'execveat',
+  'newfstatat',
+  'fstatat64',
+  'statx',
+  'faccessat',
+  'faccessat2',
+  'readlinkat',
+  'mkdirat',
+]);
 const CREATES = new Set(['mkdir', 'mkdirat', 'creat']);
 
 /** strace's C-style string escapes (with -s large enough nothing is cut). */

@@ -8,7 +8,10 @@ import { prepareTracer } from './tracer.js';
 /** A --trace-timeout value: seconds, a positive number. */
 export function checkTraceTimeout(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ScratchifyError('USAGE', `--trace-timeout ${value}: not a number of seconds`, { hint: 'give seconds, e.g. --trace-timeout 120' });
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ScratchifyError('USAGE', `--trace-timeout ${value}: not a number of seconds`, {
+      hint: 'give seconds, e.g. --trace-timeout 120',
+    });
   return n;
 }
 
@@ -29,7 +32,12 @@ export async function traceAll(
       const t = await traceRun(engine, image.id, cmd, { timeout: seconds, architecture: image.architecture, tracer });
       warnings.push(...t.warnings);
       const how = t.method === 'strace' ? 'strace' : 'LD_DEBUG';
-      for (const p of t.paths) traced.push({ path: p.path, use: p.use, reason: `${p.use === 'dir' ? 'listed or entered' : p.use === 'written' ? 'written' : 'used'} by --trace '${cmd}' (${how})` });
+      for (const p of t.paths)
+        traced.push({
+          path: p.path,
+          use: p.use,
+          reason: `${p.use === 'dir' ? 'listed or entered' : p.use === 'written' ? 'written' : 'used'} by --trace '${cmd}' (${how})`,
+        });
     }
   } finally {
     tracer?.remove();

@@ -92,7 +92,10 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   // Shell syntax needs the image's shell; the shell itself is then left out of what the run used.
   const shell = options.argv === undefined && /[|&;<>()$`*?~]/.test(command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, ''));
   const argv = options.argv ?? (shell ? ['/bin/sh', '-c', command] : splitWords(command));
-  if (argv.length === 0 && !options.entrypoint) throw new ScratchifyError('USAGE', `--trace '${command}': no command`, { hint: "give the program and its arguments, e.g. --trace '/usr/sbin/nginx -t'" });
+  if (argv.length === 0 && !options.entrypoint)
+    throw new ScratchifyError('USAGE', `--trace '${command}': no command`, {
+      hint: "give the program and its arguments, e.g. --trace '/usr/sbin/nginx -t'",
+    });
   const owned = options.tracer === undefined ? prepareTracer(options.architecture) : undefined;
   const tracer = options.tracer ?? owned;
   const out = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
@@ -105,13 +108,26 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   const args = tracer
     ? [
         ...common,
-        '-v', `${tracer.dir}:${TRACER_MOUNT}:ro`,
-        '-v', `${out}:/.scratchify-out`,
-        '--entrypoint', tracer.command[0],
+        '-v',
+        `${tracer.dir}:${TRACER_MOUNT}:ro`,
+        '-v',
+        `${out}:/.scratchify-out`,
+        '--entrypoint',
+        tracer.command[0],
         image,
         ...tracer.command.slice(1),
-        '-f', '-qq', '-y', '-s', '4096', '-e', 'trace=%file,getdents64,chdir', '-o', '/.scratchify-out/trace.log', '--',
-        ...program, ...rest,
+        '-f',
+        '-qq',
+        '-y',
+        '-s',
+        '4096',
+        '-e',
+        'trace=%file,getdents64,chdir',
+        '-o',
+        '/.scratchify-out/trace.log',
+        '--',
+        ...program,
+        ...rest,
       ]
     : [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
   const timeout = (options.timeout ?? 60) * 1000;
@@ -123,12 +139,22 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   try {
     const r = await engine.exec(args, { timeout: timeout + 60_000 });
     const warnings: string[] = [];
-    if (timedOut) warnings.push(`--trace '${command}' ran past ${timeout / 1000} s and was stopped; what it used until then is kept (--trace-timeout gives it longer)`);
+    if (timedOut)
+      warnings.push(
+        `--trace '${command}' ran past ${timeout / 1000} s and was stopped; what it used until then is kept (--trace-timeout gives it longer)`,
+      );
     else if (r.exitCode >= 125 && r.exitCode <= 127) {
       const why = r.stderr.trim().split('\n').pop() ?? '';
-      throw new ScratchifyError(r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND', `--trace '${command}': could not run it in ${image} (${why})`, {
-        hint: r.exitCode === 125 ? 'check that the engine can run containers of this image' : 'give a program that exists in the image, with its path',
-      });
+      throw new ScratchifyError(
+        r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND',
+        `--trace '${command}': could not run it in ${image} (${why})`,
+        {
+          hint:
+            r.exitCode === 125
+              ? 'check that the engine can run containers of this image'
+              : 'give a program that exists in the image, with its path',
+        },
+      );
     }
     let paths: TracedPath[];
     let stderr = r.stderr;
@@ -139,15 +165,28 @@ export async function traceRun(engine: Engine, image: string, command: string, o
       } catch {
         // No log: strace could not start (it says why on stderr, below).
       }
-      if (log === '' && !timedOut) throw new ScratchifyError('ENGINE_UNAVAILABLE', `--trace '${command}': the tracer did not start in ${image} (${r.stderr.trim().split('\n').pop() ?? ''})`, { hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)' });
+      if (log === '' && !timedOut)
+        throw new ScratchifyError(
+          'ENGINE_UNAVAILABLE',
+          `--trace '${command}': the tracer did not start in ${image} (${r.stderr.trim().split('\n').pop() ?? ''})`,
+          { hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)' },
+        );
       // strace reports an exec that failed as its own error line; that is the program's "not found".
       const notFound = /^strace: exec: (.*)$/m.exec(r.stderr);
-      if (notFound && /No such file/.test(notFound[1])) throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${image}`, { hint: 'give a program that exists in the image, with its path' });
+      if (notFound && /No such file/.test(notFound[1]))
+        throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${image}`, {
+          hint: 'give a program that exists in the image, with its path',
+        });
       paths = parseStraceLog(log);
     } else {
-      warnings.push(`--trace '${command}' ran under LD_DEBUG (${options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine'}): ${LD_DEBUG_BLIND}; install strace here (apt-get install strace) for a complete trace`);
+      warnings.push(
+        `--trace '${command}' ran under LD_DEBUG (${options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine'}): ${LD_DEBUG_BLIND}; install strace here (apt-get install strace) for a complete trace`,
+      );
       paths = parseLdDebug(r.stderr).map((p) => ({ path: p, use: 'read' as const }));
-      stderr = r.stderr.split('\n').filter((l) => !/^\s*\d+:\s/.test(l)).join('\n');
+      stderr = r.stderr
+        .split('\n')
+        .filter((l) => !/^\s*\d+:\s/.test(l))
+        .join('\n');
     }
     return {
       command,

@@ -63,5 +63,9 @@ export function prepareTracer(imageArch: string | undefined): TracerBundle | und
 
 /** This machine's architecture in the engines' words (amd64, arm64, ...). */
 export function hostArch(): string {
-  return { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' }[process.arch as string] ?? process.arch;
+  return (
+    { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' }[
+      process.arch as string
+    ] ?? process.arch
+  );
 }

@@ -92,8 +92,9 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
   const maps = entry.programs.map((p) => resolver.loadProgram(p));
   const main = maps[maps.length - 1];
   const mainPath = entry.programs[entry.programs.length - 1];
-  const profile = profileFor(root, mainPath, main.program.real);
-  for (const m of profile?.dlopen ?? []) resolver.dlopen(main, m.path, m.reason);
+  const profile = profileFor(root, mainPath, main.program.real, main.program.elf);
+  if (profile) notes.push(...profile.notes);
+  for (const m of profile?.dlopen ?? []) if (!m.ifElf || isElf(resolver, root, m.path)) resolver.dlopen(main, m.path, m.reason);
   for (const pattern of input.includes) {
     const match = expandInclude(root, pattern);
     for (const p of match.paths) plan.add(p, `--include ${pattern}`);
@@ -136,8 +137,10 @@ function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Res
       if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);
     }
   }
-  for (const p of secrets) notes.push(`a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`);
-  if (traced.length) notes.push(`traced runs used ${traced.length} paths: ${files} files of the base were added and ${dirs} directories created`);
+  for (const p of secrets)
+    notes.push(`a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`);
+  if (traced.length)
+    notes.push(`traced runs used ${traced.length} paths: ${files} files of the base were added and ${dirs} directories created`);
 }
 
 /**

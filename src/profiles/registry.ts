@@ -1,6 +1,8 @@
 import type { Root } from '../rootfs/root.js';
 import { isNginx, nginxProfile } from './nginx.js';
-import type { ProfileResult } from './types.js';
+import type { ElfFile } from '../elf/file.js';
+import { interpreterOf, interpreterProfile } from './interpreters.js';
+import type { ProfileContext, ProfileResult } from './types.js';
 
 /**
  * What programs need beyond DT_NEEDED, learned from their configuration: one registry that generate, doctor
@@ -9,11 +11,14 @@ import type { ProfileResult } from './types.js';
 const PROFILES: {
   name: string;
   matches: (program: string) => boolean;
-  read: (root: Root, program: string, real: string) => ProfileResult;
-}[] = [{ name: 'nginx', matches: isNginx, read: (root, program, real) => nginxProfile({ root, program, real }) }];
+  read: (ctx: ProfileContext) => ProfileResult;
+}[] = [
+  { name: 'nginx', matches: isNginx, read: nginxProfile },
+  { name: 'interpreter', matches: (p) => interpreterOf(p) !== undefined, read: interpreterProfile },
+];
 
 /** The profile of `program` (its path as named, `real` as resolved in the root), or undefined for none. */
-export function profileFor(root: Root, program: string, real: string): ProfileResult | undefined {
+export function profileFor(root: Root, program: string, real: string, elf?: ElfFile): ProfileResult | undefined {
   const p = PROFILES.find((x) => x.matches(program) || x.matches(real));
-  return p?.read(root, program, real);
+  return p?.read({ root, program, real, elf });
 }

@@ -1,3 +1,4 @@
+import type { ElfFile } from '../elf/file.js';
 import type { Root } from '../rootfs/root.js';
 
 export interface Because {
@@ -21,8 +22,8 @@ export interface ProfileResult {
   files: Because[];
   /** Directories copied whole (a config tree, a web root). */
   trees: Because[];
-  /** ELF objects the program dlopens; their libraries are resolved too. */
-  dlopen: Because[];
+  /** ELF objects the program dlopens; their libraries are resolved too. `ifElf`: a candidate by name only. */
+  dlopen: (Because & { ifElf?: boolean })[];
   /** Directories that must exist (and be writable by `writableBy`) when the program starts. */
   writable: (Because & { owner?: string })[];
   /** Accounts the configuration names. */
@@ -32,6 +33,8 @@ export interface ProfileResult {
   /** Arguments put before the user's in ENTRYPOINT (nginx: stay in the foreground). */
   defaultArgs: string[];
   warnings: string[];
+  /** What the profile did that the user should know, not a problem. */
+  notes: string[];
 }
 
 export interface ProfileContext {
@@ -39,8 +42,10 @@ export interface ProfileContext {
   /** The program as the user named it, and its real path in the root. */
   program: string;
   real: string;
+  /** The program's ELF header, when it has been read: its ABI names the library directories. */
+  elf?: ElfFile;
 }
 
 export function emptyProfile(name: string): ProfileResult {
-  return { name, files: [], trees: [], dlopen: [], writable: [], users: [], defaultArgs: [], warnings: [] };
+  return { name, files: [], trees: [], dlopen: [], writable: [], users: [], defaultArgs: [], warnings: [], notes: [] };
 }

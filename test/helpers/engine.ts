@@ -134,8 +134,20 @@ export async function servicesBase(): Promise<{ ref: string; tarball: string }> 
  * (tar runs gzip), gawk's @include path, openssl's compiled-in config, and ca-certificates.
  */
 export const VERIFY_PACKAGES = [
-  'python3', 'tzdata', 'perl', 'ruby', 'lua5.4', 'tcl8.6', 'php-cli', 'rsyslog', 'libgdk-pixbuf-2.0-0', 'librsvg2-common',
-  'gawk', 'openssl', 'ca-certificates', 'file',
+  'python3',
+  'tzdata',
+  'perl',
+  'ruby',
+  'lua5.4',
+  'tcl8.6',
+  'php-cli',
+  'rsyslog',
+  'libgdk-pixbuf-2.0-0',
+  'librsvg2-common',
+  'gawk',
+  'openssl',
+  'ca-certificates',
+  'file',
 ];
 
 export async function verifyBase(): Promise<{ ref: string; tarball: string }> {

@@ -62,7 +62,10 @@ Reads the image's files without running anything from it, resolves the binary as
         "run this command in a container of the base (never on this machine), traced by this machine's strace brought in read-only, and add what it uses; repeatable, one run each",
       multiple: true,
     }),
-    'trace-timeout': Flags.string({ description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept', default: '60' }),
+    'trace-timeout': Flags.string({
+      description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept',
+      default: '60',
+    }),
     gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
     verbose: Flags.boolean({
       description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
