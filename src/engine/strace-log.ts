@@ -41,7 +41,7 @@ const DIRFD_FIRST = new Set([
 const CREATES = new Set(['mkdir', 'mkdirat', 'creat']);
 
 /** strace's C-style string escapes (with -s large enough nothing is cut). */
-function unescape(s: string): string {
+function unescapeC(s: string): string {
   return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     if (/^[0-7]+$/.test(e)) return String.fromCharCode(Number.parseInt(e, 8));
@@ -99,7 +99,7 @@ export function parseStraceLog(log: string): TracedPath[] {
     const [, call, argsText, , fdPath] = m;
     if (call === 'getdents64' || call === 'getdents') {
       const dir = /^\d+<((?:[^>\\]|\\.)*)>/.exec(argsText)?.[1];
-      if (dir?.startsWith('/')) note(unescape(dir), 'dir');
+      if (dir?.startsWith('/')) note(unescapeC(dir), 'dir');
       continue;
     }
     let rest = argsText;
@@ -107,12 +107,12 @@ export function parseStraceLog(log: string): TracedPath[] {
     if (DIRFD_FIRST.has(call)) {
       const d = DIRFD.exec(rest);
       if (!d) continue;
-      base = d[1] === undefined ? undefined : unescape(d[1]);
+      base = d[1] === undefined ? undefined : unescapeC(d[1]);
       rest = rest.slice(d[0].length);
     }
     const s = STRING.exec(rest);
     if (!s) continue;
-    const named = unescape(s[1]);
+    const named = unescapeC(s[1]);
     // An empty path with AT_EMPTY_PATH is about the descriptor, which was recorded when it was opened.
     if (named === '') continue;
     if (!named.startsWith('/') && base === undefined) continue;

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { sharedFlags } from '../flags.js';
 import { regenerateCommand } from '../regenerate.js';
+import { describeSource, generateInput, withUserStages } from '../generate-input.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
@@ -98,7 +99,6 @@ Reads the image's files without running anything from it, resolves the binary as
     const expose = (flags.expose ?? []).map(checkExpose);
     checkTraceTimeout(flags['trace-timeout']);
     const traces = flags.trace ?? [];
-    const include = flags.include ?? [];
     if (flags.user !== undefined && !flags.user.trim())
       throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
     if (flags.base) checkImageReference('--base', flags.base);
@@ -129,57 +129,38 @@ Reads the image's files without running anything from it, resolves the binary as
       flags.dockerfile && flags.target
         ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
         : undefined;
-    const { root, image, engine } = await openRoot({
+    const opened = await openRoot({
       image: flags.base,
       dir: flags.root,
       engine: flags.engine,
       stage,
       progress: this.progress(),
     });
+    const { root, image, engine } = opened;
     if (traces.length > 0 && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
         hint: 'scratchify never runs programs from a root on this machine',
       });
     }
     const { traced, warnings: traceWarnings } = await traceAll(engine!, image!, traces, flags['trace-timeout']);
-    let baseRef = flags.base;
-    let baseComment: string | undefined;
-    const source = stage
-      ? `stage ${stage.target} of ${stage.dockerfile}`
-      : image
-        ? `image ${flags.base}`
-        : flags.root
-          ? `the directory ${flags.root}`
-          : "this machine's root filesystem";
-    if (!stage && image?.repoDigests[0]) baseRef = image.repoDigests[0];
-    else if (!stage && image) baseComment = `${flags.base} is image ${image.id}; it has no registry digest to pin`;
-
-    const result = generate({
-      root,
-      program: args.binary,
-      args: extra,
-      includes: include,
-      user: flags.user,
-      expose,
-      baseRef,
-      baseComment,
-      fromStage: stage?.target,
-      source,
-      command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, {
-        skip: ['json', 'force', 'verbose'],
-        pathFlags: ['output', 'sbom'],
-        extra,
+    const result = generate(
+      generateInput(flags, opened, {
+        program: args.binary,
+        args: extra,
+        expose,
+        traced,
+        command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, {
+          skip: ['json', 'force', 'verbose'],
+          pathFlags: ['output', 'sbom'],
+          extra,
+        }),
+        dockerfileName: out ? basename(out) : 'Dockerfile',
+        scaffoldName: basename(scaffoldPath),
+        carrier,
       }),
-      dockerfileName: out ? basename(out) : 'Dockerfile',
-      scaffoldName: basename(scaffoldPath),
-      resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
-      runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
-      traced,
-      packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
-      carrier,
-    });
-    // With --dockerfile, the scratch stage is appended to the user's own stages.
-    const dockerfile = stage ? `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${result.dockerfile}` : result.dockerfile;
+    );
+    const { source, baseRef } = describeSource(flags, opened);
+    const dockerfile = withUserStages(flags, result.dockerfile);
     const files: { path: string; data: string | Buffer }[] = writeScaffold ? [{ path: scaffoldPath, data: result.scaffold }] : [];
     if (out) files.push({ path: out, data: dockerfile });
     if (sbomPath) {

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { OpenedRoot } from '../engine/open-root.js';
+import type { GenerateInput } from '../generate/generate.js';
+import type { Because, Use } from '../profiles/types.js';
+
+/** generate's flags that shape the image (not where the outputs go), as oclif parsed them. */
+export interface ShapeFlags {
+  base?: string;
+  root?: string;
+  dockerfile?: string;
+  target?: string;
+  user?: string;
+  include?: string[];
+  'ca-certs'?: boolean;
+  tz?: string;
+  gconv?: boolean;
+  'package-metadata'?: boolean;
+  copyright?: boolean;
+  'library-path'?: string;
+}
+
+/** Where the files come from, in words, and the FROM the Dockerfile pins. */
+export function describeSource(flags: ShapeFlags, opened: OpenedRoot): { source: string; baseRef?: string; baseComment?: string } {
+  const { image } = opened;
+  const stage = flags.dockerfile && flags.target;
+  const source = stage
+    ? `stage ${flags.target} of ${flags.dockerfile}`
+    : image
+      ? `image ${flags.base}`
+      : flags.root
+        ? `the directory ${flags.root}`
+        : "this machine's root filesystem";
+  if (!stage && image?.repoDigests[0]) return { source, baseRef: image.repoDigests[0] };
+  if (!stage && image)
+    return { source, baseRef: flags.base, baseComment: `${flags.base} is image ${image.id}; it has no registry digest to pin` };
+  return { source, baseRef: flags.base };
+}
+
+/** The generator's input from the parsed flags: the one place generate and verify turn flags into a plan. */
+export function generateInput(
+  flags: ShapeFlags,
+  opened: OpenedRoot,
+  request: {
+    program: string;
+    args: string[];
+    expose: string[];
+    traced: (Because & { use: Use })[];
+    command: string;
+    dockerfileName: string;
+    scaffoldName: string;
+    carrier: 'copy' | 'archive';
+  },
+): GenerateInput {
+  const { source, baseRef, baseComment } = describeSource(flags, opened);
+  return {
+    root: opened.root,
+    program: request.program,
+    args: request.args,
+    includes: flags.include ?? [],
+    user: flags.user,
+    expose: request.expose,
+    baseRef,
+    baseComment,
+    fromStage: flags.dockerfile && flags.target ? flags.target : undefined,
+    source,
+    command: request.command,
+    dockerfileName: request.dockerfileName,
+    scaffoldName: request.scaffoldName,
+    resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
+    runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
+    traced: request.traced,
+    packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
+    carrier: request.carrier,
+  };
+}
+
+/** With --dockerfile, the scratch stage is appended to the user's own stages. */
+export function withUserStages(flags: ShapeFlags, dockerfile: string): string {
+  if (!(flags.dockerfile && flags.target)) return dockerfile;
+  return `${readFileSync(flags.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${dockerfile}`;
+}
