@@ -11,7 +11,10 @@ export const EXIT_CODES = {
   ENGINE_UNAVAILABLE: 6, // docker/podman missing or not answering
   IMAGE_NOT_FOUND: 7, // the engine does not have the image
   CONFIG_INVALID: 8, // a program's config (nginx.conf) does not parse
+  MISMATCH: 9, // verify: the scratch image does not behave as the base
   OUTPUT_FAILED: 10, // the output file could not be written
+  NOTHING_TO_COMPARE: 11, // verify: a smoke command fails in the base too
+  BUILD_FAILED: 12, // verify: the engine could not build the image
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

@@ -44,3 +44,38 @@ function stageError(dockerfile: string, target: string, e: unknown): ScratchifyE
     },
   );
 }
+
+/**
+ * Builds a generated build context (Dockerfile and scaffold) into `tag`, offline. Docker builds with BuildKit,
+ * or with the classic builder when its client has no buildx; Podman with Buildah. Errors name the step.
+ */
+export async function buildContext(engine: Engine, dir: string, tag: string, dockerfile = 'Dockerfile'): Promise<void> {
+  const args = ['build', '-q', '--network', 'none', '-f', `${dir}/${dockerfile}`, '-t', tag, dir];
+  const env = engine.name === 'docker' ? { DOCKER_BUILDKIT: '1' } : undefined;
+  try {
+    await engine.run(args, { timeout: 1_800_000, env });
+  } catch (e) {
+    const text = String((e as ExecaError).stderr ?? (e as Error).message);
+    if (engine.name === 'docker' && /buildx/.test(text)) {
+      try {
+        await engine.run(args, { timeout: 1_800_000, env: { DOCKER_BUILDKIT: '0' } });
+        return;
+      } catch (e2) {
+        throw buildError(e2);
+      }
+    }
+    throw buildError(e);
+  }
+}
+
+function buildError(e: unknown): ScratchifyError {
+  const err = e as ExecaError;
+  const lines = String(err.stderr || err.shortMessage || err)
+    .trim()
+    .split('\n')
+    .filter((l) => /error|failed/i.test(l));
+  return new ScratchifyError('BUILD_FAILED', `the generated Dockerfile did not build (${lines[lines.length - 1] ?? 'no error text'})`, {
+    hint: 'build it yourself (docker build --network none .) to see the whole log',
+    cause: e,
+  });
+}

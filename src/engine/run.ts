@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { Engine } from './engine.js';
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs one command in a throw-away container, with no network: the image's own ENTRYPOINT and USER unless
+ * `entrypoint` or `user` say otherwise. A run past `timeout` seconds is killed; the container is always removed.
+ */
+export async function runContainer(
+  engine: Engine,
+  image: string,
+  args: string[],
+  options: { entrypoint?: string[]; user?: string; timeout?: number } = {},
+): Promise<RunResult> {
+  const name = `scratchify-run-${randomBytes(6).toString('hex')}`;
+  const entry = options.entrypoint ? ['--entrypoint', options.entrypoint[0]] : [];
+  const argv = [...(options.entrypoint?.slice(1) ?? []), ...args];
+  const user = options.user ? ['--user', options.user] : [];
+  let timedOut = false;
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      void engine.exec(['kill', name], { timeout: 30_000 });
+    },
+    (options.timeout ?? 60) * 1000,
+  );
+  try {
+    const r = await engine.exec(['run', '--rm', '--name', name, '--network', 'none', ...user, ...entry, image, ...argv]);
+    return { ...r, timedOut };
+  } finally {
+    clearTimeout(timer);
+    await engine.exec(['rm', '-f', name], { timeout: 30_000 });
+  }
+}

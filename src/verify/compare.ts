@@ -1,0 +1,58 @@
+import type { RunResult } from '../engine/run.js';
+import type { TracedPath } from '../engine/strace-log.js';
+import type { Root } from '../rootfs/root.js';
+
+export interface SmokeOutcome {
+  smoke: string;
+  pass: boolean;
+  /** What differed, in words: exit status, standard output, standard error. */
+  differences: string[];
+  base: RunResult;
+  scratch: RunResult;
+}
+
+/** Compares one smoke command's runs: exit status and standard output, and standard error when asked. */
+export function compareRuns(smoke: string, base: RunResult, scratch: RunResult, compareStderr: boolean): SmokeOutcome {
+  const differences: string[] = [];
+  if (scratch.timedOut) differences.push('the scratch run did not finish in time');
+  if (base.exitCode !== scratch.exitCode) differences.push(`exit status ${scratch.exitCode}, the base's ${base.exitCode}`);
+  if (base.stdout !== scratch.stdout) differences.push(`standard output differs (${firstDifference(base.stdout, scratch.stdout)})`);
+  if (compareStderr && base.stderr !== scratch.stderr)
+    differences.push(`standard error differs (${firstDifference(base.stderr, scratch.stderr)})`);
+  return { smoke, pass: differences.length === 0, differences, base, scratch };
+}
+
+function firstDifference(a: string, b: string): string {
+  const al = a.split('\n');
+  const bl = b.split('\n');
+  for (let i = 0; i < Math.max(al.length, bl.length); i++) {
+    if (al[i] !== bl[i]) return `line ${i + 1}: base ${JSON.stringify(cut(al[i]))}, scratch ${JSON.stringify(cut(bl[i]))}`;
+  }
+  return 'whitespace';
+}
+
+const cut = (s: string | undefined) => (s === undefined ? '(nothing)' : s.length > 120 ? `${s.slice(0, 117)}...` : s);
+
+export interface MissingPath extends TracedPath {
+  /** How to add it: the generate flag or what the scaffold does. */
+  fix: string;
+}
+
+/**
+ * What the base run used that the scratch run did not have: paths the base run used successfully, that the
+ * base image holds, and that the scratch run did not use. A path both runs used is not missing, whatever else
+ * differs. Written files are the run's own and never missing; their directory is.
+ */
+export function missingPaths(baseRun: TracedPath[], scratchRun: TracedPath[], base: Root): MissingPath[] {
+  const had = new Set(scratchRun.map((p) => p.path));
+  const out: MissingPath[] = [];
+  for (const p of baseRun) {
+    if (p.use === 'written' || had.has(p.path) || p.path === '/') continue;
+    const r = base.lookup(p.path);
+    if (!r) continue;
+    if (r.entry.type === 'dir')
+      out.push({ ...p, use: 'dir', fix: `directory (created by --trace of this command, or --include ${p.path} for all of it)` });
+    else if (r.entry.type === 'file') out.push({ ...p, fix: `--include ${p.path}` });
+  }
+  return out;
+}

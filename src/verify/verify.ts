@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diagnose } from '../doctor/diagnose.js';
+import { buildContext } from '../engine/build.js';
+import { Leftovers } from '../engine/cleanup.js';
+import type { Engine } from '../engine/engine.js';
+import { type ImageInfo, inspectImage, openImageRoot } from '../engine/image.js';
+import { runContainer } from '../engine/run.js';
+import { traceRun } from '../engine/trace.js';
+import { prepareTracer } from '../engine/tracer.js';
+import { splitWords } from '../engine/words.js';
+import { ScratchifyError } from '../errors.js';
+import type { Because, Use } from '../profiles/types.js';
+import type { Root } from '../rootfs/root.js';
+import { compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
+
+/** A build context: the Dockerfile and the files beside it. */
+export interface Context {
+  dockerfileName: string;
+  /** The Dockerfile (named dockerfileName) and the files beside it. */
+  files: { name: string; data: string | Buffer }[];
+}
+
+export interface VerifyRequest {
+  engine: Engine;
+  base: ImageInfo;
+  baseRoot: Root;
+  program: string;
+  smokes: string[];
+  compareStderr: boolean;
+  /** Rounds of --fix after the first run; 0 without --fix. */
+  fixRounds: number;
+  /** Seconds each run (and each trace) may take. */
+  timeout: number;
+  /** The context to build, given what --fix has added so far (nothing in the first round). */
+  context: (added: (Because & { use: Use })[]) => Context;
+  say: (line: string) => void;
+}
+
+export interface Round {
+  outcomes: (SmokeOutcome & { missing: MissingPath[]; loader: string[] })[];
+}
+
+export interface VerifyReport {
+  pass: boolean;
+  rounds: Round[];
+  /** What --fix added, each with the smoke command whose base run used it. */
+  added: (Because & { use: Use })[];
+  /** The context of the last round: with --fix, the one that passed (or the last tried). */
+  context: Context;
+}
+
+/**
+ * Builds the scratch image, runs each smoke command in it and in the base (same entrypoint, same user, no
+ * network), and compares. A difference is explained from traces of both runs (this machine's strace brought
+ * into each container): what the base run used that the scratch image lacks, and for loader failures what
+ * doctor finds in the built image. With fix rounds, what was missing is added and the loop repeats until the
+ * runs agree or nothing new is found. Every image it builds is removed, also on error or Ctrl-C.
+ */
+export async function verify(req: VerifyRequest): Promise<VerifyReport> {
+  const { engine } = req;
+  const leftovers = new Leftovers(engine);
+  const tracer = prepareTracer(req.base.architecture) ?? null;
+  const added: (Because & { use: Use })[] = [];
+  const rounds: Round[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-'));
+  let context = req.context(added);
+  // The base does not change between rounds: each smoke command runs (and is traced) there once.
+  const baseRuns = new Map<string, Awaited<ReturnType<typeof runContainer>>>();
+  const baseTraces = new Map<string, Awaited<ReturnType<typeof traceRun>>>();
+  try {
+    for (let round = 0; ; round++) {
+      for (const f of context.files) writeFileSync(join(dir, f.name), f.data);
+      const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
+      req.say(`building the scratch image (round ${round + 1})`);
+      await buildContext(engine, dir, tag, context.dockerfileName);
+      const built = await inspectImage(engine, tag);
+      const entrypoint = built.config.entrypoint ?? [req.program];
+      const user = built.config.user;
+      const outcomes: Round['outcomes'] = [];
+      for (const smoke of req.smokes) {
+        const argv = splitWords(smoke);
+        const base = baseRuns.get(smoke) ?? (await runContainer(engine, req.base.id, argv, { entrypoint, user, timeout: req.timeout }));
+        baseRuns.set(smoke, base);
+        if (base.exitCode !== 0 && round === 0) {
+          throw new ScratchifyError(
+            'NOTHING_TO_COMPARE',
+            `--smoke '${smoke}' fails in the base too (exit status ${base.exitCode}${base.timedOut ? ', stopped at the time limit' : ''}): nothing to compare`,
+            {
+              hint: `pick a command that succeeds in ${req.base.ref}, as user ${user ?? 'root'}: ${lastLine(base.stderr)}`,
+            },
+          );
+        }
+        const scratch = await runContainer(engine, tag, argv, { timeout: req.timeout });
+        const outcome = compareRuns(smoke, base, scratch, req.compareStderr);
+        let missing: MissingPath[] = [];
+        let loader: string[] = [];
+        if (!outcome.pass) {
+          req.say(`tracing '${smoke}' in both images`);
+          const trace = { argv, entrypoint, user, timeout: req.timeout, tracer, architecture: req.base.architecture };
+          const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
+          baseTraces.set(smoke, inBase);
+          const inScratch = await traceRun(engine, tag, smoke, trace);
+          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot);
+          if (/error while loading shared libraries|not found \(required by|cannot open shared object/.test(scratch.stderr)) {
+            loader = await loaderProblems(engine, tag, req.program);
+          }
+        }
+        outcomes.push({ ...outcome, missing, loader });
+      }
+      rounds.push({ outcomes });
+      const failing = outcomes.filter((o) => !o.pass);
+      if (failing.length === 0 || round >= req.fixRounds) break;
+      const known = new Set(added.map((a) => a.path));
+      const fresh = failing.flatMap((o) =>
+        o.missing
+          .filter((m) => !known.has(m.path))
+          .map((m) => ({ path: m.path, use: m.use, reason: `--fix: '${o.smoke}' used it in the base` })),
+      );
+      const unique = [...new Map(fresh.map((f) => [f.path, f])).values()];
+      if (unique.length === 0) break;
+      added.push(...unique);
+      req.say(`--fix: adding ${unique.length} path${unique.length === 1 ? '' : 's'} and building again`);
+      context = req.context(added);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    tracer?.remove();
+    await leftovers.remove();
+  }
+  const last = rounds[rounds.length - 1];
+  return { pass: last.outcomes.every((o) => o.pass), rounds, added, context };
+}
+
+/** doctor's findings for the program in the image just built (it failed the way the loader fails). */
+async function loaderProblems(engine: Engine, tag: string, program: string): Promise<string[]> {
+  const info = await inspectImage(engine, tag);
+  const root = await openImageRoot(engine, info);
+  return diagnose(root, program).problems.map((p) => p.message);
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() || 'it printed nothing on standard error';
+}
