@@ -40,14 +40,14 @@ export interface MissingPath extends TracedPath {
 
 /**
  * What the base run used that the scratch run did not have: paths the base run used successfully, that the
- * base image holds, and that the scratch run did not use. A path both runs used is not missing, whatever else
- * differs. Written files are the run's own and never missing; their directory is.
+ * base image holds, and that neither the scratch run used nor the scratch image holds (a run that fails early
+ * never reaches what comes after). Written files are the run's own and never missing; their directory is.
  */
-export function missingPaths(baseRun: TracedPath[], scratchRun: TracedPath[], base: Root): MissingPath[] {
+export function missingPaths(baseRun: TracedPath[], scratchRun: TracedPath[], base: Root, scratch: Root): MissingPath[] {
   const had = new Set(scratchRun.map((p) => p.path));
   const out: MissingPath[] = [];
   for (const p of baseRun) {
-    if (p.use === 'written' || had.has(p.path) || p.path === '/') continue;
+    if (p.use === 'written' || had.has(p.path) || p.path === '/' || scratch.lookup(p.path)) continue;
     const r = base.lookup(p.path);
     if (!r) continue;
     if (r.entry.type === 'dir')

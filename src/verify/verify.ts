@@ -80,6 +80,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       const entrypoint = built.config.entrypoint ?? [req.program];
       const user = built.config.user;
       const outcomes: Round['outcomes'] = [];
+      let builtRoot: Root | undefined;
       for (const smoke of req.smokes) {
         const argv = splitWords(smoke);
         const base = baseRuns.get(smoke) ?? (await runContainer(engine, req.base.id, argv, { entrypoint, user, timeout: req.timeout }));
@@ -103,9 +104,11 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
           baseTraces.set(smoke, inBase);
           const inScratch = await traceRun(engine, tag, smoke, trace);
-          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot);
+          // A path the scratch image holds is not missing, even when its run failed before reaching it.
+          builtRoot ??= await openImageRoot(engine, built);
+          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot, builtRoot);
           if (/error while loading shared libraries|not found \(required by|cannot open shared object/.test(scratch.stderr)) {
-            loader = await loaderProblems(engine, tag, req.program);
+            loader = loaderProblems(builtRoot, req.program);
           }
         }
         outcomes.push({ ...outcome, missing, loader });
@@ -135,9 +138,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
 }
 
 /** doctor's findings for the program in the image just built (it failed the way the loader fails). */
-async function loaderProblems(engine: Engine, tag: string, program: string): Promise<string[]> {
-  const info = await inspectImage(engine, tag);
-  const root = await openImageRoot(engine, info);
+function loaderProblems(root: Root, program: string): string[] {
   return diagnose(root, program).problems.map((p) => p.message);
 }
 

@@ -152,7 +152,7 @@ export default class Verify extends BaseCommand {
     }
     for (const o of last.outcomes) {
       lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${o.smoke}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
-      for (const m of o.missing) lines.push(`    missing ${m.path}: ${m.fix}`);
+      lines.push(...missingLines(o.missing));
       for (const l of o.loader) lines.push(`    doctor: ${l}`);
       if (!o.pass && o.missing.length === 0 && o.loader.length === 0)
         lines.push('    the base run used nothing the scratch image lacks: the difference is not a missing file');
@@ -168,4 +168,19 @@ export default class Verify extends BaseCommand {
     for (const w of warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
+}
+
+/** Missing paths, one line each, except that many under one directory read as that directory. */
+function missingLines(missing: { path: string; fix: string }[]): string[] {
+  const groups = new Map<string, { path: string; fix: string }[]>();
+  for (const m of missing) {
+    const key = m.path.split('/').slice(0, 4).join('/');
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const lines: string[] = [];
+  for (const [dir, ms] of groups) {
+    if (ms.length > 8) lines.push(`    missing ${ms.length} paths under ${dir} (${ms[0].path}, ...): --include ${dir}`);
+    else for (const m of ms) lines.push(`    missing ${m.path}: ${m.fix}`);
+  }
+  return lines;
 }
