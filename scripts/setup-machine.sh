@@ -19,6 +19,16 @@ if [ ! -f /etc/docker/daemon.json ]; then
                        "nproc":  {"Name":"nproc","Soft":1024,"Hard":1024} } }
 JSON
 fi
+# Podman reads the same limits, and runc (crun cannot run here), from containers.conf.
+mkdir -p /etc/containers
+if [ ! -f /etc/containers/containers.conf ]; then
+  cat > /etc/containers/containers.conf <<'CONF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+CONF
+fi
 if ! /usr/bin/docker info >/dev/null 2>&1; then
   setsid /usr/sbin/dockerd >/tmp/dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done

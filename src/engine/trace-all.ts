@@ -29,7 +29,7 @@ export async function traceAll(
   const tracer = prepareTracer(image.architecture) ?? null;
   try {
     for (const cmd of commands) {
-      const t = await traceRun(engine, image.id, cmd, { timeout: seconds, architecture: image.architecture, tracer });
+      const t = await traceRun(engine, image.id, cmd, { timeout: seconds, architecture: image.architecture, tracer, label: image.ref });
       warnings.push(...t.warnings);
       const how = t.method === 'strace' ? 'strace' : 'LD_DEBUG';
       for (const p of t.paths)

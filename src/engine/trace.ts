@@ -73,6 +73,8 @@ export interface TraceOptions {
   argv?: string[];
   /** Run it through this entrypoint (the program), with `argv` as its arguments. */
   entrypoint?: string[];
+  /** The image as the user named it, for messages. */
+  label?: string;
   /** A tracer already prepared (verify traces several runs with one). */
   tracer?: TracerBundle | null;
 }
@@ -96,6 +98,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     throw new ScratchifyError('USAGE', `--trace '${command}': no command`, {
       hint: "give the program and its arguments, e.g. --trace '/usr/sbin/nginx -t'",
     });
+  const label = options.label ?? image;
   const owned = options.tracer === undefined ? prepareTracer(options.architecture) : undefined;
   const tracer = options.tracer ?? owned;
   const out = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
@@ -147,7 +150,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
       const why = r.stderr.trim().split('\n').pop() ?? '';
       throw new ScratchifyError(
         r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND',
-        `--trace '${command}': could not run it in ${image} (${why})`,
+        `--trace '${command}': could not run it in ${label} (${why})`,
         {
           hint:
             r.exitCode === 125
@@ -165,18 +168,21 @@ export async function traceRun(engine: Engine, image: string, command: string, o
       } catch {
         // No log: strace could not start (it says why on stderr, below).
       }
-      if (log === '' && !timedOut)
-        throw new ScratchifyError(
-          'ENGINE_UNAVAILABLE',
-          `--trace '${command}': the tracer did not start in ${image} (${r.stderr.trim().split('\n').pop() ?? ''})`,
-          { hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)' },
-        );
-      // strace reports an exec that failed as its own error line; that is the program's "not found".
-      const notFound = /^strace: exec: (.*)$/m.exec(r.stderr);
-      if (notFound && /No such file/.test(notFound[1]))
-        throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${image}`, {
+      // strace says so itself when the program is not there (it looks it up before it starts it).
+      if (/strace: (?:exec: .*No such file|Can't stat '[^']*': No such file)/.test(r.stderr)) {
+        throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${label}`, {
           hint: 'give a program that exists in the image, with its path',
         });
+      }
+      if (log === '' && !timedOut) {
+        throw new ScratchifyError(
+          'ENGINE_UNAVAILABLE',
+          `--trace '${command}': the tracer did not start in ${label} (${r.stderr.trim().split('\n').pop() ?? ''})`,
+          {
+            hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)',
+          },
+        );
+      }
       paths = parseStraceLog(log);
     } else {
       warnings.push(

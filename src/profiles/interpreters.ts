@@ -27,7 +27,13 @@ const INTERPRETERS: Interpreter[] = [
     binary: /^python(3\.\d+)$/,
     // /etc/python{v} holds sitecustomize.py, which the stdlib links to; C.utf8 is the locale Python coerces
     // the C locale to at start (PEP 538).
-    dirs: ['/usr/lib/python{v}', '/etc/python{v}', '/usr/local/lib/python{v}/dist-packages', '/usr/lib/python3/dist-packages', '/usr/lib/locale/C.utf8'],
+    dirs: [
+      '/usr/lib/python{v}',
+      '/etc/python{v}',
+      '/usr/local/lib/python{v}/dist-packages',
+      '/usr/lib/python3/dist-packages',
+      '/usr/lib/locale/C.utf8',
+    ],
     deadWeight: [
       '/usr/lib/python{v}/test',
       '/usr/lib/python{v}/idlelib',

@@ -100,7 +100,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
         let loader: string[] = [];
         if (!outcome.pass) {
           req.say(`tracing '${smoke}' in both images`);
-          const trace = { argv, entrypoint, user, timeout: req.timeout, tracer, architecture: req.base.architecture };
+          const trace = { argv, entrypoint, user, timeout: req.timeout, tracer, architecture: req.base.architecture, label: req.base.ref };
           const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
           baseTraces.set(smoke, inBase);
           const inScratch = await traceRun(engine, tag, smoke, trace);
@@ -122,7 +122,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           .filter((m) => !known.has(m.path))
           .map((m) => ({ path: m.path, use: m.use, reason: `--fix: '${o.smoke}' used it in the base` })),
       );
-      const unique = [...new Map(fresh.map((f) => [f.path, f])).values()];
+      const unique = collapse([...new Map(fresh.map((f) => [f.path, f])).values()], req.baseRoot);
       if (unique.length === 0) break;
       added.push(...unique);
       req.say(`--fix: adding ${unique.length} path${unique.length === 1 ? '' : 's'} and building again`);
@@ -144,4 +144,21 @@ function loaderProblems(root: Root, program: string): string[] {
 
 function lastLine(s: string): string {
   return s.trim().split('\n').pop() || 'it printed nothing on standard error';
+}
+
+/** Beyond this many missing files under one directory, --fix adds the directory: one COPY, not hundreds. */
+const COLLAPSE_AT = 8;
+
+/** Many missing paths under one directory (tzdata, a plugin directory) become that directory, copied whole. */
+export function collapse(paths: (Because & { use: Use })[], base: Root): (Because & { use: Use })[] {
+  const groups = new Map<string, (Because & { use: Use })[]>();
+  for (const p of paths) {
+    const key = p.path.split('/').slice(0, 4).join('/');
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  return [...groups].flatMap(([dir, ps]): (Because & { use: Use })[] =>
+    ps.length > COLLAPSE_AT && base.lookup(dir)?.entry.type === 'dir'
+      ? [{ path: dir, use: 'read' as const, reason: `${ps[0].reason}: ${ps.length} paths under it` }]
+      : ps,
+  );
 }

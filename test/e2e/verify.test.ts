@@ -1,0 +1,178 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../src/errors.js';
+import { DOCKER, IN_CI, dockerAnswers, ensureImage, verifyBase } from '../helpers/engine.js';
+import { BIN } from '../helpers/paths.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+
+interface Report {
+  pass: boolean;
+  added: { path: string; use: string }[];
+  rounds: { smoke: string; pass: boolean; differences: string[]; missing: { path: string; fix: string }[] }[][];
+}
+
+/** scratchify verify with --json: its report and exit status. */
+async function verify(args: string[], cwd?: string): Promise<{ code: number; report: Report; stderr: string }> {
+  const r = await execa(BIN, ['verify', ...args, '--json'], { reject: false, cwd, timeout: 600_000 });
+  return { code: r.exitCode ?? -1, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+}
+
+/**
+ * Programs whose needs go past DT_NEEDED, in a base built from Debian packages that has no strace. Each fails
+ * verify without the right flags, and verify names the file it lacks (`expect`); `--fix` (or `--trace`) then
+ * makes every smoke command behave as in the base. The tracer is this machine's strace, brought into both
+ * containers: nothing of the image runs on this machine.
+ */
+const CASES: { name: string; program: string; smoke: string; expect: RegExp; trace?: string }[] = [
+  {
+    name: 'python3 with a stdlib module that reads tzdata (zoneinfo)',
+    program: '/usr/bin/python3',
+    smoke: `-c 'import zoneinfo, datetime; print(zoneinfo.ZoneInfo("Europe/Paris").utcoffset(datetime.datetime(2024, 7, 1)))'`,
+    expect: /^\/usr\/share\/zoneinfo\/Europe\/Paris$/,
+  },
+  {
+    name: "a PHP script that formats a date (Debian's PHP reads the system tzdata; without it, it crashes)",
+    program: '/usr/bin/php8.2',
+    smoke: `-r 'echo date("D, d M Y H:i", 86400 * 365), PHP_EOL;'`,
+    expect: /^\/usr\/share\/zoneinfo(\/|$)/,
+  },
+  {
+    name: 'gawk with @include, found on its compiled-in AWKPATH',
+    program: '/usr/bin/gawk',
+    smoke: `-e '@include "ord"; BEGIN { print ord("A"), chr(66) }'`,
+    expect: /^\/usr\/share\/awk\/ord\.awk$/,
+  },
+  {
+    name: 'tar -z, which execs gzip through the shell',
+    program: '/usr/bin/tar',
+    smoke: '-czvf /tmp/out.tgz -C /etc debian_version',
+    expect: /^\/usr\/bin\/gzip$/,
+  },
+  {
+    name: 'rsyslogd -f CONF, which loads its input modules by name from the config',
+    program: '/usr/sbin/rsyslogd',
+    smoke: '-N1 -f /etc/rsyslog.conf',
+    expect: /\/rsyslog\/imuxsock\.so$/,
+  },
+  {
+    name: "gdk-pixbuf's loader scan: lists its loaders directory and dlopens each (PASS with --trace)",
+    program: '/usr/lib/x86_64-linux-gnu/gdk-pixbuf-2.0/gdk-pixbuf-query-loaders',
+    smoke: '',
+    expect: /loaders\/libpixbufloader-/,
+    trace: '/usr/lib/x86_64-linux-gnu/gdk-pixbuf-2.0/gdk-pixbuf-query-loaders',
+  },
+  {
+    name: 'openssl req, which reads its compiled-in openssl.cnf',
+    program: '/usr/bin/openssl',
+    smoke: 'req -new -newkey rsa:2048 -nodes -keyout /tmp/key.pem -subj /CN=verify -out /tmp/req.pem',
+    expect: /^\/usr\/lib\/ssl\/openssl\.cnf$/,
+  },
+  {
+    name: 'file, which reads its magic database',
+    program: '/usr/bin/file',
+    smoke: '--brief --mime-type /etc/debian_version',
+    expect: /\/magic\.mgc$/,
+  },
+];
+
+describe.runIf(run)('verify: the scratch image behaves as the base, in a base without strace', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = (await verifyBase()).ref;
+    const strace = await execa(DOCKER, ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', base, '-c', 'command -v strace'], {
+      reject: false,
+    });
+    expect(strace.exitCode, 'the verify base must not have strace').not.toBe(0);
+  }, 900_000);
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const before = await verify([c.program, '--base', base, `--smoke=${c.smoke}`]);
+      expect(before.code, before.stderr).toBe(EXIT_CODES.MISMATCH);
+      const missing = before.report.rounds[0][0].missing.map((m) => m.path);
+      expect(
+        missing.some((p) => c.expect.test(p)),
+        missing.join('\n'),
+      ).toBe(true);
+
+      const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-'));
+      const fixed = c.trace
+        ? await verify([c.program, '--base', base, `--smoke=${c.smoke}`, '--trace', c.trace, '-o', 'Dockerfile'], dir)
+        : await verify([c.program, '--base', base, `--smoke=${c.smoke}`, '--fix', '-o', 'Dockerfile'], dir);
+      expect(fixed.code, JSON.stringify(fixed.report.rounds.at(-1), null, 1)).toBe(0);
+      expect(fixed.report.pass).toBe(true);
+      if (!c.trace) expect(fixed.report.added.some((a) => c.expect.test(a.path))).toBe(true);
+      expect(existsSync(join(dir, 'Dockerfile.scaffold.tar'))).toBe(true);
+      expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/^FROM scratch$/m);
+    }, 600_000);
+  }
+
+  it('interpreters get their standard library without flags: python, perl, ruby, tcl', async () => {
+    const smokes: [string, string][] = [
+      ['/usr/bin/python3', `-c 'import encodings, json, ssl, sqlite3; print(json.dumps([sqlite3.sqlite_version, ssl.OPENSSL_VERSION]))'`],
+      ['/usr/bin/perl', `-MPOSIX -MJSON::PP -MFile::Temp -e 'print encode_json([POSIX::floor(2.5)]), "\\n"'`],
+      ['/usr/bin/ruby', `-rjson -rset -e 'puts JSON.generate(Set[1, 2].to_a)'`],
+      ['/usr/bin/tclsh8.6', '/dev/null'],
+    ];
+    for (const [program, smoke] of smokes) {
+      const r = await verify([program, '--base', base, `--smoke=${smoke}`]);
+      expect([program, r.code, r.report.rounds[0][0].differences]).toEqual([program, 0, []]);
+    }
+  }, 600_000);
+
+  it('with Podman too: tar --fix passes', async () => {
+    const { tarball } = await verifyBase();
+    await ensureImage('podman', base, tarball);
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-podman-'));
+    const r = await verify(
+      [
+        '/usr/bin/tar',
+        '--engine',
+        'podman',
+        '--base',
+        base,
+        '--smoke=-czvf /tmp/out.tgz -C /etc debian_version',
+        '--fix',
+        '-o',
+        'Dockerfile',
+      ],
+      dir,
+    );
+    expect(r.code, JSON.stringify(r.report)).toBe(0);
+    expect(r.report.added.map((a) => a.path)).toContain('/usr/bin/gzip');
+  }, 600_000);
+
+  it('bad input: a smoke command that fails in the base, a trace of a program that is not there, a trace past its time limit', async () => {
+    const fails = await execa(BIN, ['verify', '/usr/bin/tar', '--base', base, '--smoke=--no-such-option'], { reject: false });
+    expect(fails.exitCode).toBe(EXIT_CODES.NOTHING_TO_COMPARE);
+    expect(fails.stderr).toMatch(/fails in the base too .*nothing to compare/);
+    // One line and its hint, after the progress lines; no stack trace.
+    expect(fails.stderr.split('\n').filter((l) => l && !/^scratchify: (building|tracing)/.test(l))).toHaveLength(2);
+
+    const absent = await execa(
+      BIN,
+      ['/usr/bin/tar', '--base', base, '--trace', '/usr/bin/no-such-program', '-o', join(mkdtempSync(join(tmpdir(), 'sv-')), 'Dockerfile')],
+      { reject: false },
+    );
+    expect(absent.exitCode, absent.stderr).toBe(EXIT_CODES.INPUT_NOT_FOUND);
+    expect(absent.stderr).toMatch(/no-such-program/);
+
+    const out = join(mkdtempSync(join(tmpdir(), 'sv-')), 'Dockerfile');
+    const slow = await execa(
+      BIN,
+      ['/usr/bin/sleep', '--base', base, '--trace', '/usr/bin/sleep 30', '--trace-timeout', '3', '-o', out, '--json'],
+      { reject: false },
+    );
+    expect(slow.exitCode, slow.stderr).toBe(0);
+    expect(JSON.parse(slow.stdout).warnings.join('\n')).toMatch(/ran past 3 s and was stopped/);
+    // Nothing left behind: no verify images, no trace or run containers.
+    const images = await execa(DOCKER, ['images', '--format', '{{.Repository}}']);
+    expect(images.stdout).not.toMatch(/scratchify-verify/);
+    const containers = await execa(DOCKER, ['ps', '-a', '--format', '{{.Names}}']);
+    expect(containers.stdout).not.toMatch(/scratchify-(trace|run)-/);
+  }, 600_000);
+});
