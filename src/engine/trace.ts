@@ -25,16 +25,6 @@ export interface TraceResult {
 
 const SKIP = /^\/(proc|sys|dev|\.scratchify-[a-z]+)(\/|$)/;
 
-/** Paths strace saw opened or executed with success (`= N`, N >= 0). */
-export function parseStrace(log: string): string[] {
-  const out: string[] = [];
-  for (const line of log.split('\n')) {
-    const m = /(?:^|\s)(open|openat|openat2|execve|execveat)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)".*\)\s+=\s+(\d+)/.exec(line);
-    if (m?.[2].startsWith('/')) out.push(m[2].replace(/\\(.)/g, '$1'));
-  }
-  return out;
-}
-
 /** Objects the loader mapped, from LD_DEBUG=libs,files: the last path tried before each "generating link map". */
 export function parseLdDebug(log: string): string[] {
   const out: string[] = [];

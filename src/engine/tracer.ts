@@ -15,8 +15,9 @@ export interface TracerBundle {
   remove(): void;
 }
 
-/** Where to look for strace on this machine; SCRATCHIFY_STRACE names another build. */
+/** Where to look for strace on this machine; SCRATCHIFY_STRACE names another build, or `none` for none. */
 function hostStrace(): string | undefined {
+  if (process.env.SCRATCHIFY_STRACE === 'none') return undefined;
   const candidates = [process.env.SCRATCHIFY_STRACE, '/usr/bin/strace', '/bin/strace', '/usr/local/bin/strace'];
   return candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
 }

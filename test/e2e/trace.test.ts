@@ -33,7 +33,7 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
     const plugin = report.files.find((f) => f.path === '/app/lib/plugins/hello.so');
     // The builder image has strace, so every file the run opened is seen.
-    expect(plugin?.reasons.join()).toMatch(/opened by --trace '\/app\/bin\/greeter' \(strace\)/);
+    expect(plugin?.reasons.join()).toMatch(/used by --trace '\/app\/bin\/greeter' \(strace\)/);
     expect(report.files.some((f) => /\/(bin\/sh|dash|bash)$/.test(f.path))).toBe(false);
     expect(report.files.some((f) => /\/libz\.so/.test(f.path))).toBe(true);
     // The Dockerfile holds the user's stages and the scratch stage; build it from the example's directory.
@@ -45,7 +45,7 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     expect(ran.all).toMatch(/plugin with zlib [\d.]+; uid 65532/);
   }, 900_000);
 
-  it("in an image without strace, the loader's LD_DEBUG sees the modules nginx dlopens", async () => {
+  it("in an image without strace, this machine's strace is brought in: modules, config files, listed directories", async () => {
     const { nginxBase } = await import('../helpers/engine.js');
     const base = await nginxBase();
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-nginx-'));
@@ -59,9 +59,37 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
       join(dir, 'Dockerfile'),
       '--json',
     ]);
-    const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[] };
-    const stream = report.files.find((f) => f.path.endsWith('/ngx_stream_module.so'));
-    expect(stream?.reasons.join('; ')).toMatch(/opened by --trace '\/usr\/sbin\/nginx -t' \(LD_DEBUG\)/);
+    const report = JSON.parse(r.stdout) as {
+      files: { path: string; reasons: string[] }[];
+      directories: { path: string; reason: string }[];
+      warnings: string[];
+    };
+    const reasons = (p: string) => report.files.find((f) => f.path.endsWith(p))?.reasons.join('; ');
+    expect(reasons('/ngx_stream_module.so')).toMatch(/used by --trace '\/usr\/sbin\/nginx -t' \(strace\)/);
+    // What LD_DEBUG could never see: a config file it reads, a directory it lists for includes.
+    expect(reasons('/usr/share/nginx/modules-available/mod-stream.conf')).toMatch(/\(strace\)/);
+    expect(report.directories.find((d) => d.path === '/etc/nginx/conf.d')?.reason).toMatch(/listed or entered by --trace/);
+    expect(report.warnings.join('\n')).not.toMatch(/LD_DEBUG/);
+    const built = 'scratchify-test/trace-nginx:e2e';
+    await dockerBuild(dir, built);
+    const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', built, '-t'], { all: true, reject: false });
+    expect(t.exitCode, t.all).toBe(0);
+  }, 900_000);
+
+  it('without strace on this machine, LD_DEBUG is the fallback, and the warning says what it cannot see', async () => {
+    const { nginxBase } = await import('../helpers/engine.js');
+    const base = await nginxBase();
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-trace-ld-'));
+    const r = await execa(
+      BIN,
+      ['/usr/sbin/nginx', '--base', base.ref, '--trace', '/usr/sbin/nginx -t', '-o', join(dir, 'Dockerfile'), '--json'],
+      {
+        env: { SCRATCHIFY_STRACE: 'none' },
+      },
+    );
+    const report = JSON.parse(r.stdout) as { files: { path: string; reasons: string[] }[]; warnings: string[] };
+    expect(report.files.find((f) => f.path.endsWith('/ngx_stream_module.so'))?.reasons.join('; ')).toMatch(/\(LD_DEBUG\)/);
+    expect(report.warnings.join('\n')).toMatch(/LD_DEBUG sees only the shared objects .* install strace here/);
   }, 900_000);
 
   it('refuses --trace without an image to run it in', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseLdDebug, parseStrace } from '../../src/engine/trace.js';
+import { parseStraceLog } from '../../src/engine/strace-log.js';
+import { parseLdDebug } from '../../src/engine/trace.js';
+import { splitWords } from '../../src/engine/words.js';
 
 describe('trace logs', () => {
   it("LD_DEBUG=libs,files: the path each object was mapped from, dlopen'ed ones included", () => {
@@ -25,14 +27,50 @@ describe('trace logs', () => {
     ]);
   });
 
-  it('strace: successful opens and execs only', () => {
+  it('strace -f -y: each path once, with how the run used it; failed calls do not count', () => {
     const log = [
-      'execve("/usr/sbin/nginx", ["nginx", "-t"], 0x7ffd /* 3 vars */) = 0',
-      'openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3',
-      'openat(AT_FDCWD, "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)',
-      '[pid    12] openat(AT_FDCWD, "/etc/nginx/mime.types", O_RDONLY) = 5',
-      'openat(AT_FDCWD, "/etc/na\\"me", O_RDONLY) = 4',
+      '7 execve("/usr/sbin/nginx", ["nginx", "-t"], 0x7ffd /* 3 vars */) = 0',
+      '7 openat(AT_FDCWD</>, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>',
+      '7 openat(AT_FDCWD</>, "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)',
+      '8 openat(AT_FDCWD</etc/nginx>, "mime.types", O_RDONLY) = 5</etc/nginx/mime.types>',
+      '7 openat(AT_FDCWD</>, "/etc/na\\"me", O_RDONLY) = 4</etc/na"me>',
+      '7 openat(AT_FDCWD</>, "/etc/nginx/conf.d", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 6</etc/nginx/conf.d>',
+      '7 getdents64(6</usr/share/zoneinfo>, 0x55 /* 73 entries */, 32768) = 2136',
+      '7 openat(AT_FDCWD</>, "/var/log/nginx/error.log", O_WRONLY|O_CREAT|O_APPEND, 0644) = 7</var/log/nginx/error.log>',
+      '7 newfstatat(AT_FDCWD</>, "/usr/bin/gzip", {st_mode=S_IFREG|0755, st_size=1, ...}, 0) = 0',
+      '7 newfstatat(3</etc/ld.so.cache>, "", {st_mode=S_IFREG|0644, ...}, AT_EMPTY_PATH) = 0',
+      '7 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)',
+      '7 readlinkat(AT_FDCWD</>, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC", 4095) = 27',
+      '9 openat(AT_FDCWD</tmp>, "../etc/hostname", O_RDONLY <unfinished ...>',
+      '7 chdir("/srv") = 0',
+      '9 <... openat resumed>) = 3</etc/hostname>',
+      '7 mkdir("/tmp/cache", 0700) = 0',
     ].join('\n');
-    expect(parseStrace(log)).toEqual(['/usr/sbin/nginx', '/etc/ld.so.cache', '/etc/nginx/mime.types', '/etc/na"me']);
+    expect(parseStraceLog(log)).toEqual([
+      { path: '/usr/sbin/nginx', use: 'read' },
+      { path: '/etc/ld.so.cache', use: 'read' },
+      { path: '/etc/nginx/mime.types', use: 'read' },
+      { path: '/etc/na"me', use: 'read' },
+      { path: '/etc/nginx/conf.d', use: 'dir' },
+      { path: '/usr/share/zoneinfo', use: 'dir' },
+      { path: '/var/log/nginx/error.log', use: 'written' },
+      { path: '/usr/bin/gzip', use: 'read' },
+      { path: '/etc/localtime', use: 'read' },
+      { path: '/srv', use: 'dir' },
+      { path: '/etc/hostname', use: 'read' },
+      { path: '/tmp/cache', use: 'written' },
+    ]);
+  });
+
+  it('command words split as a shell would, without expanding anything', () => {
+    expect(splitWords(`-c 'import json; print("a b")' "x \\"y\\"" plain\\ word $HOME`)).toEqual([
+      '-c',
+      'import json; print("a b")',
+      'x "y"',
+      'plain word',
+      '$HOME',
+    ]);
+    expect(splitWords("''")).toEqual(['']);
+    expect(() => splitWords("'open")).toThrow(/unterminated ' quote/);
   });
 });
