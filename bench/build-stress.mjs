@@ -9,15 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { takeOption } from './lib.mjs';
 
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  if (i < 0) return dflt;
-  const v = argv[i + 1];
-  argv.splice(i, 2);
-  return v;
-};
+const opt = (name, dflt) => takeOption(argv, name, dflt);
 const runs = Number(opt('--runs', '10'));
 const engine = opt('--engine', 'docker');
 const dirs = argv;

@@ -14,3 +14,12 @@ export function isElfFile(p) {
     return false;
   }
 }
+
+/** Takes `--name VALUE` out of argv (in place) and returns VALUE, or `dflt` when the option is not there. */
+export function takeOption(argv, name, dflt) {
+  const i = argv.indexOf(name);
+  if (i < 0) return dflt;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+}

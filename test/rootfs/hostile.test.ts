@@ -8,21 +8,10 @@ import { DirBackend } from '../../src/rootfs/dir.js';
 import { LookupError, MAX_LINKS, Root } from '../../src/rootfs/root.js';
 import { Resolver } from '../../src/resolve/resolver.js';
 import { buildElf } from '../helpers/elf-builder.js';
-import { helloRoot } from '../helpers/roots.js';
+import { helloInput, helloRoot } from '../helpers/roots.js';
 
 function gen(root: string, extra: Partial<GenerateInput> = {}) {
-  return generate({
-    root: new Root(new DirBackend(root)),
-    program: '/app/hello',
-    args: [],
-    includes: [],
-    expose: [],
-    source: 'test',
-    command: 'scratchify /app/hello',
-    dockerfileName: 'Dockerfile',
-    scaffoldName: 'Dockerfile.scaffold.tar',
-    ...extra,
-  });
+  return generate(helloInput(new Root(new DirBackend(root)), extra));
 }
 
 describe('hostile roots', () => {

@@ -1,0 +1,55 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../src/generate/generate.js';
+import { DirBackend } from '../../src/rootfs/dir.js';
+import { Root } from '../../src/rootfs/root.js';
+import { helloInput, helloRoot } from '../helpers/roots.js';
+
+/** The hello root plus a config file, a data directory, a spool directory and the secrets a run may read. */
+function root(): Root {
+  const d = helloRoot();
+  mkdirSync(join(d, 'etc/app'), { recursive: true });
+  writeFileSync(join(d, 'etc/app/app.conf'), 'x = 1\n');
+  mkdirSync(join(d, 'srv/data/sub'), { recursive: true });
+  writeFileSync(join(d, 'srv/data/big.bin'), Buffer.alloc(4096));
+  mkdirSync(join(d, 'var/spool/app'), { recursive: true });
+  chmodSync(join(d, 'var/spool/app'), 0o750);
+  writeFileSync(join(d, 'etc/shadow'), 'root:$6$hash:1::::::\n');
+  return new Root(new DirBackend(d));
+}
+
+describe('what a traced run used, as the image needs it', () => {
+  it('files read are copied; listed directories created with their mode, not copied; written files get their directory; created files and secrets stay out', () => {
+    const reason = "used by --trace 'x'";
+    const r = generate(
+      helloInput(root(), {
+        traced: [
+          { path: '/etc/app/app.conf', use: 'read', reason },
+          { path: '/srv/data', use: 'dir', reason },
+          { path: '/var/spool/app/queue.db', use: 'written', reason },
+          { path: '/tmp/made-by-the-run', use: 'read', reason },
+          { path: '/etc/shadow', use: 'read', reason },
+          { path: '/etc/passwd', use: 'read', reason },
+        ],
+      }),
+    );
+    expect(r.plan.files.get('/etc/app/app.conf')?.reasons).toContain(reason);
+    expect(r.plan.trees.has('/srv/data')).toBe(false);
+    expect(r.plan.files.has('/srv/data/big.bin')).toBe(false);
+    expect(r.plan.dirs.get('/srv/data')).toMatchObject({ mode: 0o755 });
+    expect(r.plan.dirs.get('/var/spool/app')).toMatchObject({ mode: 0o750 });
+    expect(r.plan.files.has('/tmp/made-by-the-run')).toBe(false);
+    expect(r.plan.files.has('/etc/shadow')).toBe(false);
+    expect(r.notes.join('\n')).toMatch(/read \/etc\/shadow; it holds password hashes and is not copied/);
+    // The scaffold writes the accounts; a traced read of the base's passwd does not replace them.
+    expect(r.plan.files.has('/etc/passwd')).toBe(false);
+  });
+
+  it("files named in the entrypoint's arguments are added with that reason, in both spellings", () => {
+    const r = generate(helloInput(root(), { args: ['-c', '/etc/app/app.conf', '--data=/srv/data/big.bin', '--missing=/etc/none'] }));
+    expect(r.plan.files.get('/etc/app/app.conf')?.reasons).toEqual(['named on the command line (/etc/app/app.conf)']);
+    expect(r.plan.files.get('/srv/data/big.bin')?.reasons).toEqual(['named on the command line (--data=/srv/data/big.bin)']);
+    expect(r.dockerfile).toMatch(/^ENTRYPOINT \["\/app\/hello","-c","\/etc\/app\/app.conf",/m);
+  });
+});
