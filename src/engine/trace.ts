@@ -74,6 +74,65 @@ const SHELLS = new Set(['/bin/sh', '/usr/bin/sh', '/bin/dash', '/usr/bin/dash'])
 const LD_DEBUG_BLIND =
   'LD_DEBUG sees only the shared objects the loader maps, not the config files, data, scripts or helpers the run opens';
 
+/** The engine's `run` arguments: strace brought in and writing its log to `out`, or the loader's LD_DEBUG. */
+function runArgs(
+  name: string,
+  image: string,
+  program: string[],
+  rest: string[],
+  user: string | undefined,
+  tracer: TracerBundle | undefined,
+  out: string,
+): string[] {
+  const common = ['run', '--rm', '--name', name, '--network', 'none', ...(user ? ['--user', user] : [])];
+  if (!tracer) return [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
+  const mounts = ['-v', `${tracer.dir}:${TRACER_MOUNT}:ro`, '-v', `${out}:/.scratchify-out`];
+  const strace = ['-f', '-qq', '-y', '-s', '4096', '-e', 'trace=%file,getdents64,chdir', '-o', '/.scratchify-out/trace.log', '--'];
+  return [...common, ...mounts, '--entrypoint', tracer.command[0], image, ...tracer.command.slice(1), ...strace, ...program, ...rest];
+}
+
+/** The engine's own failures to start the run (exit 125 to 127), as the user's error. */
+function checkStarted(r: { exitCode: number; stderr: string }, command: string, label: string): void {
+  if (r.exitCode < 125 || r.exitCode > 127) return;
+  const why = r.stderr.trim().split('\n').pop() ?? '';
+  throw new ScratchifyError(
+    r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND',
+    `--trace '${command}': could not run it in ${label} (${why})`,
+    {
+      hint:
+        r.exitCode === 125
+          ? 'check that the engine can run containers of this image'
+          : 'give a program that exists in the image, with its path',
+    },
+  );
+}
+
+/** strace's log, or the error that says why there is none. */
+function straceLog(out: string, stderr: string, command: string, program: string, label: string, timedOut: boolean): string {
+  let log = '';
+  try {
+    log = readFileSync(join(out, 'trace.log'), 'utf8');
+  } catch {
+    // No log: strace could not start (it says why on stderr, below).
+  }
+  // strace says so itself when the program is not there (it looks it up before it starts it).
+  if (/strace: (?:exec: .*No such file|Can't stat '[^']*': No such file)/.test(stderr)) {
+    throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program} is not in ${label}`, {
+      hint: 'give a program that exists in the image, with its path',
+    });
+  }
+  if (log === '' && !timedOut) {
+    throw new ScratchifyError(
+      'ENGINE_UNAVAILABLE',
+      `--trace '${command}': the tracer did not start in ${label} (${stderr.trim().split('\n').pop() ?? ''})`,
+      {
+        hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)',
+      },
+    );
+  }
+  return log;
+}
+
 /**
  * Runs `command` in a throw-away container of the image (never on the host), with no network, and lists what
  * it used. The tracer is this machine's strace, brought in read-only (see tracer.ts), so tracing needs nothing
@@ -84,10 +143,11 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   // Shell syntax needs the image's shell; the shell itself is then left out of what the run used.
   const shell = options.argv === undefined && /[|&;<>()$`*?~]/.test(command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, ''));
   const argv = options.argv ?? (shell ? ['/bin/sh', '-c', command] : splitWords(command));
-  if (argv.length === 0 && !options.entrypoint)
+  if (argv.length === 0 && !options.entrypoint) {
     throw new ScratchifyError('USAGE', `--trace '${command}': no command`, {
       hint: "give the program and its arguments, e.g. --trace '/usr/sbin/nginx -t'",
     });
+  }
   const label = options.label ?? image;
   const owned = options.tracer === undefined ? prepareTracer(options.architecture) : undefined;
   const tracer = options.tracer ?? owned;
@@ -96,33 +156,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   chmodSync(out, 0o1777);
   const name = `scratchify-trace-${randomBytes(6).toString('hex')}`;
   const program = options.entrypoint ?? [argv[0]];
-  const rest = options.entrypoint ? argv : argv.slice(1);
-  const common = ['run', '--rm', '--name', name, '--network', 'none', ...(options.user ? ['--user', options.user] : [])];
-  const args = tracer
-    ? [
-        ...common,
-        '-v',
-        `${tracer.dir}:${TRACER_MOUNT}:ro`,
-        '-v',
-        `${out}:/.scratchify-out`,
-        '--entrypoint',
-        tracer.command[0],
-        image,
-        ...tracer.command.slice(1),
-        '-f',
-        '-qq',
-        '-y',
-        '-s',
-        '4096',
-        '-e',
-        'trace=%file,getdents64,chdir',
-        '-o',
-        '/.scratchify-out/trace.log',
-        '--',
-        ...program,
-        ...rest,
-      ]
-    : [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
+  const args = runArgs(name, image, program, options.entrypoint ? argv : argv.slice(1), options.user, tracer, out);
   const timeout = (options.timeout ?? 60) * 1000;
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -136,47 +170,14 @@ export async function traceRun(engine: Engine, image: string, command: string, o
       warnings.push(
         `--trace '${command}' ran past ${timeout / 1000} s and was stopped; what it used until then is kept (--trace-timeout gives it longer)`,
       );
-    else if (r.exitCode >= 125 && r.exitCode <= 127) {
-      const why = r.stderr.trim().split('\n').pop() ?? '';
-      throw new ScratchifyError(
-        r.exitCode === 125 ? 'ENGINE_UNAVAILABLE' : 'INPUT_NOT_FOUND',
-        `--trace '${command}': could not run it in ${label} (${why})`,
-        {
-          hint:
-            r.exitCode === 125
-              ? 'check that the engine can run containers of this image'
-              : 'give a program that exists in the image, with its path',
-        },
-      );
-    }
+    else checkStarted(r, command, label);
     let paths: TracedPath[];
     let stderr = r.stderr;
-    if (tracer) {
-      let log = '';
-      try {
-        log = readFileSync(join(out, 'trace.log'), 'utf8');
-      } catch {
-        // No log: strace could not start (it says why on stderr, below).
-      }
-      // strace says so itself when the program is not there (it looks it up before it starts it).
-      if (/strace: (?:exec: .*No such file|Can't stat '[^']*': No such file)/.test(r.stderr)) {
-        throw new ScratchifyError('INPUT_NOT_FOUND', `--trace '${command}': ${program[0]} is not in ${label}`, {
-          hint: 'give a program that exists in the image, with its path',
-        });
-      }
-      if (log === '' && !timedOut) {
-        throw new ScratchifyError(
-          'ENGINE_UNAVAILABLE',
-          `--trace '${command}': the tracer did not start in ${label} (${r.stderr.trim().split('\n').pop() ?? ''})`,
-          {
-            hint: 'the engine must allow ptrace in containers (Docker and Podman do by default)',
-          },
-        );
-      }
-      paths = parseStraceLog(log);
-    } else {
+    if (tracer) paths = parseStraceLog(straceLog(out, r.stderr, command, program[0], label, timedOut));
+    else {
+      const why = options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine';
       warnings.push(
-        `--trace '${command}' ran under LD_DEBUG (${options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine'}): ${LD_DEBUG_BLIND}; install strace here (apt-get install strace) for a complete trace`,
+        `--trace '${command}' ran under LD_DEBUG (${why}): ${LD_DEBUG_BLIND}; install strace here (apt-get install strace) for a complete trace`,
       );
       paths = parseLdDebug(r.stderr).map((p) => ({ path: p, use: 'read' as const }));
       stderr = r.stderr

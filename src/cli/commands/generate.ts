@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { sharedFlags } from '../flags.js';
 import { regenerateCommand } from '../regenerate.js';
+import { jsonReport, outputFiles, outputPaths } from '../generate-outputs.js';
 import { describeSource, generateInput, withUserStages } from '../generate-input.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
@@ -11,12 +12,7 @@ import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
 import { ScratchifyError } from '../../errors.js';
 import { checkExpose } from '../../generate/expose.js';
 import { generate } from '../../generate/generate.js';
-import { checkOutputs, writeAtomically } from '../output.js';
-import { checkBundleDir, writeBundleDir } from '../../generate/bundle-write.js';
-import { writeScaffoldTar } from '../../generate/scaffold-tar.js';
-import { copiedFiles } from '../../packages/metadata.js';
-import { cycloneDx, spdx } from '../../packages/sbom.js';
-import { sizeAttribution } from '../../resolve/sizes.js';
+import { writeAtomically } from '../output.js';
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
@@ -102,24 +98,8 @@ Reads the image's files without running anything from it, resolves the binary as
     if (flags.user !== undefined && !flags.user.trim())
       throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
     if (flags.base) checkImageReference('--base', flags.base);
-    // `-o -` is stdout, as elsewhere on Unix, not a file named '-'. Every output is checked before any work.
-    const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
-    // On this machine's own root no image holds the files: the archive carries the whole root (ADD, no base).
-    const carrier = !flags.base && !flags.root && !flags.dockerfile ? 'archive' : 'copy';
-    const suffix = carrier === 'archive' ? 'rootfs.tar' : 'scaffold.tar';
-    const scaffoldPath = out ? join(dirname(out), `${basename(out)}.${suffix}`) : resolvePath(`scratchify.${suffix}`);
-    const bundlePath = flags.bundle ? resolvePath(flags.bundle) : undefined;
-    const bundleTar = bundlePath?.endsWith('.tar') ?? false;
-    // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
-    const writeScaffold = out !== undefined || (!this.jsonEnabled() && !bundlePath);
-    const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
-    checkOutputs([
-      ...(writeScaffold ? [scaffoldPath] : []),
-      ...(out ? [out] : []),
-      ...(sbomPath ? [sbomPath] : []),
-      ...(bundleTar ? [bundlePath!] : []),
-    ]);
-    if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force);
+    const paths = outputPaths(flags, this.jsonEnabled());
+    const { out, carrier, scaffoldPath, bundlePath } = paths;
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
         hint: 'give the path of your Dockerfile',
@@ -136,7 +116,7 @@ Reads the image's files without running anything from it, resolves the binary as
       stage,
       progress: this.progress(),
     });
-    const { root, image, engine } = opened;
+    const { image, engine } = opened;
     if (traces.length > 0 && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
         hint: 'scratchify never runs programs from a root on this machine',
@@ -161,40 +141,15 @@ Reads the image's files without running anything from it, resolves the binary as
     );
     const { source, baseRef } = describeSource(flags, opened);
     const dockerfile = withUserStages(flags, result.dockerfile);
-    const files: { path: string; data: string | Buffer }[] = writeScaffold ? [{ path: scaffoldPath, data: result.scaffold }] : [];
-    if (out) files.push({ path: out, data: dockerfile });
-    if (sbomPath) {
-      const sbomInput = {
-        root,
-        report: result.packages ?? { packages: [], unowned: copiedFiles(result.plan, root) },
-        program: args.binary,
-        base: baseRef ?? source,
-        epoch: sourceDateEpoch(),
-        tool: this.config.version,
-      };
-      files.push({ path: sbomPath, data: flags['sbom-format'] === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
-    }
-    if (bundlePath) {
-      const meta = { entrypoint: result.entrypoint, user: `${result.runAs.uid}:${result.runAs.gid}`, expose, source };
-      const entries = [
-        ...result.bundle(),
-        {
-          type: 'file' as const,
-          path: '/.scratchify.json',
-          mode: 0o644,
-          uid: 0,
-          gid: 0,
-          content: Buffer.from(`${JSON.stringify(meta, null, 2)}\n`),
-        },
-      ];
-      if (bundleTar) files.push({ path: bundlePath, data: writeScaffoldTar(entries) });
-      else {
-        writeAtomically(files);
-        files.length = 0;
-        if (!writeBundleDir(bundlePath, entries, flags.force).ownersKept)
-          result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
-      }
-    }
+    const files = outputFiles(paths, result, dockerfile, {
+      program: args.binary,
+      base: baseRef ?? source,
+      source,
+      expose,
+      sbomFormat: flags['sbom-format'],
+      tool: this.config.version,
+      force: flags.force,
+    });
     writeAtomically(files);
     if (!out && !bundlePath && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
@@ -203,38 +158,6 @@ Reads the image's files without running anything from it, resolves the binary as
     if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
     else if (!out && !this.jsonEnabled())
       process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
-    return {
-      dockerfile: out ?? null,
-      scaffold: writeScaffold ? scaffoldPath : null,
-      bundle: bundlePath ?? null,
-      user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
-      users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
-      files: [...result.plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
-      trees: [...result.plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
-      links: Object.fromEntries(result.plan.links),
-      directories: [...result.plan.dirs.values()].map((d) => ({
-        path: d.path,
-        mode: d.mode.toString(8),
-        uid: d.uid,
-        gid: d.gid,
-        reason: d.reason,
-      })),
-      go: result.go ?? null,
-      packages: result.packages
-        ? {
-            packages: result.packages.packages.map((p) => ({ name: p.pkg.name, version: p.pkg.version, arch: p.pkg.arch, files: p.files })),
-            unowned: result.packages.unowned,
-          }
-        : null,
-      sizes: sizeAttribution(result.maps),
-      notes: result.notes,
-      warnings: [...result.warnings, ...result.details],
-    };
+    return jsonReport(result, paths);
   }
-}
-
-/** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
-function sourceDateEpoch(): number {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
 }

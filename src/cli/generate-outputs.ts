@@ -1,0 +1,126 @@
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { checkBundleDir, writeBundleDir } from '../generate/bundle-write.js';
+import type { GenerateResult } from '../generate/generate.js';
+import { writeScaffoldTar } from '../generate/scaffold-tar.js';
+import { copiedFiles } from '../packages/metadata.js';
+import { cycloneDx, spdx } from '../packages/sbom.js';
+import { sizeAttribution } from '../resolve/sizes.js';
+import { checkOutputs, writeAtomically } from './output.js';
+
+/** Where generate writes, decided and checked before any work. */
+export interface OutputPaths {
+  out?: string;
+  /** 'archive' on this machine's own root: no image holds the files, so the archive carries the whole root. */
+  carrier: 'copy' | 'archive';
+  scaffoldPath: string;
+  writeScaffold: boolean;
+  bundlePath?: string;
+  bundleTar: boolean;
+  sbomPath?: string;
+}
+
+export function outputPaths(
+  flags: { output?: string; base?: string; root?: string; dockerfile?: string; bundle?: string; sbom?: string; force?: boolean },
+  json: boolean,
+): OutputPaths {
+  // `-o -` is stdout, as elsewhere on Unix, not a file named '-'.
+  const out = flags.output && flags.output !== '-' ? resolvePath(flags.output) : undefined;
+  const carrier = !flags.base && !flags.root && !flags.dockerfile ? 'archive' : 'copy';
+  const suffix = carrier === 'archive' ? 'rootfs.tar' : 'scaffold.tar';
+  const scaffoldPath = out ? join(dirname(out), `${basename(out)}.${suffix}`) : resolvePath(`scratchify.${suffix}`);
+  const bundlePath = flags.bundle ? resolvePath(flags.bundle) : undefined;
+  const bundleTar = bundlePath?.endsWith('.tar') ?? false;
+  // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
+  const writeScaffold = out !== undefined || (!json && !bundlePath);
+  const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
+  checkOutputs([
+    ...(writeScaffold ? [scaffoldPath] : []),
+    ...(out ? [out] : []),
+    ...(sbomPath ? [sbomPath] : []),
+    ...(bundleTar && bundlePath ? [bundlePath] : []),
+  ]);
+  if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force ?? false);
+  return { out, carrier, scaffoldPath, writeScaffold, bundlePath, bundleTar, sbomPath };
+}
+
+/**
+ * The files to write (all or none, by the caller): scaffold, Dockerfile, SBOM, a bundle archive. A bundle
+ * directory is written here, after the other files, since it is not one file.
+ */
+export function outputFiles(
+  paths: OutputPaths,
+  result: GenerateResult,
+  dockerfile: string,
+  meta: { program: string; base: string; source: string; expose: string[]; sbomFormat: string; tool: string; force?: boolean },
+): { path: string; data: string | Buffer }[] {
+  const files: { path: string; data: string | Buffer }[] = paths.writeScaffold ? [{ path: paths.scaffoldPath, data: result.scaffold }] : [];
+  if (paths.out) files.push({ path: paths.out, data: dockerfile });
+  if (paths.sbomPath) {
+    const root = result.plan.root;
+    const sbomInput = {
+      root,
+      report: result.packages ?? { packages: [], unowned: copiedFiles(result.plan, root) },
+      program: meta.program,
+      base: meta.base,
+      epoch: sourceDateEpoch(),
+      tool: meta.tool,
+    };
+    files.push({ path: paths.sbomPath, data: meta.sbomFormat === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
+  }
+  if (!paths.bundlePath) return files;
+  const about = {
+    entrypoint: result.entrypoint,
+    user: `${result.runAs.uid}:${result.runAs.gid}`,
+    expose: meta.expose,
+    source: meta.source,
+  };
+  const entries = [
+    ...result.bundle(),
+    {
+      type: 'file' as const,
+      path: '/.scratchify.json',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      content: Buffer.from(`${JSON.stringify(about, null, 2)}\n`),
+    },
+  ];
+  if (paths.bundleTar) return [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }];
+  writeAtomically(files);
+  if (!writeBundleDir(paths.bundlePath, entries, meta.force ?? false).ownersKept) {
+    result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
+  }
+  return [];
+}
+
+/** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
+function sourceDateEpoch(): number {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
+}
+
+/** generate's --json report: what went where and why. */
+export function jsonReport(result: GenerateResult, paths: OutputPaths): Record<string, unknown> {
+  const { plan } = result;
+  return {
+    dockerfile: paths.out ?? null,
+    scaffold: paths.writeScaffold ? paths.scaffoldPath : null,
+    bundle: paths.bundlePath ?? null,
+    user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
+    users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
+    files: [...plan.files.values()].map((f) => ({ path: f.path, size: f.size, reasons: f.reasons })),
+    trees: [...plan.trees.values()].map((t) => ({ path: t.path, reasons: t.reasons })),
+    links: Object.fromEntries(plan.links),
+    directories: [...plan.dirs.values()].map((d) => ({ path: d.path, mode: d.mode.toString(8), uid: d.uid, gid: d.gid, reason: d.reason })),
+    go: result.go ?? null,
+    packages: result.packages
+      ? {
+          packages: result.packages.packages.map((p) => ({ name: p.pkg.name, version: p.pkg.version, arch: p.pkg.arch, files: p.files })),
+          unowned: result.packages.unowned,
+        }
+      : null,
+    sizes: sizeAttribution(result.maps),
+    notes: result.notes,
+    warnings: [...result.warnings, ...result.details],
+  };
+}
