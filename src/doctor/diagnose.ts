@@ -3,6 +3,7 @@ import type { ElfFile } from '../elf/file.js';
 import { ElfFormatError } from '../elf/errors.js';
 import { profileFor } from '../profiles/registry.js';
 import { LookupError, type Root } from '../rootfs/root.js';
+import { isElf } from '../resolve/load.js';
 import { InputError, Resolver } from '../resolve/resolver.js';
 import { runtimeNeeds } from '../runtime/needs.js';
 import type { LinkMap, LoadedObject, Tried } from '../resolve/types.js';
@@ -80,7 +81,9 @@ export function diagnose(root: Root, program: string, options: { includes?: stri
 
   const dlopened: { path: string; reason: string }[] = [];
   try {
-    for (const m of profileFor(root, program, prog.real)?.dlopen ?? []) dlopened.push(m);
+    // Extension modules found by name only (an interpreter's *.so) count when they are ELF objects.
+    for (const m of profileFor(root, program, prog.real, prog.elf)?.dlopen ?? [])
+      if (!m.ifElf || isElf(resolver, root, m.path)) dlopened.push(m);
   } catch {
     // A target without the program's configuration (nginx.conf) is diagnosed for the binary alone.
   }

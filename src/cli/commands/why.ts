@@ -5,7 +5,8 @@ import { whyChains } from '../../doctor/why.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { EXIT_CODES } from '../../errors.js';
-import { loadAll } from '../../resolve/load.js';
+import { isElf, loadAll } from '../../resolve/load.js';
+import { Resolver } from '../../resolve/resolver.js';
 import { profileFor } from '../../profiles/registry.js';
 
 export default class Why extends BaseCommand {
@@ -40,7 +41,12 @@ export default class Why extends BaseCommand {
     const first = programs[0];
     const real = root.lookup(first)?.path;
     // A program that is not there is reported by the load below, with its own error.
-    if (real) includes.push(...(profileFor(root, first, real)?.dlopen ?? []).map((m) => m.path));
+    if (real) {
+      const probe = new Resolver(root);
+      includes.push(
+        ...(profileFor(root, first, real)?.dlopen ?? []).filter((m) => !m.ifElf || isElf(probe, root, m.path)).map((m) => m.path),
+      );
+    }
     const { maps } = loadAll(root, programs, includes);
     const { chains, truncated } = whyChains(maps, args.lib);
     if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;
