@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// verify at scale: every ELF program in /usr/bin and /usr/sbin of IMAGE whose `--version` (else `--help`) exits
-// 0 in the base, verified with that command as its smoke test and `--trace` of the same command. Prints a
-// summary and writes every result to bench/results/verify-scale.json. Nothing is retried.
+// verify at scale: every ELF program in /usr/bin and /usr/sbin of IMAGE whose `--version` (else `--help`)
+// exits 0 in the base (as nonroot, the user verify runs both images as), verified with that command as its
+// smoke test and `--trace` of the same command. Prints a summary and writes every result to
+// bench/results/verify-scale.json. Nothing is retried.
 //
 // Usage: node bench/verify-scale.mjs IMAGE [--jobs N] [--limit N]
 import { spawn, spawnSync } from 'node:child_process';
@@ -56,10 +57,13 @@ const listing = spawnSync(
 const programs = listing.stdout.split('\n').filter(Boolean).slice(0, limit);
 console.error(`${programs.length} ELF programs in ${image}`);
 
-/** The first of --version, --help that exits 0 in the base within 10 s, as root with no network. */
+/**
+ * The first of --version, --help that exits 0 in the base within 20 s, with no network, as the user verify
+ * runs both images as (scratchify's default, nonroot 65532).
+ */
 async function smokeFor(program) {
   for (const flag of ['--version', '--help']) {
-    const r = await run(DOCKER, ['run', '--rm', '--network', 'none', '--entrypoint', program, image, flag], 20);
+    const r = await run(DOCKER, ['run', '--rm', '--network', 'none', '--user', '65532:65532', '--entrypoint', program, image, flag], 20);
     if (r.code === 0) return flag;
   }
   return undefined;

@@ -57,8 +57,14 @@ export async function buildContext(engine: Engine, dir: string, tag: string, doc
   } catch (e) {
     const text = String((e as ExecaError).stderr ?? (e as Error).message);
     if (engine.name === 'docker' && /buildx/.test(text)) {
+      // The classic builder keeps each step as an image and reuses them across builds: another process
+      // removing its own image (verify does) then removes steps this build is about to reuse ("unable to find
+      // image sha256:..."). Without its cache, a build shares no steps with anyone else's.
       try {
-        await engine.run(args, { timeout: 1_800_000, env: { DOCKER_BUILDKIT: '0' } });
+        await engine.run([...args.slice(0, 1), '--no-cache', '--force-rm', ...args.slice(1)], {
+          timeout: 1_800_000,
+          env: { DOCKER_BUILDKIT: '0' },
+        });
         return;
       } catch (e2) {
         throw buildError(e2);
@@ -70,11 +76,13 @@ export async function buildContext(engine: Engine, dir: string, tag: string, doc
 
 function buildError(e: unknown): ScratchifyError {
   const err = e as ExecaError;
-  const lines = String(err.stderr || err.shortMessage || err)
+  const all = String(err.stderr || err.shortMessage || err)
     .trim()
     .split('\n')
-    .filter((l) => /error|failed/i.test(l));
-  return new ScratchifyError('BUILD_FAILED', `the generated Dockerfile did not build (${lines[lines.length - 1] ?? 'no error text'})`, {
+    .filter(Boolean);
+  const errors = all.filter((l) => /error|failed/i.test(l));
+  const why = errors[errors.length - 1] ?? all[all.length - 1] ?? `exit status ${err.exitCode}`;
+  return new ScratchifyError('BUILD_FAILED', `the generated Dockerfile did not build (${why})`, {
     hint: 'build it yourself (docker build --network none .) to see the whole log',
     cause: e,
   });
