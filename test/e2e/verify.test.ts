@@ -146,7 +146,7 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
     expect(r.report.added.map((a) => a.path)).toContain('/usr/bin/gzip');
   }, 600_000);
 
-  it('bad input: a smoke command that fails in the base, a trace of a program that is not there, a trace past its time limit', async () => {
+  it('bad input: a smoke command that fails in the base, a trace of a program that is not there, a trace past its time limit, Ctrl-C', async () => {
     const fails = await execa(BIN, ['verify', '/usr/bin/tar', '--base', base, '--smoke=--no-such-option'], { reject: false });
     expect(fails.exitCode).toBe(EXIT_CODES.NOTHING_TO_COMPARE);
     expect(fails.stderr).toMatch(/fails in the base too .*nothing to compare/);
@@ -169,6 +169,14 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
     );
     expect(slow.exitCode, slow.stderr).toBe(0);
     expect(JSON.parse(slow.stdout).warnings.join('\n')).toMatch(/ran past 3 s and was stopped/);
+    // Ctrl-C while the image builds: the terminal signals the whole process group, as here.
+    const child = execa(BIN, ['verify', '/usr/bin/python3', '--base', base, '--smoke=-c pass'], { detached: true, reject: false });
+    await new Promise<void>((resolve) =>
+      child.stderr!.on('data', (d: Buffer) => /building the scratch image/.test(String(d)) && resolve()),
+    );
+    process.kill(-child.pid!, 'SIGINT');
+    const interrupted = await child;
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130);
     // Nothing left behind: no verify images, no trace or run containers.
     const images = await execa(DOCKER, ['images', '--format', '{{.Repository}}']);
     expect(images.stdout).not.toMatch(/scratchify-verify/);
