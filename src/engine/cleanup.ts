@@ -1,18 +1,24 @@
+import { rmSync } from 'node:fs';
 import type { Engine } from './engine.js';
 
 /**
  * Images and containers a command made and must remove: at the end, on error, and on Ctrl-C or SIGTERM (the
- * handler removes them, then exits with the signal's status, as a shell would report it).
+ * handler removes them, then exits with the signal's status, as a shell would report it). The handler stays
+ * for the rest of the process: Ctrl-C reaches the engine's client too, whose exit may be handled first, and a
+ * process with no handler left would die of the signal before removing anything.
  */
 export class Leftovers {
   private readonly images = new Set<string>();
+  private readonly dirs = new Set<string>();
+  private signalled = false;
   private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.signalled = true;
     void this.remove().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
 
   constructor(private readonly engine: Engine) {
-    process.once('SIGINT', this.onSignal);
-    process.once('SIGTERM', this.onSignal);
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
   }
 
   image(tag: string): string {
@@ -20,9 +26,25 @@ export class Leftovers {
     return tag;
   }
 
+  /**
+   * For an error path: an engine client that died of the same Ctrl-C fails its command at about the moment the
+   * signal arrives here. Waits a moment; if the signal came, never returns (the handler exits with 130 once
+   * everything is removed), so the client's failure is not reported as an error of its own.
+   */
+  async settle(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 250));
+    if (this.signalled) await new Promise(() => {});
+  }
+
+  /** A temporary directory of this machine's, removed with the rest. */
+  dir(path: string): string {
+    this.dirs.add(path);
+    return path;
+  }
+
   async remove(): Promise<void> {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+    this.dirs.clear();
     const tags = [...this.images];
     this.images.clear();
     if (tags.length) await this.engine.exec(['rmi', '-f', ...tags], { timeout: 120_000 });

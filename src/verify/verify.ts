@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../doctor/diagnose.js';
@@ -63,9 +63,10 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   const { engine } = req;
   const leftovers = new Leftovers(engine);
   const tracer = prepareTracer(req.base.architecture) ?? null;
+  if (tracer) leftovers.dir(tracer.dir);
   const added: (Because & { use: Use })[] = [];
   const rounds: Round[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-'));
+  const dir = leftovers.dir(mkdtempSync(join(tmpdir(), 'scratchify-verify-')));
   let context = req.context(added);
   // The base does not change between rounds: each smoke command runs (and is traced) there once.
   const baseRuns = new Map<string, Awaited<ReturnType<typeof runContainer>>>();
@@ -128,9 +129,10 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       req.say(`--fix: adding ${unique.length} path${unique.length === 1 ? '' : 's'} and building again`);
       context = req.context(added);
     }
+  } catch (e) {
+    await leftovers.settle();
+    throw e;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
-    tracer?.remove();
     await leftovers.remove();
   }
   const last = rounds[rounds.length - 1];
