@@ -18,6 +18,8 @@ import { compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from '
 
 /** A build context: the Dockerfile and the files beside it. */
 export interface Context {
+  /** A context of the user's, built where it is; else the files below are written to a temporary one. */
+  dir?: string;
   dockerfileName: string;
   /** The Dockerfile (named dockerfileName) and the files beside it. */
   files: { name: string; data: string | Buffer }[];
@@ -74,9 +76,10 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   try {
     for (let round = 0; ; round++) {
       for (const f of context.files) writeFileSync(join(dir, f.name), f.data);
+      const where = context.dir ?? dir;
       const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
       req.say(`building the scratch image (round ${round + 1})`);
-      await buildContext(engine, dir, tag, context.dockerfileName);
+      await buildContext(engine, where, tag, context.dockerfileName);
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];
       const user = built.config.user;

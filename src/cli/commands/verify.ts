@@ -1,4 +1,5 @@
-import { basename, resolve as resolvePath } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
@@ -42,6 +43,11 @@ export default class Verify extends BaseCommand {
     'compare-stderr': Flags.boolean({ description: 'also require the same standard error' }),
     timeout: Flags.string({ description: 'seconds each run may take', default: '60' }),
     output: Flags.string({ char: 'o', description: 'write the verified Dockerfile here (and its scaffold archive beside it)' }),
+    file: Flags.string({
+      char: 'f',
+      description: 'verify this Dockerfile, built in its own directory, instead of generating one',
+      exclusive: ['fix', 'output', 'include', 'trace'],
+    }),
     include: sharedFlags.include(),
     user: G.user,
     'ca-certs': G['ca-certs'],
@@ -76,6 +82,9 @@ export default class Verify extends BaseCommand {
     const dockerfileName = out ? basename(out) : 'Dockerfile';
     const scaffoldName = `${dockerfileName}.scaffold.tar`;
     if (out) checkOutputs([out, `${out}.scaffold.tar`]);
+    const file = flags.file ? resolvePath(flags.file) : undefined;
+    if (file && !existsSync(file))
+      throw new ScratchifyError('INPUT_NOT_FOUND', `-f ${flags.file}: no such file`, { hint: 'give the path of the Dockerfile to verify' });
 
     const opened = await openRoot({ image: flags.base, engine: flags.engine, progress: this.progress() });
     const { traced, warnings } = await traceAll(opened.engine!, opened.image!, flags.trace ?? [], flags['trace-timeout']);
@@ -93,6 +102,7 @@ export default class Verify extends BaseCommand {
       timeout,
       say,
       context: (added) => {
+        if (file) return { dir: dirname(file), dockerfileName: basename(file), files: [] };
         const include = [...(flags.include ?? []), ...added.filter((a) => a.use === 'read').map((a) => a.path)];
         const result = generate(
           generateInput({ ...flags, include }, opened, {
