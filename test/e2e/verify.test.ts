@@ -124,6 +124,16 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
     }
   }, 600_000);
 
+  it('-f verifies a Dockerfile as it is: the generated one fails, the one --fix wrote passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-f-'));
+    const smoke = '--smoke=-czvf /tmp/out.tgz -C /etc debian_version';
+    await execa(BIN, ['/usr/bin/tar', '--base', base, '-o', join(dir, 'Dockerfile')]);
+    expect((await verify(['/usr/bin/tar', '--base', base, '-f', join(dir, 'Dockerfile'), smoke])).code).toBe(EXIT_CODES.MISMATCH);
+    expect((await verify(['/usr/bin/tar', '--base', base, smoke, '--fix', '-o', 'Dockerfile'], dir)).code).toBe(0);
+    const again = await verify(['/usr/bin/tar', '--base', base, '-f', join(dir, 'Dockerfile'), smoke]);
+    expect([again.code, again.report.pass]).toEqual([0, true]);
+  }, 600_000);
+
   it('with Podman too: tar --fix passes', async () => {
     const { tarball } = await verifyBase();
     await ensureImage('podman', base, tarball);
