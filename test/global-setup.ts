@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,6 +18,8 @@ export default function setup(): () => void {
     execFileSync('npm', ['run', 'build'], { stdio: 'inherit', cwd: join(import.meta.dirname, '..') });
   }
   const runTmp = mkdtempSync(join(tmpdir(), 'scratchify-test-run-'));
+  // Tests that run scratchify as another user (nobody) must be able to reach their own directories in it.
+  chmodSync(runTmp, 0o755);
   process.env.TMPDIR = runTmp;
   return () => rmSync(runTmp, { recursive: true, force: true });
 }

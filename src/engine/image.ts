@@ -66,6 +66,11 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
   };
 }
 
+/** The cache entry (directory) that holds an image's export. */
+export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
+  return join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
+}
+
 /** Progress on a terminal: what is being done, each line replacing the last until `last`. */
 export type Progress = (line: string, last?: boolean) => void;
 
@@ -76,7 +81,7 @@ export type Progress = (line: string, last?: boolean) => void;
  * export the cache is pruned to its bound, least recently used first.
  */
 export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
-  const dir = join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
+  const dir = cacheEntryDir(engine, info);
   const tar = join(dir, 'rootfs.tar');
   const indexFile = join(dir, 'index.json');
   const cached = (): TarIndex | undefined => {

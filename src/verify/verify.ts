@@ -6,7 +6,7 @@ import { diagnose } from '../doctor/diagnose.js';
 import { buildContext } from '../engine/build.js';
 import { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
-import { type ImageInfo, inspectImage, openImageRoot } from '../engine/image.js';
+import { cacheEntryDir, type ImageInfo, inspectImage, openImageRoot } from '../engine/image.js';
 import { runContainer } from '../engine/run.js';
 import { traceRun } from '../engine/trace.js';
 import { prepareTracer } from '../engine/tracer.js';
@@ -109,6 +109,8 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           baseTraces.set(smoke, inBase);
           const inScratch = await traceRun(engine, tag, smoke, trace);
           // A path the scratch image holds is not missing, even when its run failed before reaching it.
+          // The image is thrown away at the end, and so is its export.
+          if (!builtRoot) leftovers.dir(cacheEntryDir(engine, built));
           builtRoot ??= await openImageRoot(engine, built);
           missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot, builtRoot);
           if (/error while loading shared libraries|not found \(required by|cannot open shared object/.test(scratch.stderr)) {
