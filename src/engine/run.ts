@@ -35,6 +35,7 @@ export async function runContainer(
     return { ...r, timedOut };
   } finally {
     clearTimeout(timer);
-    await engine.exec(['rm', '-f', name], { timeout: 30_000 });
+    // --rm removes the container when it ends; a run that was killed at the time limit may still be ending.
+    if (timedOut) await engine.exec(['rm', '-f', name], { timeout: 30_000 });
   }
 }

@@ -136,7 +136,13 @@ export function interpreterProfile(ctx: ProfileContext): ProfileResult {
   const apis = interp.api ? root.readdir(interp.api.glob.replace('{t}', tuple)).filter((n) => interp.api!.pattern.test(n)) : [''];
   const expand = (d: string) => apis.map((api) => d.replaceAll('{v}', version).replaceAll('{t}', tuple).replaceAll('{api}', api));
   const dirs = [...new Set(interp.dirs.flatMap(expand))].filter((d) => root.lookup(d)?.entry.type === 'dir');
-  const dead = new Set((interp.deadWeight ?? []).flatMap(expand).filter((d) => root.lookup(d) && treeBytes(root, d) >= DEAD_WEIGHT_MIN));
+  // Each candidate is measured once: its size decides, and the warning quotes it.
+  const deadBytes = new Map<string, number>();
+  for (const d of (interp.deadWeight ?? []).flatMap(expand)) {
+    const bytes = root.lookup(d) ? treeBytes(root, d) : 0;
+    if (bytes >= DEAD_WEIGHT_MIN) deadBytes.set(d, bytes);
+  }
+  const dead = new Set(deadBytes.keys());
   const reason = `${interp.name} ${version || ''} standard library and module path`.replace('  ', ' ');
   const seen = new Set<string>();
   for (const d of dirs) {
@@ -152,9 +158,9 @@ export function interpreterProfile(ctx: ProfileContext): ProfileResult {
       if (SHARED_OBJECT.test(f) && !inside.some((x) => f.startsWith(`${x}/`)))
         p.dlopen.push({ path: f, reason: `${interp.name} extension module in ${d}`, ifElf: true });
   }
-  for (const x of dead)
+  for (const [x, bytes] of deadBytes)
     p.warnings.push(
-      `left out ${x} (${(treeBytes(root, x) / 1048576).toFixed(1)} MiB, not needed to run programs); add it with --include if you need it`,
+      `left out ${x} (${(bytes / 1048576).toFixed(1)} MiB, not needed to run programs); add it with --include if you need it`,
     );
   if (dirs.length === 0)
     p.notes.push(`${interp.name}: none of its module directories is in ${root.description}; only what is compiled into it is there`);

@@ -56,3 +56,21 @@ export function missingPaths(baseRun: TracedPath[], scratchRun: TracedPath[], ba
   }
   return out;
 }
+
+/** Beyond this many paths under one directory, they are reported, and added by --fix, as that directory. */
+export const COLLAPSE_AT = 8;
+
+/**
+ * Paths grouped by the directory three levels down (`/usr/share/zoneinfo`), in first-seen order: many under
+ * one directory (tzdata, a plugin directory) read better, and copy cheaper, as the directory.
+ */
+export function groupUnder<T extends { path: string }>(paths: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const p of paths) {
+    const key = p.path.split('/').slice(0, 4).join('/');
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
+  }
+  return groups;
+}

@@ -14,7 +14,7 @@ import { splitWords } from '../engine/words.js';
 import { ScratchifyError } from '../errors.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
-import { compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
+import { COLLAPSE_AT, compareRuns, groupUnder, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
 
 /** A build context: the Dockerfile and the files beside it. */
 export interface Context {
@@ -153,17 +153,9 @@ function lastLine(s: string): string {
   return s.trim().split('\n').pop() || 'it printed nothing on standard error';
 }
 
-/** Beyond this many missing files under one directory, --fix adds the directory: one COPY, not hundreds. */
-const COLLAPSE_AT = 8;
-
 /** Many missing paths under one directory (tzdata, a plugin directory) become that directory, copied whole. */
 export function collapse(paths: (Because & { use: Use })[], base: Root): (Because & { use: Use })[] {
-  const groups = new Map<string, (Because & { use: Use })[]>();
-  for (const p of paths) {
-    const key = p.path.split('/').slice(0, 4).join('/');
-    groups.set(key, [...(groups.get(key) ?? []), p]);
-  }
-  return [...groups].flatMap(([dir, ps]): (Because & { use: Use })[] =>
+  return [...groupUnder(paths)].flatMap(([dir, ps]): (Because & { use: Use })[] =>
     ps.length > COLLAPSE_AT && base.lookup(dir)?.entry.type === 'dir'
       ? [{ path: dir, use: 'read' as const, reason: `${ps[0].reason}: ${ps.length} paths under it` }]
       : ps,

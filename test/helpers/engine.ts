@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
 
 /**
  * The docker client with BuildKit built in. Debian's docker.io ships it as /usr/bin/docker; a newer client
@@ -180,4 +181,16 @@ export async function bullseyeBase(): Promise<{ ref: string; tarball: string }> 
 export async function runImage(tag: string, args: string[] = []): Promise<{ code: number; output: string }> {
   const r = await execa(DOCKER, ['run', '--rm', '--network', 'none', tag, ...args], { reject: false, all: true, timeout: 120_000 });
   return { code: r.exitCode ?? -1, output: r.all ?? '' };
+}
+
+/**
+ * An nginx image built with Podman: `nginx -t` passes there, and the modes and owners it relies on (a 1777
+ * /tmp, www-data's 0700 body temp directory) came through Buildah intact.
+ */
+export async function expectPodmanNginx(tag: string): Promise<void> {
+  const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', ...PODMAN_LIMITS, '--network', 'none', tag, '-t'], { reject: false });
+  expect(t.stderr).toContain('test is successful');
+  const listing = await exportListing(tag, ['tmp', 'var/lib/nginx/body'], 'podman');
+  expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+  expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
 }

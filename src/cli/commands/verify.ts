@@ -6,6 +6,7 @@ import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 import { generate } from '../../generate/generate.js';
+import { COLLAPSE_AT, groupUnder } from '../../verify/compare.js';
 import { verify } from '../../verify/verify.js';
 import { BaseCommand } from '../base-command.js';
 import { sharedFlags } from '../flags.js';
@@ -182,14 +183,9 @@ export default class Verify extends BaseCommand {
 
 /** Missing paths, one line each, except that many under one directory read as that directory. */
 function missingLines(missing: { path: string; fix: string }[]): string[] {
-  const groups = new Map<string, { path: string; fix: string }[]>();
-  for (const m of missing) {
-    const key = m.path.split('/').slice(0, 4).join('/');
-    groups.set(key, [...(groups.get(key) ?? []), m]);
-  }
   const lines: string[] = [];
-  for (const [dir, ms] of groups) {
-    if (ms.length > 8) lines.push(`    missing ${ms.length} paths under ${dir} (${ms[0].path}, ...): --include ${dir}`);
+  for (const [dir, ms] of groupUnder(missing)) {
+    if (ms.length > COLLAPSE_AT) lines.push(`    missing ${ms.length} paths under ${dir} (${ms[0].path}, ...): --include ${dir}`);
     else for (const m of ms) lines.push(`    missing ${m.path}: ${m.fix}`);
   }
   return lines;
