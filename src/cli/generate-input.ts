@@ -17,6 +17,7 @@ export interface ShapeFlags {
   'package-metadata'?: boolean;
   copyright?: boolean;
   'library-path'?: string;
+  'base-config'?: boolean;
 }
 
 /** Where the files come from, in words, and the FROM the Dockerfile pins. */
@@ -52,7 +53,14 @@ export function generateInput(
   },
 ): GenerateInput {
   const { source, baseRef, baseComment } = describeSource(flags, opened);
+  const stage = Boolean(flags.dockerfile && flags.target);
+  const keep = flags['base-config'] !== false && opened.image !== undefined;
+  const digest = opened.image?.repoDigests[0]?.split('@')[1];
   return {
+    baseConfig: keep ? opened.image!.config : undefined,
+    // A stage of the user's own Dockerfile is no image anyone can pull: it gets no base-image labels.
+    baseName: keep && !stage ? flags.base : undefined,
+    baseDigest: keep && !stage ? digest : undefined,
     root: opened.root,
     program: request.program,
     args: request.args,

@@ -68,10 +68,18 @@ export function outputFiles(
     files.push({ path: paths.sbomPath, data: meta.sbomFormat === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
   }
   if (!paths.bundlePath) return files;
+  const k = result.kept;
   const about = {
     entrypoint: result.entrypoint,
+    cmd: result.cmd ?? null,
     user: `${result.runAs.uid}:${result.runAs.gid}`,
-    expose: meta.expose,
+    expose: [...new Set([...(k?.exposedPorts ?? []), ...meta.expose])],
+    env: k?.env ?? [],
+    workdir: k?.workingDir ?? null,
+    stopSignal: k?.stopSignal ?? null,
+    volumes: k?.volumes ?? [],
+    labels: k?.labels ?? {},
+    healthcheck: k?.healthcheck ?? null,
     source: meta.source,
   };
   const entries = [

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
+import type { BaseConfig } from '../generate/base-config.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
 import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
@@ -14,14 +15,55 @@ export interface ImageInfo {
   /** amd64, arm64, ... as the engine reports it. */
   architecture?: string;
   /** The image's run configuration: what `run` does without flags. */
-  config: { user?: string; entrypoint?: string[]; cmd?: string[] };
+  config: BaseConfig;
+}
+
+interface RawHealthcheck {
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
 }
 
 interface RawImage {
   Id: string;
   RepoDigests?: string[];
   Architecture?: string;
-  Config?: { User?: string; Entrypoint?: string[] | null; Cmd?: string[] | null } | null;
+  Config?: {
+    User?: string;
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    ExposedPorts?: Record<string, unknown> | null;
+    StopSignal?: string;
+    Labels?: Record<string, string> | null;
+    Volumes?: Record<string, unknown> | null;
+    Healthcheck?: RawHealthcheck | null;
+  } | null;
+  /** Podman reports the health check beside Config. */
+  HealthCheck?: RawHealthcheck | null;
+}
+
+/** The engine's image config in scratchify's terms; Docker and Podman spell it alike, but for the health check. */
+export function imageConfig(raw: RawImage): BaseConfig {
+  const c = raw.Config ?? {};
+  const h = c.Healthcheck ?? raw.HealthCheck ?? undefined;
+  return {
+    user: c.User || undefined,
+    entrypoint: c.Entrypoint?.length ? c.Entrypoint : undefined,
+    cmd: c.Cmd?.length ? c.Cmd : undefined,
+    env: c.Env ?? [],
+    workingDir: c.WorkingDir && c.WorkingDir !== '/' ? c.WorkingDir : undefined,
+    exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+    stopSignal: c.StopSignal || undefined,
+    labels: c.Labels ?? {},
+    volumes: Object.keys(c.Volumes ?? {}).sort(),
+    healthcheck: h?.Test?.length
+      ? { test: h.Test, interval: h.Interval, timeout: h.Timeout, startPeriod: h.StartPeriod, retries: h.Retries }
+      : undefined,
+  };
 }
 
 function firstLine(e: unknown): string {
@@ -56,14 +98,7 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
       );
     }
   }
-  const config = raw.Config ?? {};
-  return {
-    ref,
-    id: raw.Id,
-    repoDigests: raw.RepoDigests ?? [],
-    architecture: raw.Architecture,
-    config: { user: config.User || undefined, entrypoint: config.Entrypoint ?? undefined, cmd: config.Cmd ?? undefined },
-  };
+  return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [], architecture: raw.Architecture, config: imageConfig(raw) };
 }
 
 /** The cache entry (directory) that holds an image's export. */

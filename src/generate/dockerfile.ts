@@ -102,7 +102,10 @@ export interface DockerfileValues {
   fromStage?: string;
   user: string;
   entrypoint: string[];
-  expose: string[];
+  /** The base's CMD, kept when the program is the base's own entrypoint. */
+  cmd?: string[];
+  /** ENV, WORKDIR, EXPOSE, STOPSIGNAL, VOLUME, LABEL, HEALTHCHECK lines (base-config.ts). */
+  run: string;
   /** 'archive': the whole root is in the build-context archive (ADD); 'copy' (default): COPY lines from the base. */
   carrier?: 'copy' | 'archive';
 }
@@ -118,9 +121,10 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
       command: v.command,
       dockerfile: v.dockerfile,
       scaffold: v.scaffold,
-      expose: v.expose.map((p) => `EXPOSE ${p}\n`).join(''),
+      run: v.run,
       user: v.user,
       entrypoint: JSON.stringify(v.entrypoint),
+      cmd: v.cmd ? `# the base image's CMD (the program is its entrypoint)\nCMD ${JSON.stringify(v.cmd)}\n` : '',
     });
   }
   return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.tmpl'), 'utf8'), {
@@ -130,8 +134,9 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     scaffold: v.scaffold,
     base,
     copies: `${copyLines(plan, v.fromStage ?? 'base').join('\n')}\n`,
-    expose: v.expose.map((p) => `EXPOSE ${p}\n`).join(''),
+    run: v.run,
     user: v.user,
     entrypoint: JSON.stringify(v.entrypoint),
+    cmd: v.cmd ? `# the base image's CMD (the program is its entrypoint)\nCMD ${JSON.stringify(v.cmd)}\n` : '',
   });
 }

@@ -9,6 +9,7 @@ import { missingOf } from '../resolve/report.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
 import { lookupUser, NONROOT, planAccounts, readAccounts, rootAccount, type Account } from './accounts.js';
+import { baseUser, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstructions, type BaseConfig } from './base-config.js';
 import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
@@ -28,6 +29,11 @@ export interface GenerateInput {
   /** `ARG BASE=` value: a digest-pinned reference where the image has one. */
   baseRef?: string;
   baseComment?: string;
+  /** What the base image's configuration says about running it (ENV, WORKDIR, CMD, ...); kept in the image. */
+  baseConfig?: BaseConfig;
+  /** The OCI base-image labels: the base as named, and its registry digest when it has one. */
+  baseName?: string;
+  baseDigest?: string;
   /** The stage name to copy from instead of an ARG-selected base (--dockerfile --target). */
   fromStage?: string;
   source: string;
@@ -55,6 +61,10 @@ export interface GenerateResult {
   bundle: () => ScaffoldEntry[];
   /** The exec-form ENTRYPOINT: the program, its profile's arguments, the user's. */
   entrypoint: string[];
+  /** The CMD, when the base's own is kept (the program is the base's entrypoint). */
+  cmd?: string[];
+  /** The base configuration the image keeps (for --bundle's .scratchify.json). */
+  kept?: BaseConfig;
   plan: Plan;
   /** The main program's process first; a script's interpreter chain adds one per program. */
   maps: LinkMap[];
@@ -197,12 +207,17 @@ export function generate(input: GenerateInput): GenerateResult {
   for (const g of needs.generated) plan.generate(g.path, g.content, g.reason);
   for (const l of needs.links) plan.links.set(l.path, l.target);
 
-  // Who the image runs as: --user; else root when the program drops privileges itself; else nonroot.
+  // Who the image runs as: --user; else the base's own USER when it is not root; else root when the program
+  // drops privileges itself; else nonroot.
   const base = readAccounts(root);
+  const config = input.baseConfig;
+  const fromBase = config && !input.user ? baseUser(config, base) : undefined;
   let runAs: Account;
   if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
+  else if (fromBase) runAs = fromBase;
   else if (profile?.needsRoot) runAs = rootAccount(base.accounts);
   else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
+  if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);
   const named = profile?.users ?? [];
   const acc = planAccounts(base, runAs, named);
   plan.generate('/etc/passwd', acc.passwd, "the base's accounts without password hashes, and the account the image runs as");
@@ -218,6 +233,13 @@ export function generate(input: GenerateInput): GenerateResult {
     const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
     plan.addDir(w.path, owner.uid === 0 ? 0o755 : 0o700, owner.uid, owner.gid, w.reason);
   }
+  // The base's working directory and volumes exist with its mode and owner (a volume's directory seeds a new
+  // named volume, owner included: a database's 0700 data directory).
+  for (const d of [...(config?.workingDir ? [config.workingDir] : []), ...(config?.volumes ?? [])]) {
+    const e = root.lookup(d)?.entry;
+    if (e?.type === 'dir') plan.addDir(d, e.mode & 0o7777, e.uid, e.gid, "the base image's configuration names it");
+    else plan.addDir(d, 0o755, 0, 0, "the base image's configuration names it");
+  }
   const wantPackages = input.packages?.enabled !== false;
   const db = wantPackages ? readDpkg(root) : undefined;
   if (db) addPackageMarkers(plan, root, db, { copyright: input.packages?.copyright !== false });
@@ -230,7 +252,15 @@ export function generate(input: GenerateInput): GenerateResult {
     ...[...plan.links].map(([path, target]) => ({ type: 'symlink' as const, path, target })),
     ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: g.uid, gid: g.gid, content: g.content })),
   ];
-  const entrypoint = [input.program, ...(profile?.defaultArgs ?? []), ...input.args];
+  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
+  notes.push(...carried.notes);
+  const defaults = defaultArgsBeside(profile?.defaultArgs ?? [], [...carried.entryArgs, ...(carried.cmd ?? [])]);
+  const entrypoint = [input.program, ...carried.entryArgs, ...defaults, ...input.args];
+  const healthcheckKept = config ? inImage(plan, root, healthcheckProgram(config)) : false;
+  if (config?.healthcheck && !healthcheckKept && healthcheckProgram(config))
+    notes.push(
+      `the base's HEALTHCHECK runs ${healthcheckProgram(config)}, which is not in this image: left out (add it with --include to keep it)`,
+    );
   const dockerfile = renderDockerfile(plan, {
     source: input.source,
     command: input.command,
@@ -241,13 +271,23 @@ export function generate(input: GenerateInput): GenerateResult {
     fromStage: input.fromStage,
     user: `${runAs.uid}:${runAs.gid}`,
     entrypoint,
-    expose: input.expose,
+    cmd: carried.cmd,
+    run: runInstructions({
+      config,
+      healthcheckKept,
+      expose: input.expose,
+      baseName: input.baseName,
+      baseDigest: input.baseDigest,
+      userFromBase: fromBase !== undefined,
+    }),
     carrier: input.carrier,
   });
   let entries: ScaffoldEntry[] | undefined;
   const bundle = () => (entries ??= bundleEntries(plan, root, scaffoldEntries));
   return {
     entrypoint,
+    cmd: carried.cmd,
+    kept: config && { ...config, healthcheck: healthcheckKept ? config.healthcheck : undefined },
     dockerfile,
     scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),
     bundle,
@@ -262,4 +302,13 @@ export function generate(input: GenerateInput): GenerateResult {
     details: needs.details,
     warnings: [...(db?.warnings ?? []), ...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
   };
+}
+
+/** Whether the image will hold the program `name` names (an absolute path, as the base resolves it). */
+function inImage(plan: Plan, root: Root, name: string | undefined): boolean {
+  if (!name?.startsWith('/')) return false;
+  const real = root.lookup(name)?.path;
+  if (!real) return false;
+  if (plan.files.has(real) || plan.generated.has(real)) return true;
+  return [...plan.trees.keys()].some((t) => real.startsWith(`${t}/`));
 }

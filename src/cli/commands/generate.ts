@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { sharedFlags } from '../flags.js';
+import { shapeFlags } from '../generate-flags.js';
 import { regenerateCommand } from '../regenerate.js';
 import { jsonReport, outputFiles, outputPaths } from '../generate-outputs.js';
 import { describeSource, generateInput, withUserStages } from '../generate-input.js';
@@ -26,61 +26,21 @@ Reads the image's files without running anything from it, resolves the binary as
   };
 
   static flags = {
-    base: sharedFlags.base(),
-    root: sharedFlags.root(),
-    dockerfile: Flags.string({
-      description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it',
-      dependsOn: ['target'],
-    }),
-    target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
-    'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
+    ...shapeFlags,
     bundle: Flags.string({
       description:
-        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports)',
+        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports, the base configuration kept)',
     }),
     force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
     output: Flags.string({
       char: 'o',
       description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout',
     }),
-    include: sharedFlags.include(),
-    user: Flags.string({
-      char: 'u',
-      description: 'run as NAME or UID[:GID] (default: nonroot 65532, or root when the program drops privileges itself)',
-    }),
-    expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true }),
-    'ca-certs': Flags.boolean({
-      description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)',
-      allowNo: true,
-    }),
-    tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
-    trace: Flags.string({
-      description:
-        "run this command in a container of the base (never on this machine), traced by this machine's strace brought in read-only, and add what it uses; repeatable, one run each",
-      multiple: true,
-    }),
-    'trace-timeout': Flags.string({
-      description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept',
-      default: '60',
-    }),
-    gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
     verbose: Flags.boolean({
       description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
     }),
-    'package-metadata': Flags.boolean({
-      description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them',
-      allowNo: true,
-      default: true,
-    }),
-    copyright: Flags.boolean({
-      description: "with package metadata: copy each package's copyright file, for license detection",
-      allowNo: true,
-      default: true,
-    }),
     sbom: Flags.string({ description: "write the scratch image's SBOM to this file" }),
     'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
-    engine: sharedFlags.engine(),
-    'library-path': sharedFlags.libraryPath(),
   };
 
   static examples = [

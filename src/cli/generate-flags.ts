@@ -1,0 +1,57 @@
+import { Flags } from '@oclif/core';
+import { sharedFlags } from './flags.js';
+
+/**
+ * The flags that shape the image, declared once: generate takes them, and verify takes the same so it plans the
+ * image exactly as generate would. Neither command borrows the other's class to reach them.
+ */
+export const shapeFlags = {
+  base: sharedFlags.base(),
+  root: sharedFlags.root(),
+  dockerfile: Flags.string({
+    description: 'your own multi-stage Dockerfile: build --target, and append the scratch stage to it',
+    dependsOn: ['target'],
+  }),
+  target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
+  'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
+  include: sharedFlags.include(),
+  user: Flags.string({
+    char: 'u',
+    description:
+      "run as NAME or UID[:GID] (default: the base's own USER when it is not root, else nonroot 65532, or root when the program drops privileges itself)",
+  }),
+  expose: Flags.string({ description: 'add EXPOSE for this port or range (80, 8080/tcp, 53/udp, 8000-8010)', multiple: true }),
+  'base-config': Flags.boolean({
+    description:
+      "keep what the base image's configuration says about running: ENV, WORKDIR, EXPOSE, STOPSIGNAL, VOLUME, LABEL, its USER and CMD, a HEALTHCHECK whose program is in the image",
+    allowNo: true,
+    default: true,
+  }),
+  'ca-certs': Flags.boolean({
+    description: 'copy the CA bundle (default: when TLS libraries or Go crypto/x509 are present)',
+    allowNo: true,
+  }),
+  tz: Flags.string({ description: 'copy tzdata: a zone (Europe/Paris, also /etc/localtime) or "all"' }),
+  trace: Flags.string({
+    description:
+      "run this command in a container of the base (never on this machine), traced by this machine's strace brought in read-only, and add what it uses; repeatable, one run each",
+    multiple: true,
+  }),
+  'trace-timeout': Flags.string({
+    description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept',
+    default: '60',
+  }),
+  gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
+  'package-metadata': Flags.boolean({
+    description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them',
+    allowNo: true,
+    default: true,
+  }),
+  copyright: Flags.boolean({
+    description: "with package metadata: copy each package's copyright file, for license detection",
+    allowNo: true,
+    default: true,
+  }),
+  engine: sharedFlags.engine(),
+  'library-path': sharedFlags.libraryPath(),
+};
