@@ -13,7 +13,7 @@ import { baseUser, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstr
 import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
-import { expandInclude } from '../rootfs/include.js';
+import { expandInclude, treeBytes } from '../rootfs/include.js';
 import { readDpkg } from '../packages/dpkg.js';
 import { addPackageMarkers, writePackageMetadata, type PackageReport } from '../packages/metadata.js';
 import { Plan, parentOf } from './plan.js';
@@ -111,7 +111,6 @@ function load(input: GenerateInput, resolver: Resolver, plan: Plan, notes: strin
     dlopenIncluded(resolver, root, main, match, `--include ${pattern}`);
   }
   addTraced(input.traced ?? [], root, resolver, plan, main, notes);
-  addArgumentFiles(input.args, root, plan);
   return { maps, main, profile };
 }
 
@@ -153,18 +152,31 @@ function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Res
     notes.push(`traced runs used ${traced.length} paths: ${files} files of the base were added and ${dirs} directories created`);
 }
 
+/** A directory named on the command line is carried up to this size; past it, a warning says how to add it. */
+export const MAX_ARGUMENT_DIR_BYTES = 64 << 20;
+
 /**
- * Files the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--config=/etc/app.conf`): the program
- * will open them, so the image needs them as the base has them.
+ * Files and directories the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--root /srv/site`,
+ * `--config-dir=/etc/app`): the program will open them, so the image needs them as the base has them. A
+ * top-level directory (`-C /`, `--prefix=/usr`) names a place, not the program's data, and is never carried.
  */
-function addArgumentFiles(args: readonly string[], root: Root, plan: Plan): void {
+function addArgumentPaths(args: readonly string[], root: Root, plan: Plan, warnings: string[]): void {
   for (const a of args) {
     const value = a.startsWith('-') && a.includes('=') ? a.slice(a.indexOf('=') + 1) : a;
     if (!value.startsWith('/')) continue;
     const r = root.lookup(value);
     if (r?.entry.type === 'file') plan.add(value, `named on the command line (${a})`);
+    if (r?.entry.type !== 'dir' || r.path.split('/').length < 3) continue;
+    const bytes = treeBytes(root, r.path, MAX_ARGUMENT_DIR_BYTES);
+    if (bytes <= MAX_ARGUMENT_DIR_BYTES) plan.add(value, `directory named on the command line (${a})`);
+    else
+      warnings.push(
+        `${value} is named on the command line but holds over ${formatMiB(MAX_ARGUMENT_DIR_BYTES)} MiB: not copied; add it with --include ${value} if the program needs it all`,
+      );
   }
 }
+
+const formatMiB = (n: number) => Math.round(n / (1 << 20));
 
 /** Resolves the program (and what its profile adds), plans the scratch image, and renders both outputs. */
 export function generate(input: GenerateInput): GenerateResult {
@@ -173,6 +185,10 @@ export function generate(input: GenerateInput): GenerateResult {
   const plan = new Plan(root);
   const notes: string[] = [];
   const { maps, main, profile } = load(input, resolver, plan, notes);
+  const config = input.baseConfig;
+  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
+  notes.push(...carried.notes);
+  addArgumentPaths([...carried.entryArgs, ...input.args, ...(carried.cmd ?? [])], root, plan, plan.warnings);
 
   for (const m of maps) {
     if (m.missingInterpreter) {
@@ -210,7 +226,6 @@ export function generate(input: GenerateInput): GenerateResult {
   // Who the image runs as: --user; else the base's own USER when it is not root; else root when the program
   // drops privileges itself; else nonroot.
   const base = readAccounts(root);
-  const config = input.baseConfig;
   const fromBase = config && !input.user ? baseUser(config, base) : undefined;
   let runAs: Account;
   if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
@@ -252,8 +267,6 @@ export function generate(input: GenerateInput): GenerateResult {
     ...[...plan.links].map(([path, target]) => ({ type: 'symlink' as const, path, target })),
     ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: g.uid, gid: g.gid, content: g.content })),
   ];
-  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
-  notes.push(...carried.notes);
   const defaults = defaultArgsBeside(profile?.defaultArgs ?? [], [...carried.entryArgs, ...(carried.cmd ?? [])]);
   const entrypoint = [input.program, ...carried.entryArgs, ...defaults, ...input.args];
   const healthcheckKept = config ? inImage(plan, root, healthcheckProgram(config)) : false;

@@ -46,6 +46,12 @@ const WORKER_DIRS = new Set([
 ]);
 /** Directives naming a file nginx writes, whose directory must exist and be writable. */
 const WRITTEN_FILES = new Set(['error_log', 'access_log', 'pid', 'lock_file']);
+/**
+ * Blocks whose lines are data, not directives (`map $uri $x { /old 1; }`, `types { text/html html; }`): a key
+ * there that happens to read `root` or `alias` names nothing nginx opens. nginx reads `include` in them, and so
+ * does the reader above.
+ */
+const DATA_BLOCKS = new Set(['map', 'geo', 'split_clients', 'types', 'charset_map', 'match']);
 /** Values of those that are not files. */
 const NOT_A_FILE = /^(off|stderr|syslog:|memory:|\/dev\/)/;
 
@@ -120,9 +126,11 @@ export function nginxProfile(ctx: ProfileContext): ProfileResult {
 
   let daemonSet = false;
   const rooted = new Set<number>();
+  const perlModules: string[] = [];
   for (const d of directives) {
     const arg = d.args[0];
     const where = `${d.file}:${d.line}`;
+    if (d.context.some((c) => DATA_BLOCKS.has(c))) continue;
     const viaVariables = (kind: string, p: string) =>
       out.warnings.push(`${where}: ${d.name} ${arg} holds variables; copying ${p}, the ${kind} before them`);
     if (d.name === 'load_module') {
@@ -139,13 +147,29 @@ export function nginxProfile(ctx: ProfileContext): ProfileResult {
       if (d.blocks.length) rooted.add(d.blocks[d.blocks.length - 1]);
       const p = beforeVariables(fromPrefix(arg)).replace(/(.)\/$/, '$1');
       if (p !== fromPrefix(arg).replace(/(.)\/$/, '$1')) viaVariables('directory', p);
-      if (root.isDir(p)) out.trees.push({ path: p, reason: `web root (${d.name} in ${where})` });
-      else out.warnings.push(`${where}: ${d.name} ${arg} is not a directory in ${root.description}`);
+      const kind = root.lookup(p)?.entry.type;
+      if (kind === 'dir') out.trees.push({ path: p, reason: `web root (${d.name} in ${where})` });
+      // `alias` may name one file (location /cv { alias /srv/cv.pdf; }): nginx serves that file for the location.
+      else if (kind === 'file') out.files.push({ path: p, reason: `served file (${d.name} in ${where})` });
+      else out.warnings.push(`${where}: ${d.name} ${arg} is not in ${root.description}; nginx will answer 404 there`);
     } else if (WRITTEN_FILES.has(d.name) && arg && !NOT_A_FILE.test(arg)) {
       const p = fromPrefix(arg);
       const dir = beforeVariables(p.slice(0, p.lastIndexOf('/')) || '/');
       if (arg.includes('$')) viaVariables('directory', dir);
       out.writable.push({ path: dir, reason: `${d.name} ${arg} (${where})` });
+    } else if (d.name === 'working_directory' && arg) {
+      // The workers' current directory (where they dump core): it must exist for them to start.
+      out.writable.push({ path: fromPrefix(arg), reason: `working_directory (${where})`, owner: 'worker' });
+    } else if (d.name === 'perl_modules' && arg) {
+      const p = fromConf(arg);
+      perlModules.push(p);
+      if (root.isDir(p)) out.trees.push({ path: p, reason: `embedded Perl modules (perl_modules in ${where})` });
+    } else if (d.name === 'perl_require' && arg) {
+      const found = perlModules.map((m) => `${m}/${arg}`).find((p) => root.lookup(p)?.entry.type === 'file');
+      if (!found)
+        out.warnings.push(
+          `${where}: perl_require ${arg} is not in any perl_modules directory; add it with --include if Perl finds it elsewhere`,
+        );
     } else if (WORKER_DIRS.has(d.name) && arg) {
       const p = beforeVariables(fromPrefix(arg));
       out.writable.push({ path: p, reason: `${d.name} (${where})`, owner: 'worker' });

@@ -29,6 +29,25 @@ export function walkFiles(root: Root, dir: string, out: string[], depth = 0): vo
 }
 
 /**
+ * The bytes of the regular files under `dir` (links not followed), counted until they pass `limit`: the answer
+ * is then some number above it, found without walking a whole /usr.
+ */
+export function treeBytes(root: Root, dir: string, limit: number): number {
+  let total = 0;
+  const walk = (d: string, depth: number): void => {
+    if (depth > MAX_TREE_DEPTH || total > limit) return;
+    for (const name of root.readdir(d)) {
+      const e = root.lstat(`${root.resolve(d).path}/${name}`);
+      if (e?.type === 'dir') walk(`${d}/${name}`, depth + 1);
+      else if (e?.type === 'file') total += e.size;
+      if (total > limit) return;
+    }
+  };
+  walk(dir, 0);
+  return total;
+}
+
+/**
  * Expands one --include: a directory (copied whole), a file, or a glob inside the root. A path that exists is
  * taken as it is, so names holding glob characters (`/usr/bin/[`) need no escaping.
  */

@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../src/generate/generate.js';
+import { generate, MAX_ARGUMENT_DIR_BYTES } from '../../src/generate/generate.js';
+import { openDirRoot } from '../../src/rootfs/open.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
 import { helloInput, helloRoot } from '../helpers/roots.js';
@@ -51,5 +52,25 @@ describe('what a traced run used, as the image needs it', () => {
     expect(r.plan.files.get('/etc/app/app.conf')?.reasons).toEqual(['named on the command line (/etc/app/app.conf)']);
     expect(r.plan.files.get('/srv/data/big.bin')?.reasons).toEqual(['named on the command line (--data=/srv/data/big.bin)']);
     expect(r.dockerfile).toMatch(/^ENTRYPOINT \["\/app\/hello","-c","\/etc\/app\/app.conf",/m);
+  });
+
+  it('directories named on the command line are carried whole, up to a size; top-level ones never', () => {
+    const dir = helloRoot();
+    mkdirSync(join(dir, 'srv/site/css'), { recursive: true });
+    writeFileSync(join(dir, 'srv/site/index.html'), 'hi');
+    writeFileSync(join(dir, 'srv/site/css/a.css'), 'x');
+    mkdirSync(join(dir, 'var/lib/big'), { recursive: true });
+    writeFileSync(join(dir, 'var/lib/big/blob'), Buffer.alloc(1));
+    truncateSync(join(dir, 'var/lib/big/blob'), MAX_ARGUMENT_DIR_BYTES + 1);
+    const r = generate(
+      helloInput(openDirRoot(dir), { args: ['--root', '/srv/site', '-D', '/var/lib/big', '-C', '/srv', '--prefix=/var'] }),
+    );
+    expect(r.plan.trees.get('/srv/site')?.reasons).toEqual(['directory named on the command line (/srv/site)']);
+    expect(r.plan.trees.has('/var/lib/big')).toBe(false);
+    expect(r.warnings.join('\n')).toMatch(
+      /\/var\/lib\/big is named on the command line but holds over 64 MiB: not copied; add it with --include \/var\/lib\/big/,
+    );
+    expect(r.plan.trees.has('/srv')).toBe(false);
+    expect(r.plan.trees.has('/var')).toBe(false);
   });
 });

@@ -103,4 +103,42 @@ describe('nginx profile: every directive that names a file or directory', () => 
     const p = profile({ '/etc/nginx/nginx.conf': 'http { server { root /srv; ssl_dhparam /etc/nginx/dh.pem; } }\n', '/srv/i': 'x' });
     expect(p.warnings.join('\n')).toMatch(/ssl_dhparam \/etc\/nginx\/dh.pem is not in .*nginx will fail to start/);
   });
+
+  it('alias names a directory or one file; both are carried, and a missing one is a warning about the 404', () => {
+    const p = profile({
+      '/etc/nginx/nginx.conf': [
+        'http { server { root /srv/site;',
+        '  location /cv { alias /usr/share/nginx/resume.pdf; default_type application/pdf; }',
+        '  location /img/ { alias /srv/images/; }',
+        '  location /gone { alias /srv/gone.pdf; }',
+        '} }',
+      ].join('\n'),
+      '/srv/site/index.html': 'x',
+      '/usr/share/nginx/resume.pdf': '%PDF-1.4',
+      '/srv/images/a.png': 'png',
+    });
+    expect(p.files).toContainEqual(
+      expect.objectContaining({ path: '/usr/share/nginx/resume.pdf', reason: expect.stringMatching(/served file \(alias in/) }),
+    );
+    expect(p.trees.map((t) => t.path)).toEqual(expect.arrayContaining(['/srv/site', '/srv/images']));
+    expect(p.warnings.join('\n')).toMatch(/alias \/srv\/gone.pdf is not in .*nginx will answer 404 there/);
+  });
+
+  it('keys of map and geo blocks are data, not directives; working_directory and perl_modules are carried', () => {
+    const p = profile({
+      '/etc/nginx/nginx.conf': [
+        'working_directory /var/lib/nginx/core;',
+        'http { perl_modules perl/lib; perl_require App.pm;',
+        '  map $uri $target { root /nowhere; alias /nothere; }',
+        '  geo $remote_addr $g { default 0; }',
+        '  server { root /srv/a; } }',
+      ].join('\n'),
+      '/srv/a/i': 'x',
+      '/etc/nginx/perl/lib/App.pm': '1;',
+    });
+    expect(p.warnings).toEqual([]);
+    expect(p.trees.map((t) => t.path)).not.toContain('/nowhere');
+    expect(p.trees.map((t) => t.path)).toContain('/etc/nginx/perl/lib');
+    expect(p.writable).toContainEqual(expect.objectContaining({ path: '/var/lib/nginx/core', owner: 'worker' }));
+  });
 });
