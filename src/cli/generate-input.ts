@@ -18,6 +18,7 @@ export interface ShapeFlags {
   copyright?: boolean;
   'library-path'?: string;
   'base-config'?: boolean;
+  expose?: string[];
 }
 
 /** Where the files come from, in words, and the FROM the Dockerfile pins. */

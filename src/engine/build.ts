@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
@@ -46,11 +46,12 @@ function stageError(dockerfile: string, target: string, e: unknown): ScratchifyE
 }
 
 /**
- * Builds a generated build context (Dockerfile and scaffold) into `tag`, offline. Docker builds with BuildKit,
+ * Builds a generated build context (Dockerfile and scaffold) into `tag`, offline; `dockerfile` is a name in `dir`
+ * or an absolute path elsewhere. Docker builds with BuildKit,
  * or with the classic builder when its client has no buildx; Podman with Buildah. Errors name the step.
  */
 export async function buildContext(engine: Engine, dir: string, tag: string, dockerfile = 'Dockerfile'): Promise<void> {
-  const args = ['build', '-q', '--network', 'none', '-f', `${dir}/${dockerfile}`, '-t', tag, dir];
+  const args = ['build', '-q', '--network', 'none', '-f', isAbsolute(dockerfile) ? dockerfile : `${dir}/${dockerfile}`, '-t', tag, dir];
   const env = engine.name === 'docker' ? { DOCKER_BUILDKIT: '1' } : undefined;
   try {
     await engine.run(args, { timeout: 1_800_000, env });

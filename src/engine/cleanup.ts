@@ -2,13 +2,15 @@ import { rmSync } from 'node:fs';
 import type { Engine } from './engine.js';
 
 /**
- * Images and containers a command made and must remove: at the end, on error, and on Ctrl-C or SIGTERM (the
+ * Images, containers, volumes and directories a command made and must remove: at the end, on error, and on Ctrl-C or SIGTERM (the
  * handler removes them, then exits with the signal's status, as a shell would report it). The handler stays
  * for the rest of the process: Ctrl-C reaches the engine's client too, whose exit may be handled first, and a
  * process with no handler left would die of the signal before removing anything.
  */
 export class Leftovers {
   private readonly images = new Set<string>();
+  private readonly containers = new Set<string>();
+  private readonly volumes = new Set<string>();
   private readonly dirs = new Set<string>();
   private signalled = false;
   private readonly onSignal = (signal: NodeJS.Signals) => {
@@ -36,6 +38,16 @@ export class Leftovers {
     if (this.signalled) await new Promise(() => {});
   }
 
+  container(name: string): string {
+    this.containers.add(name);
+    return name;
+  }
+
+  volume(name: string): string {
+    this.volumes.add(name);
+    return name;
+  }
+
   /** A temporary directory of this machine's, removed with the rest. */
   dir(path: string): string {
     this.dirs.add(path);
@@ -43,6 +55,13 @@ export class Leftovers {
   }
 
   async remove(): Promise<void> {
+    // Containers first: they hold the volumes and images removed after them, and the directories mounted in them.
+    const names = [...this.containers];
+    this.containers.clear();
+    if (names.length) await this.engine.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
+    const volumes = [...this.volumes];
+    this.volumes.clear();
+    if (volumes.length) await this.engine.exec(['volume', 'rm', '-f', ...volumes], { timeout: 120_000 });
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
     this.dirs.clear();
     const tags = [...this.images];

@@ -9,14 +9,14 @@ export interface RunResult {
 }
 
 /**
- * Runs one command in a throw-away container, with no network: the image's own ENTRYPOINT and USER unless
+ * Runs one command in a throw-away container, with no network (or another container's, `container:NAME`): the image's own ENTRYPOINT and USER unless
  * `entrypoint` or `user` say otherwise. A run past `timeout` seconds is killed; the container is always removed.
  */
 export async function runContainer(
   engine: Engine,
   image: string,
   args: string[],
-  options: { entrypoint?: string[]; user?: string; timeout?: number } = {},
+  options: { entrypoint?: string[]; user?: string; timeout?: number; network?: string } = {},
 ): Promise<RunResult> {
   const name = `scratchify-run-${randomBytes(6).toString('hex')}`;
   const entry = options.entrypoint ? ['--entrypoint', options.entrypoint[0]] : [];
@@ -31,7 +31,7 @@ export async function runContainer(
     (options.timeout ?? 60) * 1000,
   );
   try {
-    const r = await engine.exec(['run', '--rm', '--name', name, '--network', 'none', ...user, ...entry, image, ...argv]);
+    const r = await engine.exec(['run', '--rm', '--name', name, '--network', options.network ?? 'none', ...user, ...entry, image, ...argv]);
     return { ...r, timedOut };
   } finally {
     clearTimeout(timer);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { parseStraceLog, type TracedPath } from './strace-log.js';
-import { prepareTracer, TRACER_MOUNT, type TracerBundle } from './tracer.js';
+import { mountArgs } from './bring-in.js';
+import { prepareTracer, type TracerBundle } from './tracer.js';
 import { splitWords } from './words.js';
 
 export interface TraceResult {
@@ -86,9 +87,33 @@ function runArgs(
 ): string[] {
   const common = ['run', '--rm', '--name', name, '--network', 'none', ...(user ? ['--user', user] : [])];
   if (!tracer) return [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
-  const mounts = ['-v', `${tracer.dir}:${TRACER_MOUNT}:ro`, '-v', `${out}:/.scratchify-out`];
-  const strace = ['-f', '-qq', '-y', '-s', '4096', '-e', 'trace=%file,getdents64,chdir', '-o', '/.scratchify-out/trace.log', '--'];
-  return [...common, ...mounts, '--entrypoint', tracer.command[0], image, ...tracer.command.slice(1), ...strace, ...program, ...rest];
+  return [...common, ...straceArgs(tracer, out), image, ...tracer.command.slice(1), ...STRACE_OPTIONS, ...program, ...rest];
+}
+
+/**
+ * strace's options: every process, paths decoded with the directory each relative one is resolved in, the log in
+ * the second mount (the program's own stderr stays its own).
+ */
+export const STRACE_OPTIONS = [
+  '-f',
+  '-qq',
+  '-y',
+  '-s',
+  '4096',
+  '-e',
+  'trace=%file,getdents64,chdir',
+  '-o',
+  '/.scratchify-out/trace.log',
+  '--',
+];
+
+/**
+ * The run's flags for tracing: the tracer and the log directory mounted, strace as the entrypoint, and
+ * CAP_SYS_PTRACE: a process that switched users (nginx's workers, a database's backends) is not dumpable, and
+ * without it strace cannot read the paths that process opens.
+ */
+export function straceArgs(tracer: TracerBundle, out: string): string[] {
+  return [...mountArgs(tracer), '-v', `${out}:/.scratchify-out`, '--cap-add', 'SYS_PTRACE', '--entrypoint', tracer.command[0]];
 }
 
 /** The engine's own failures to start the run (exit 125 to 127), as the user's error. */

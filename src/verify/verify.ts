@@ -14,7 +14,9 @@ import { splitWords } from '../engine/words.js';
 import { ScratchifyError } from '../errors.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
+import { prepareProber } from '../engine/prober.js';
 import { COLLAPSE_AT, compareRuns, groupUnder, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
+import { LOADER_FAILURE, type ServiceCheck, type ServiceRequest, ServiceVerifier } from './service.js';
 
 /** A build context: the Dockerfile and the files beside it. */
 export interface Context {
@@ -23,6 +25,8 @@ export interface Context {
   dockerfileName: string;
   /** The Dockerfile (named dockerfileName) and the files beside it. */
   files: { name: string; data: string | Buffer }[];
+  /** The Dockerfile is among the temporary files, while the context is `dir` (a user's Dockerfile, fixed). */
+  dockerfileInTemp?: boolean;
 }
 
 export interface VerifyRequest {
@@ -31,6 +35,8 @@ export interface VerifyRequest {
   baseRoot: Root;
   program: string;
   smokes: string[];
+  /** Start the program as a service and probe it (--probe, --probe-cmd, --restart). */
+  service?: ServiceRequest;
   compareStderr: boolean;
   /** Rounds of --fix after the first run; 0 without --fix. */
   fixRounds: number;
@@ -43,6 +49,7 @@ export interface VerifyRequest {
 
 export interface Round {
   outcomes: (SmokeOutcome & { missing: MissingPath[]; loader: string[] })[];
+  service?: ServiceCheck & { loader: string[] };
 }
 
 export interface VerifyReport {
@@ -73,18 +80,31 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   // The base does not change between rounds: each smoke command runs (and is traced) there once.
   const baseRuns = new Map<string, Awaited<ReturnType<typeof runContainer>>>();
   const baseTraces = new Map<string, Awaited<ReturnType<typeof traceRun>>>();
+  let services: ServiceVerifier | undefined;
+  if (req.service) {
+    const prober = prepareProber(req.base.architecture);
+    leftovers.dir(prober.dir);
+    services = new ServiceVerifier(engine, req.base, req.service, prober, tracer, leftovers, req.say);
+  }
   try {
     for (let round = 0; ; round++) {
       for (const f of context.files) writeFileSync(join(dir, f.name), f.data);
       const where = context.dir ?? dir;
       const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
       req.say(`building the scratch image (round ${round + 1})`);
-      await buildContext(engine, where, tag, context.dockerfileName);
+      await buildContext(engine, where, tag, context.dockerfileInTemp ? join(dir, context.dockerfileName) : context.dockerfileName);
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];
       const user = built.config.user;
       const outcomes: Round['outcomes'] = [];
       let builtRoot: Root | undefined;
+      // A path the scratch image holds is not missing, even when its run failed before reaching it.
+      // The image is thrown away at the end, and so is its export.
+      const openBuilt = async () => {
+        if (!builtRoot) leftovers.dir(cacheEntryDir(engine, built));
+        builtRoot ??= await openImageRoot(engine, built);
+        return builtRoot;
+      };
       for (const smoke of req.smokes) {
         const argv = splitWords(smoke);
         const base = baseRuns.get(smoke) ?? (await runContainer(engine, req.base.id, argv, { entrypoint, user, timeout: req.timeout }));
@@ -108,25 +128,28 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
           baseTraces.set(smoke, inBase);
           const inScratch = await traceRun(engine, tag, smoke, trace);
-          // A path the scratch image holds is not missing, even when its run failed before reaching it.
-          // The image is thrown away at the end, and so is its export.
-          if (!builtRoot) leftovers.dir(cacheEntryDir(engine, built));
-          builtRoot ??= await openImageRoot(engine, built);
-          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot, builtRoot);
-          if (/error while loading shared libraries|not found \(required by|cannot open shared object/.test(scratch.stderr)) {
-            loader = loaderProblems(builtRoot, req.program);
-          }
+          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot, await openBuilt());
+          if (LOADER_FAILURE.test(scratch.stderr)) loader = loaderProblems(await openBuilt(), req.program);
         }
         outcomes.push({ ...outcome, missing, loader });
       }
-      rounds.push({ outcomes });
-      const failing = outcomes.filter((o) => !o.pass);
+      let service: Round['service'];
+      if (services) {
+        const checked = await services.check(tag, built, openBuilt, req.baseRoot);
+        const loader = !checked.pass && LOADER_FAILURE.test(checked.logs ?? '') ? loaderProblems(await openBuilt(), req.program) : [];
+        service = { ...checked, loader };
+      }
+      rounds.push({ outcomes, service });
+      const failing = [
+        ...outcomes.filter((o) => !o.pass).map((o) => ({ name: `'${o.smoke}'`, missing: o.missing })),
+        ...(service && !service.pass ? [{ name: 'the service', missing: service.missing }] : []),
+      ];
       if (failing.length === 0 || round >= req.fixRounds) break;
       const known = new Set(added.map((a) => a.path));
       const fresh = failing.flatMap((o) =>
         o.missing
           .filter((m) => !known.has(m.path))
-          .map((m) => ({ path: m.path, use: m.use, reason: `--fix: '${o.smoke}' used it in the base` })),
+          .map((m) => ({ path: m.path, use: m.use, reason: `--fix: ${o.name} used it in the base` })),
       );
       const unique = collapse([...new Map(fresh.map((f) => [f.path, f])).values()], req.baseRoot);
       if (unique.length === 0) break;
@@ -141,7 +164,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
     await leftovers.remove();
   }
   const last = rounds[rounds.length - 1];
-  return { pass: last.outcomes.every((o) => o.pass), rounds, added, context };
+  return { pass: last.outcomes.every((o) => o.pass) && (last.service?.pass ?? true), rounds, added, context };
 }
 
 /** doctor's findings for the program in the image just built (it failed the way the loader fails). */

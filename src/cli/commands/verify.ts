@@ -1,29 +1,26 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
+import { checkVolume } from '../../engine/volumes.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
-import { generate } from '../../generate/generate.js';
-import { COLLAPSE_AT, groupUnder } from '../../verify/compare.js';
 import { verify } from '../../verify/verify.js';
 import { BaseCommand } from '../base-command.js';
-import { sharedFlags } from '../flags.js';
-import { generateInput } from '../generate-input.js';
+import { shapeFlags } from '../generate-flags.js';
 import { checkOutputs, writeAtomically } from '../output.js';
-import { regenerateCommand } from '../regenerate.js';
-import Generate from './generate.js';
+import { seconds, serviceFlags, serviceSteps, volumes } from '../service-flags.js';
+import { verifyContexts } from '../verify-context.js';
+import { reportLines, verifyJson } from '../verify-report.js';
 
 /** Rounds --fix may add files in before it gives up. */
 const MAX_FIX_ROUNDS = 5;
 
-const G = Generate.flags;
-
 export default class Verify extends BaseCommand {
-  static summary = 'Build the scratch image, run smoke commands in it and in the base, and name what is missing.';
+  static summary = 'Build the scratch image, run it beside the base (commands, or the service and its probes), and name what is missing.';
   static description =
-    `Generates the Dockerfile as "scratchify BINARY" would (same flags), builds it with the engine, and runs each --smoke command's arguments through the image's ENTRYPOINT in the scratch image and in the base, as the same user, with no network. Compares exit status and standard output (--compare-stderr: standard error too). On a difference, traces both runs with this machine's strace brought into each container and lists what the base run used that the scratch image lacks, with the flag that adds it. --fix adds it and tries again. Exit status 0 when every smoke command behaves the same, 9 when one does not.`;
+    `Generates the Dockerfile as "scratchify BINARY" would (same flags), builds it with the engine, and compares the scratch image with the base. --smoke runs a command's arguments through the image's ENTRYPOINT in both, as the same user, with no network, and compares exit status and standard output (--compare-stderr: standard error too). --probe and --probe-cmd start the program as a service in each image, in a network namespace of its own, wait until it is ready, make the same requests to both (in the order given, --restart among them) and compare the answers, then stop it with the image's stop signal and compare how it ended. On a difference, traces both with this machine's strace brought into each container and lists what the base used that the scratch image lacks, with the flag that adds it. --fix adds it and tries again. Exit status 0 when everything behaves the same, 9 when something does not.`;
   static strict = false;
   static enableJsonFlag = true;
 
@@ -32,161 +29,95 @@ export default class Verify extends BaseCommand {
   };
 
   static flags = {
-    base: sharedFlags.base(),
-    smoke: Flags.string({
-      description: "arguments to run the program with, e.g. --smoke '--version'; repeatable",
-      multiple: true,
-      required: true,
-    }),
+    ...shapeFlags,
+    smoke: Flags.string({ description: "arguments to run the program with, e.g. --smoke '--version'; repeatable", multiple: true }),
+    ...serviceFlags,
     fix: Flags.boolean({
-      description: `add what the base runs used and the scratch image lacked, and verify again (at most ${MAX_FIX_ROUNDS} rounds); needs -o`,
+      description: `add what the base used and the scratch image lacked, and verify again (at most ${MAX_FIX_ROUNDS} rounds); needs -o`,
     }),
-    'compare-stderr': Flags.boolean({ description: 'also require the same standard error' }),
-    timeout: Flags.string({ description: 'seconds each run may take', default: '60' }),
+    'compare-stderr': Flags.boolean({ description: 'also require the same standard error of smoke commands' }),
+    timeout: Flags.string({ description: 'seconds each run may take, and a service to become ready', default: '60' }),
     output: Flags.string({ char: 'o', description: 'write the verified Dockerfile here (and its scaffold archive beside it)' }),
     file: Flags.string({
       char: 'f',
-      description: 'verify this Dockerfile, built in its own directory, instead of generating one',
-      exclusive: ['fix', 'output', 'include', 'trace'],
+      description:
+        'verify this Dockerfile, built in its own directory, instead of generating one (with --fix: COPY lines for what it lacks are added to a copy written to -o)',
+      exclusive: ['include', 'trace', 'dockerfile', 'root'],
     }),
-    include: sharedFlags.include(),
-    user: G.user,
-    'ca-certs': G['ca-certs'],
-    tz: G.tz,
-    gconv: G.gconv,
-    trace: G.trace,
-    'trace-timeout': G['trace-timeout'],
-    'package-metadata': G['package-metadata'],
-    copyright: G.copyright,
-    engine: sharedFlags.engine(),
-    'library-path': sharedFlags.libraryPath(),
   };
 
   static examples = [
     '<%= config.bin %> verify /usr/bin/python3 --base myorg/python:bookworm --smoke "-c \'import json, ssl\'"',
     "<%= config.bin %> verify /usr/sbin/rsyslogd --base myorg/rsyslog --smoke '-N1 -f /etc/rsyslog.conf' --fix -o Dockerfile",
+    '<%= config.bin %> verify /usr/sbin/nginx --base myorg/site --probe http://127.0.0.1/ --probe http://127.0.0.1/cv --fix -o Dockerfile',
+    "<%= config.bin %> verify /usr/bin/redis-server --base myorg/redis --volume data:/var/lib/redis --probe-cmd 'redis-cli set k v' --restart --probe-cmd 'redis-cli get k'",
   ];
 
   async run(): Promise<unknown> {
-    const { args, argv, flags } = await this.parse(Verify);
+    const { args, argv, flags, raw } = await this.parse(Verify);
     const extra = (argv as string[]).slice(1);
-    if (!flags.base)
-      throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE', {
+    if (!flags.base && !flags.dockerfile)
+      throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE, or --dockerfile FILE --target STAGE', {
         hint: 'the image the program comes from; verify builds and runs images, so it needs one',
       });
-    checkImageReference('--base', flags.base);
+    if (flags.root) throw new ScratchifyError('USAGE', 'verify runs images: --root cannot be verified', { hint: 'give --base IMAGE' });
+    if (flags.base) checkImageReference('--base', flags.base);
     checkTraceTimeout(flags['trace-timeout']);
-    const timeout = checkTraceTimeout(flags.timeout);
+    const timeout = seconds('timeout', flags.timeout);
+    const steps = serviceSteps(raw);
+    const smokes = flags.smoke ?? [];
+    if (smokes.length === 0 && steps.length === 0)
+      throw new ScratchifyError('USAGE', 'nothing to verify: give --smoke ARGS, or --probe / --probe-cmd for a service', {
+        hint: "e.g. --smoke '--version', or --probe http://127.0.0.1:8080/",
+      });
+    if ((flags.volume?.length || flags.restart) && steps.length === 0)
+      throw new ScratchifyError('USAGE', '--volume and --restart apply to a service: give --probe or --probe-cmd', {
+        hint: 'e.g. --probe tcp://127.0.0.1:6379',
+      });
     if (flags.fix && !flags.output)
       throw new ScratchifyError('USAGE', '--fix writes the Dockerfile it verified: give -o FILE', { hint: 'e.g. --fix -o Dockerfile' });
     const out = flags.output ? resolvePath(flags.output) : undefined;
-    const dockerfileName = out ? basename(out) : 'Dockerfile';
-    const scaffoldName = `${dockerfileName}.scaffold.tar`;
     if (out) checkOutputs([out, `${out}.scaffold.tar`]);
     const file = flags.file ? resolvePath(flags.file) : undefined;
     if (file && !existsSync(file))
       throw new ScratchifyError('INPUT_NOT_FOUND', `-f ${flags.file}: no such file`, { hint: 'give the path of the Dockerfile to verify' });
-
-    const opened = await openRoot({ image: flags.base, engine: flags.engine, progress: this.progress() });
+    if (flags.dockerfile && !existsSync(flags.dockerfile))
+      throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
+        hint: 'give the path of your Dockerfile',
+      });
+    const volumeSpecs = volumes(flags.volume);
+    const stage =
+      flags.dockerfile && flags.target
+        ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
+        : undefined;
+    const opened = await openRoot({ image: flags.base, engine: flags.engine, stage, progress: this.progress() });
+    for (const v of volumeSpecs) await checkVolume(opened.engine!, v);
     const { traced, warnings } = await traceAll(opened.engine!, opened.image!, flags.trace ?? [], flags['trace-timeout']);
     const say = (line: string) => {
       if (!this.jsonEnabled()) process.stderr.write(`scratchify: ${line}\n`);
     };
+    const contexts = verifyContexts({ flags, opened, program: args.binary, extra, traced, file, out });
     const report = await verify({
       engine: opened.engine!,
       base: opened.image!,
       baseRoot: opened.root,
       program: args.binary,
-      smokes: flags.smoke,
+      smokes,
+      service: steps.length
+        ? { steps, volumes: volumeSpecs, timeout, stopTimeout: seconds('stop-timeout', flags['stop-timeout']) }
+        : undefined,
       compareStderr: flags['compare-stderr'],
       fixRounds: flags.fix ? MAX_FIX_ROUNDS : 0,
       timeout,
       say,
-      context: (added) => {
-        if (file) return { dir: dirname(file), dockerfileName: basename(file), files: [] };
-        const include = [...(flags.include ?? []), ...added.filter((a) => a.use === 'read').map((a) => a.path)];
-        const result = generate(
-          generateInput({ ...flags, include }, opened, {
-            program: args.binary,
-            args: extra,
-            expose: [],
-            traced: [...traced, ...added.filter((a) => a.use !== 'read')],
-            command: regenerateCommand(
-              ['scratchify', args.binary],
-              Generate.flags,
-              { ...flags, include },
-              { pathFlags: ['output'], extra },
-            ),
-            dockerfileName,
-            scaffoldName,
-            carrier: 'copy',
-          }),
-        );
-        return {
-          dockerfileName,
-          files: [
-            { name: dockerfileName, data: result.dockerfile },
-            { name: scaffoldName, data: result.scaffold },
-          ],
-        };
-      },
+      context: contexts.build,
     });
-    if (out)
-      writeAtomically(report.context.files.map((f) => ({ path: f.name === dockerfileName ? out : `${out}.scaffold.tar`, data: f.data })));
+    if (out) writeAtomically(contexts.output(report.added));
     if (!report.pass) process.exitCode = EXIT_CODES.MISMATCH;
-    if (!this.jsonEnabled()) this.print(report, warnings, out);
-    return {
-      pass: report.pass,
-      dockerfile: out ?? null,
-      added: report.added.map((a) => ({ path: a.path, use: a.use, reason: a.reason })),
-      rounds: report.rounds.map((r) =>
-        r.outcomes.map((o) => ({
-          smoke: o.smoke,
-          pass: o.pass,
-          differences: o.differences,
-          missing: o.missing.map((m) => ({ path: m.path, use: m.use, fix: m.fix })),
-          loader: o.loader,
-          base: { exitCode: o.base.exitCode, stdout: o.base.stdout, stderr: o.base.stderr },
-          scratch: { exitCode: o.scratch.exitCode, stdout: o.scratch.stdout, stderr: o.scratch.stderr },
-        })),
-      ),
-      warnings,
-    };
-  }
-
-  private print(report: Awaited<ReturnType<typeof verify>>, warnings: string[], out: string | undefined): void {
-    const lines: string[] = [];
-    const last = report.rounds[report.rounds.length - 1];
-    if (report.rounds.length > 1) {
-      const first = report.rounds[0];
-      for (const o of first.outcomes.filter((x) => !x.pass)) lines.push(`FAIL (before --fix) ${o.smoke}: ${o.differences.join('; ')}`);
+    if (!this.jsonEnabled()) {
+      for (const w of warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
+      process.stdout.write(`${reportLines(report, out).join('\n')}\n`);
     }
-    for (const o of last.outcomes) {
-      lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${o.smoke}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
-      lines.push(...missingLines(o.missing));
-      for (const l of o.loader) lines.push(`    doctor: ${l}`);
-      if (!o.pass && o.missing.length === 0 && o.loader.length === 0)
-        lines.push('    the base run used nothing the scratch image lacks: the difference is not a missing file');
-    }
-    if (report.added.length) {
-      lines.push(`--fix added ${report.added.length} path${report.added.length === 1 ? '' : 's'}:`);
-      for (const a of report.added) lines.push(`    ${a.use === 'read' ? '--include' : 'directory'} ${a.path} (${a.reason})`);
-    }
-    const passed = last.outcomes.filter((o) => o.pass).length;
-    lines.push(
-      `${passed} of ${last.outcomes.length} smoke command${last.outcomes.length === 1 ? '' : 's'} behave as in the base${out ? `; wrote ${out}` : ''}`,
-    );
-    for (const w of warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    return verifyJson(report, out, warnings);
   }
-}
-
-/** Missing paths, one line each, except that many under one directory read as that directory. */
-function missingLines(missing: { path: string; fix: string }[]): string[] {
-  const lines: string[] = [];
-  for (const [dir, ms] of groupUnder(missing)) {
-    if (ms.length > COLLAPSE_AT) lines.push(`    missing ${ms.length} paths under ${dir} (${ms[0].path}, ...): --include ${dir}`);
-    else for (const m of ms) lines.push(`    missing ${m.path}: ${m.fix}`);
-  }
-  return lines;
 }

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { OpenedRoot } from '../engine/open-root.js';
+import { checkExpose } from '../generate/expose.js';
+import { generate } from '../generate/generate.js';
+import { copyInstruction } from '../generate/dockerfile-words.js';
+import type { Because, Use } from '../profiles/types.js';
+import type { Context } from '../verify/verify.js';
+import { shapeFlags } from './generate-flags.js';
+import { generateInput, type ShapeFlags, withUserStages } from './generate-input.js';
+import { regenerateCommand } from './regenerate.js';
+
+type Added = (Because & { use: Use })[];
+
+/** The stage a fixed Dockerfile copies what it lacked from. */
+const FIX_STAGE = 'scratchify-fix';
+
+/**
+ * A Dockerfile of the user's with what --fix found added: a stage of the base image before its last FROM, and
+ * a COPY from it at the end for each path (a directory the run listed is copied whole: a Dockerfile alone cannot
+ * create an empty directory with the base's mode).
+ */
+export function appendFixes(text: string, added: Added, baseRef: string): string {
+  const lines = text.replace(/\n*$/, '\n').split('\n');
+  const last = lines.reduce((at, l, i) => (/^\s*FROM\s/i.test(l) ? i : at), -1);
+  const stage = [`# scratchify verify --fix: the image the missing files come from`, `FROM ${baseRef} AS ${FIX_STAGE}`, ''];
+  if (last >= 0) lines.splice(last, 0, ...stage);
+  const copies = added.map((a) => {
+    const path = a.use === 'read' ? a.path : `${a.path}/`;
+    return `# ${a.reason}\n${copyInstruction(FIX_STAGE, [path], a.use === 'read' ? path : path)}`;
+  });
+  return `${lines.join('\n').replace(/\n*$/, '\n')}${copies.join('\n')}\n`;
+}
+
+interface Request {
+  flags: ShapeFlags & { output?: string };
+  opened: OpenedRoot;
+  program: string;
+  extra: string[];
+  traced: Added;
+  /** -f: the user's Dockerfile, verified as it is (and fixed in a copy). */
+  file?: string;
+  out?: string;
+}
+
+/**
+ * What verify builds in each round, and what it writes to -o at the end. Generated Dockerfiles are planned exactly
+ * as generate plans them; a stage of the user's own Dockerfile is built from the stage's image (built once
+ * already to read it), while -o gets the Dockerfile generate would write, the user's stages included.
+ */
+export function verifyContexts(r: Request): {
+  build: (added: Added) => Context;
+  output: (added: Added) => { path: string; data: string | Buffer }[];
+} {
+  const dockerfileName = r.out ? basename(r.out) : 'Dockerfile';
+  const scaffoldName = `${dockerfileName}.scaffold.tar`;
+  const stage = Boolean(r.flags.dockerfile && r.flags.target);
+  if (r.file) {
+    const file = r.file;
+    const fixed = (added: Added) => appendFixes(readFileSync(file, 'utf8'), added, r.flags.base ?? r.opened.image!.ref);
+    return {
+      build: (added) =>
+        added.length === 0
+          ? { dir: dirname(file), dockerfileName: basename(file), files: [] }
+          : {
+              dir: dirname(file),
+              dockerfileName: `${basename(file)}.fixed`,
+              dockerfileInTemp: true,
+              files: [{ name: `${basename(file)}.fixed`, data: fixed(added) }],
+            },
+      output: (added) => (r.out ? [{ path: r.out, data: fixed(added) }] : []),
+    };
+  }
+  const render = (added: Added, asWritten: boolean) => {
+    const include = [...(r.flags.include ?? []), ...added.filter((a) => a.use === 'read').map((a) => a.path)];
+    // Built here, the stage is the base: the image scratchify built of it. Written, it is the user's stages.
+    const flags =
+      stage && !asWritten
+        ? { ...r.flags, include, dockerfile: undefined, target: undefined, base: r.opened.image!.ref }
+        : { ...r.flags, include };
+    const result = generate(
+      generateInput(flags, r.opened, {
+        program: r.program,
+        args: r.extra,
+        expose: (r.flags.expose ?? []).map(checkExpose),
+        traced: [...r.traced, ...added.filter((a) => a.use !== 'read')],
+        command: regenerateCommand(
+          ['scratchify', r.program],
+          { ...shapeFlags, output: { type: 'option' } },
+          { ...r.flags, include },
+          {
+            pathFlags: ['output'],
+            extra: r.extra,
+          },
+        ),
+        dockerfileName,
+        scaffoldName,
+        carrier: 'copy',
+      }),
+    );
+    return { dockerfile: asWritten ? withUserStages(r.flags, result.dockerfile) : result.dockerfile, scaffold: result.scaffold };
+  };
+  return {
+    build: (added) => {
+      const { dockerfile, scaffold } = render(added, false);
+      return {
+        dockerfileName,
+        files: [
+          { name: dockerfileName, data: dockerfile },
+          { name: scaffoldName, data: scaffold },
+        ],
+      };
+    },
+    output: (added) => {
+      if (!r.out) return [];
+      const { dockerfile, scaffold } = render(added, true);
+      return [
+        { path: r.out, data: dockerfile },
+        { path: `${r.out}.scaffold.tar`, data: scaffold },
+      ];
+    },
+  };
+}
