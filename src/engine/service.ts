@@ -8,7 +8,7 @@ import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import { proberCommand } from './prober.js';
 import { parseStraceLog, type TracedPath } from './strace-log.js';
-import { STRACE_OPTIONS, straceArgs } from './trace.js';
+import { fromTheImage, STRACE_OPTIONS, straceArgs } from './trace.js';
 import type { TracerBundle } from './tracer.js';
 
 /** How a service is started: an image, and the command, user and volumes to start it with. */
@@ -152,7 +152,7 @@ export async function stopService(engine: Engine, name: string, timeout: number)
 export function tracedPaths(service: Service): TracedPath[] {
   if (!service.traceDir) return [];
   try {
-    return parseStraceLog(readFileSync(join(service.traceDir, 'trace.log'), 'utf8'));
+    return parseStraceLog(readFileSync(join(service.traceDir, 'trace.log'), 'utf8')).filter(fromTheImage);
   } catch {
     return []; // the tracer never started: the service's own error says why
   }

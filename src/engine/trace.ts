@@ -26,6 +26,11 @@ export interface TraceResult {
 
 const SKIP = /^\/(proc|sys|dev|\.scratchify-[a-z]+)(\/|$)/;
 
+/** Paths a trace reports that no image holds: the kernel's, the devices', the tracer's and prober's own. */
+export function fromTheImage(p: TracedPath): boolean {
+  return !SKIP.test(p.path);
+}
+
 /** Objects the loader mapped, from LD_DEBUG=libs,files: the last path tried before each "generating link map". */
 export function parseLdDebug(log: string): string[] {
   const out: string[] = [];
@@ -213,7 +218,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     return {
       command,
       method: tracer ? 'strace' : 'ld_debug',
-      paths: paths.filter((p) => !SKIP.test(p.path) && !(shell && SHELLS.has(p.path))),
+      paths: paths.filter((p) => fromTheImage(p) && !(shell && SHELLS.has(p.path))),
       exitCode: timedOut ? undefined : r.exitCode,
       stdout: r.stdout,
       stderr,

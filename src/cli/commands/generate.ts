@@ -3,12 +3,15 @@ import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { shapeFlags } from '../generate-flags.js';
+import { seconds, serviceFlags, serviceSteps, volumes } from '../service-flags.js';
 import { regenerateCommand } from '../regenerate.js';
 import { jsonReport, outputFiles, outputPaths } from '../generate-outputs.js';
 import { describeSource, generateInput, withUserStages } from '../generate-input.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
+import { traceService } from '../../engine/trace-service.js';
+import { checkVolume } from '../../engine/volumes.js';
 import { ScratchifyError } from '../../errors.js';
 import { checkExpose } from '../../generate/expose.js';
 import { generate } from '../../generate/generate.js';
@@ -27,6 +30,11 @@ Reads the image's files without running anything from it, resolves the binary as
 
   static flags = {
     ...shapeFlags,
+    'trace-service': Flags.boolean({
+      description:
+        'start the program as a service in a container of the base, traced, make the --probe and --probe-cmd requests, and add what it used (--trace-timeout bounds its start)',
+    }),
+    ...serviceFlags,
     bundle: Flags.string({
       description:
         'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports, the base configuration kept)',
@@ -50,7 +58,18 @@ Reads the image's files without running anything from it, resolves the binary as
   ];
 
   async run(): Promise<unknown> {
-    const { args, argv, flags } = await this.parse(Generate);
+    const { args, argv, flags, raw } = await this.parse(Generate);
+    const steps = serviceSteps(raw);
+    if (flags['trace-service'] && steps.length === 0)
+      throw new ScratchifyError('USAGE', '--trace-service needs the requests to make: --probe URL or --probe-cmd CLIENT', {
+        hint: 'e.g. --trace-service --probe http://127.0.0.1/',
+      });
+    if (!flags['trace-service'] && (steps.length > 0 || flags.volume?.length))
+      throw new ScratchifyError('USAGE', '--probe, --probe-cmd, --restart and --volume go with --trace-service (or verify)', {
+        hint: 'add --trace-service to trace the service while it answers them',
+      });
+    const volumeSpecs = volumes(flags.volume);
+    const stopTimeout = seconds('stop-timeout', flags['stop-timeout']);
     const extra = (argv as string[]).slice(1);
     const expose = (flags.expose ?? []).map(checkExpose);
     checkTraceTimeout(flags['trace-timeout']);
@@ -77,18 +96,19 @@ Reads the image's files without running anything from it, resolves the binary as
       progress: this.progress(),
     });
     const { image, engine } = opened;
-    if (traces.length > 0 && (!engine || !image)) {
+    if ((traces.length > 0 || flags['trace-service']) && (!engine || !image)) {
       throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
         hint: 'scratchify never runs programs from a root on this machine',
       });
     }
+    for (const v of volumeSpecs) await checkVolume(engine!, v);
     const { traced, warnings: traceWarnings } = await traceAll(engine!, image!, traces, flags['trace-timeout']);
-    const result = generate(
+    const input = (used: typeof traced) =>
       generateInput(flags, opened, {
         program: args.binary,
         args: extra,
         expose,
-        traced,
+        traced: used,
         command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, {
           skip: ['json', 'force', 'verbose'],
           pathFlags: ['output', 'sbom'],
@@ -97,8 +117,20 @@ Reads the image's files without running anything from it, resolves the binary as
         dockerfileName: out ? basename(out) : 'Dockerfile',
         scaffoldName: basename(scaffoldPath),
         carrier,
-      }),
-    );
+      });
+    let result = generate(input(traced));
+    if (flags['trace-service']) {
+      // Started as the scratch image will start it: the same command and user, in the base.
+      const served = await traceService(engine!, image!, {
+        command: [...result.entrypoint, ...(result.cmd ?? [])],
+        user: `${result.runAs.uid}:${result.runAs.gid}`,
+        steps,
+        volumes: volumeSpecs,
+        timeout: checkTraceTimeout(flags['trace-timeout']),
+        stopTimeout,
+      });
+      result = generate(input([...traced, ...served]));
+    }
     const { source, baseRef } = describeSource(flags, opened);
     const dockerfile = withUserStages(flags, result.dockerfile);
     const files = outputFiles(paths, result, dockerfile, {
