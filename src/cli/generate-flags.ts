@@ -41,6 +41,12 @@ export const shapeFlags = {
     description: 'seconds a --trace run may take; then it is stopped and what it used so far is kept',
     default: '60',
   }),
+  references: Flags.boolean({
+    description:
+      'copy what the program and its libraries name as absolute paths in their read-only data (a config file, a data directory such as the timezone database), when their packages ship it',
+    allowNo: true,
+    default: true,
+  }),
   gconv: Flags.boolean({ description: "copy glibc's gconv modules when iconv_open is imported", allowNo: true, default: true }),
   'package-metadata': Flags.boolean({
     description: 'write dpkg metadata of the copied packages and the OS markers, so scanners see them',

@@ -18,6 +18,7 @@ export interface ShapeFlags {
   copyright?: boolean;
   'library-path'?: string;
   'base-config'?: boolean;
+  references?: boolean;
   expose?: string[];
 }
 
@@ -78,6 +79,7 @@ export function generateInput(
     resolve: { libraryPath: flags['library-path']?.split(':').filter(Boolean) },
     runtime: { caCerts: flags['ca-certs'], tz: flags.tz, gconv: flags.gconv },
     traced: request.traced,
+    references: flags.references,
     packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
     carrier: request.carrier,
   };

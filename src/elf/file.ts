@@ -24,6 +24,11 @@ export interface ElfFile {
   dynamic: boolean;
   /** File offset of the first writable, non-executable PT_LOAD: where Go puts its build info. */
   dataOffset?: number;
+  /**
+   * File ranges of the read-only data: the read-only, non-executable PT_LOADs (where .rodata goes when the
+   * linker separates code), else every read-only one (older links put .rodata beside the code).
+   */
+  constData?: { offset: number; size: number }[];
   needed: string[];
   soname?: string;
   rpath?: string;
@@ -209,6 +214,9 @@ class Parser {
     }
     const writable = this.loads.find((s) => (s.flags & (C.PF_W | C.PF_X)) === C.PF_W);
     if (writable && Number.isFinite(writable.offset)) file.dataOffset = writable.offset;
+    const readOnly = this.loads.filter((s) => (s.flags & C.PF_W) === 0 && s.filesz > 0);
+    const pure = readOnly.filter((s) => (s.flags & C.PF_X) === 0);
+    file.constData = (pure.length ? pure : readOnly).map((s) => ({ offset: s.offset, size: s.filesz }));
     const interp = segments.find((s) => s.type === C.PT_INTERP);
     if (interp) file.interpreter = this.interpreter(interp);
     const dyn = segments.find((s) => s.type === C.PT_DYNAMIC);

@@ -14,7 +14,9 @@ import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { expandInclude, treeBytes } from '../rootfs/include.js';
-import { readDpkg } from '../packages/dpkg.js';
+import { type DpkgDatabase, readDpkg } from '../packages/dpkg.js';
+import { compiledReferences } from '../profiles/references.js';
+import { glibcDefaultDirs } from '../resolve/searchpath.js';
 import { addPackageMarkers, writePackageMetadata, type PackageReport } from '../packages/metadata.js';
 import { Plan, parentOf } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
@@ -44,6 +46,8 @@ export interface GenerateInput {
   runtime?: RuntimeOptions;
   /** What traced runs used (--trace): each path, how the run used it, and the trace that saw it. */
   traced?: (Because & { use: Use })[];
+  /** Copy what the program and its libraries name in their read-only data (on unless false). */
+  references?: boolean;
   /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
   packages?: { enabled?: boolean; copyright?: boolean };
   /**
@@ -178,6 +182,48 @@ function addArgumentPaths(args: readonly string[], root: Root, plan: Plan, warni
 
 const formatMiB = (n: number) => Math.round(n / (1 << 20));
 
+/** The loader's library directories: never copied whole because a binary names one. */
+function libraryDirs(main: LinkMap): Set<string> {
+  const interp = main.objects.find((o) => o.how.kind === 'interpreter');
+  return new Set([
+    '/lib',
+    '/usr/lib',
+    '/lib64',
+    '/usr/lib64',
+    '/lib32',
+    '/usr/lib32',
+    '/usr/local/lib',
+    ...glibcDefaultDirs(interp?.real, main.program.elf),
+  ]);
+}
+
+/** What the program and its libraries name in their read-only data, applied to the plan (references.ts decides). */
+function addReferences(
+  root: Root,
+  resolver: Resolver,
+  plan: Plan,
+  main: LinkMap,
+  db: DpkgDatabase | undefined,
+  notes: string[],
+  details: string[],
+): void {
+  const objects = main.objects.map((o) => ({ real: o.real, elf: o.elf, program: o === main.program }));
+  const refs = compiledReferences(root, objects, db, libraryDirs(main));
+  for (const f of refs.files) {
+    plan.add(f.path, f.reason);
+    if (f.elf) resolver.dlopen(main, f.path, f.reason);
+  }
+  for (const t of refs.trees) plan.add(t.path, t.reason);
+  for (const d of refs.dirs) plan.addDir(d.path, d.mode, d.uid, d.gid, d.reason);
+  const n = refs.files.length + refs.trees.length;
+  if (n)
+    notes.push(
+      `compiled-in paths: ${refs.files.length} files and ${refs.trees.length} directories (${(refs.bytes / 1048576).toFixed(1)} MiB) named in the program's or its libraries' read-only data were added (--no-references leaves them out)`,
+    );
+  notes.push(...refs.reported.map((r) => `compiled-in path ${r}`));
+  details.push(...refs.details.map((r) => `compiled-in path ${r}`));
+}
+
 /** Resolves the program (and what its profile adds), plans the scratch image, and renders both outputs. */
 export function generate(input: GenerateInput): GenerateResult {
   const { root } = input;
@@ -185,6 +231,9 @@ export function generate(input: GenerateInput): GenerateResult {
   const plan = new Plan(root);
   const notes: string[] = [];
   const { maps, main, profile } = load(input, resolver, plan, notes);
+  const db = readDpkg(root);
+  const details: string[] = [];
+  if (input.references !== false) addReferences(root, resolver, plan, main, db, notes, details);
   const config = input.baseConfig;
   const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
   notes.push(...carried.notes);
@@ -256,11 +305,10 @@ export function generate(input: GenerateInput): GenerateResult {
     else plan.addDir(d, 0o755, 0, 0, "the base image's configuration names it");
   }
   const wantPackages = input.packages?.enabled !== false;
-  const db = wantPackages ? readDpkg(root) : undefined;
-  if (db) addPackageMarkers(plan, root, db, { copyright: input.packages?.copyright !== false });
+  if (db && wantPackages) addPackageMarkers(plan, root, db, { copyright: input.packages?.copyright !== false });
   else if (wantPackages) notes.push(`${root.description} has no dpkg status file: no package metadata, scanners will list no packages`);
   plan.finish();
-  const packages = db ? writePackageMetadata(plan, root, db) : undefined;
+  const packages = db && wantPackages ? writePackageMetadata(plan, root, db) : undefined;
 
   const scaffoldEntries: ScaffoldEntry[] = [
     ...plan.scaffoldDirs().map((d) => ({ type: 'dir' as const, path: d.path, mode: d.mode, uid: d.uid, gid: d.gid })),
@@ -312,8 +360,14 @@ export function generate(input: GenerateInput): GenerateResult {
     go,
     packages,
     notes,
-    details: needs.details,
-    warnings: [...(db?.warnings ?? []), ...resolver.warnings, ...(profile?.warnings ?? []), ...needs.warnings, ...plan.warnings],
+    details: [...details, ...needs.details],
+    warnings: [
+      ...(wantPackages ? (db?.warnings ?? []) : []),
+      ...resolver.warnings,
+      ...(profile?.warnings ?? []),
+      ...needs.warnings,
+      ...plan.warnings,
+    ],
   };
 }
 

@@ -26,6 +26,8 @@ export interface DpkgDatabase {
   ownerOf(real: string): DpkgPackage | undefined;
   /** The line of the owner's md5sums for that file, exactly as dpkg wrote it (a malformed one is warned of). */
   md5sumLine(real: string): string | undefined;
+  /** The owner of a path, a directory included: the package that lists it first, by real path. */
+  listedBy(real: string): DpkgPackage | undefined;
   warnings: string[];
 }
 
@@ -122,6 +124,7 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
       const r = root.lookup(real);
       return r?.entry.type === 'file' ? owners.get(r.path) : undefined;
     },
+    listedBy: (real) => owners.get(real),
     md5sumLine: (real) => {
       const pkg = owners.get(real);
       if (pkg && !md5Read.has(pkg.infoName)) readMd5(pkg);
@@ -129,4 +132,21 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
     },
     warnings,
   };
+}
+
+/**
+ * The names a package depends on (Depends and Pre-Depends, every alternative), without versions or
+ * architecture qualifiers: `libc6 (>= 2.34), debconf | debconf-2.0` is libc6, debconf, debconf-2.0.
+ */
+export function dependsOf(pkg: DpkgPackage): Set<string> {
+  const out = new Set<string>();
+  for (const field of ['Depends', 'Pre-Depends']) {
+    const m = new RegExp(`^${field}: *(.*(?:\n[ \t].*)*)`, 'm').exec(pkg.paragraph);
+    if (!m) continue;
+    for (const alt of m[1].split(/[,|]/)) {
+      const name = alt.trim().split(/[\s(:[]/)[0];
+      if (name) out.add(name);
+    }
+  }
+  return out;
 }

@@ -168,6 +168,18 @@ export class Root {
   }
 
   /** Reads a whole small binary file (ld.so.cache), refusing anything over `max` bytes. */
+  /** The first `n` bytes of a regular file (fewer when it is shorter); undefined when it is not one. */
+  readHead(path: string, n: number): Buffer | undefined {
+    const r = this.lookup(path);
+    if (r?.entry.type !== 'file') return undefined;
+    const src = this.backend.open(r.path);
+    try {
+      return src.read(0, Math.min(n, src.size));
+    } finally {
+      src.close();
+    }
+  }
+
   readBytes(path: string, max: number): Buffer | undefined {
     const r = this.lookup(path);
     if (r?.entry.type !== 'file' || r.entry.size > max) return undefined;

@@ -21,7 +21,7 @@ describe('the "Regenerate with" line comes from the flag definitions', () => {
       { skip: ['json'], pathFlags: ['output', 'sbom'], extra: ['-g', 'daemon off;'] },
     );
     expect(line).toBe(
-      "scratchify /usr/sbin/nginx --base nginx:1 --output Dockerfile --include '/etc/a b' --include /x --ca-certs --no-gconv --sbom sbom.json -- -g 'daemon off;'",
+      "scratchify /usr/sbin/nginx --base nginx:1 --include '/etc/a b' --include /x --ca-certs --no-gconv --output Dockerfile --sbom sbom.json -- -g 'daemon off;'",
     );
   });
 

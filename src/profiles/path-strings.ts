@@ -1,0 +1,44 @@
+import type { ElfFile } from '../elf/file.js';
+import type { Root } from '../rootfs/root.js';
+
+const CHUNK = 1 << 20;
+/** The longest path string taken; chunks overlap by this much so none is cut in two. */
+const MAX_PATH = 255;
+/** At most this much read-only data is read per object (libLLVM's is ~40 MiB; a hostile file says anything). */
+const MAX_SCAN = 128 << 20;
+const MAX_STRINGS = 20_000;
+
+/**
+ * A C string that is an absolute path: it starts at a byte no path holds (so `lib/x` inside `/usr/lib/x` is not
+ * taken twice), and is made of the characters file names of installed files use, up to its NUL. Format strings
+ * (`%s`), variables and globs never match.
+ */
+const PATH = /(?<![\w.+@,:=/-])\/[\w.+@,:=-][\w.+@,:=/-]{2,254}(?=\0)/g;
+
+/**
+ * The absolute paths an ELF object names in its read-only data: what it opens, execs or lists by a name compiled
+ * into it (a configuration file, a data directory, a helper), the way Nix finds a closure's references by
+ * scanning for store paths. Bounded in bytes read and strings kept.
+ */
+export function pathStrings(root: Root, real: string, elf: ElfFile): string[] {
+  const found = new Set<string>();
+  const src = root.backend.open(real);
+  try {
+    let budget = MAX_SCAN;
+    for (const range of elf.constData ?? []) {
+      const end = Math.min(range.offset + range.size, src.size);
+      for (let pos = range.offset; pos < end && budget > 0; pos += CHUNK - MAX_PATH) {
+        const buf = src.read(pos, Math.min(CHUNK, end - pos, budget));
+        budget -= buf.length;
+        for (const m of buf.toString('latin1').matchAll(PATH)) {
+          found.add(m[0].replace(/\/+$/, ''));
+          if (found.size >= MAX_STRINGS) return [...found];
+        }
+        if (buf.length < CHUNK) break;
+      }
+    }
+  } finally {
+    src.close();
+  }
+  return [...found];
+}
