@@ -194,3 +194,28 @@ export async function expectPodmanNginx(tag: string): Promise<void> {
   expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
   expect(listing).toMatch(/^drwx------ 33\/33 .* var\/lib\/nginx\/body\/$/m);
 }
+
+/** Services verify starts and probes: PostgreSQL (psql), Redis (redis-cli), memcached, and webfs with its MIME types. */
+export const PROBE_SERVICES_PACKAGES = ['postgresql', 'redis-server', 'memcached', 'webfs', 'media-types'];
+
+export async function probeServicesBase(cli = DOCKER): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('probe-services-bookworm', 'bookworm', PROBE_SERVICES_PACKAGES);
+  const ref = 'scratchify-test/probe-services:bookworm';
+  await ensureImage(cli, ref, tarball);
+  return { ref, tarball };
+}
+
+/** The examples' builder (Debian's Go toolchain and gcc), shared with examples/: the same cache entry and tag. */
+export async function builderBase(): Promise<string> {
+  const tarball = await baseTarball('examples-builder-v2', 'bookworm', [
+    'golang-go',
+    'gcc',
+    'libc6-dev',
+    'zlib1g-dev',
+    'ca-certificates',
+    'strace',
+  ]);
+  const ref = 'scratchify-examples/builder:bookworm-v2';
+  await ensureImage(DOCKER, ref, tarball);
+  return ref;
+}
