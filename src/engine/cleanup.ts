@@ -24,8 +24,17 @@ export class Leftovers {
   }
 
   image(tag: string): string {
+    this.stopIfSignalled();
     this.images.add(tag);
     return tag;
+  }
+
+  /**
+   * Nothing new is made once Ctrl-C came: the command's own flow goes on while the handler removes what there is
+   * (the engine's clients died, and each await returns), and would start the next container otherwise.
+   */
+  private stopIfSignalled(): void {
+    if (this.signalled) throw new Error('interrupted');
   }
 
   /**
@@ -39,11 +48,18 @@ export class Leftovers {
   }
 
   container(name: string): string {
+    this.stopIfSignalled();
     this.containers.add(name);
     return name;
   }
 
+  /** A container that removes itself (--rm) once done: forgotten then, removed only if Ctrl-C comes first. */
+  forget(name: string): void {
+    this.containers.delete(name);
+  }
+
   volume(name: string): string {
+    this.stopIfSignalled();
     this.volumes.add(name);
     return name;
   }
@@ -56,12 +72,20 @@ export class Leftovers {
 
   async remove(): Promise<void> {
     // Containers first: they hold the volumes and images removed after them, and the directories mounted in them.
+    // A container whose `run` was in flight when Ctrl-C came may appear a moment after the first pass; a volume
+    // it holds then refuses to go, so the passes repeat (a few, briefly) until both are gone.
     const names = [...this.containers];
-    this.containers.clear();
-    if (names.length) await this.engine.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
     const volumes = [...this.volumes];
+    this.containers.clear();
     this.volumes.clear();
-    if (volumes.length) await this.engine.exec(['volume', 'rm', '-f', ...volumes], { timeout: 120_000 });
+    // After Ctrl-C, always a second pass: the engine's clients died with the signal, not what they asked for.
+    const least = this.signalled ? 2 : 1;
+    for (let pass = 0; pass < 5 && (names.length || volumes.length); pass++) {
+      if (pass > 0) await new Promise((r) => setTimeout(r, 500));
+      if (names.length) await this.engine.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
+      const r = volumes.length ? await this.engine.exec(['volume', 'rm', '-f', ...volumes], { timeout: 120_000 }) : { exitCode: 0 };
+      if (r.exitCode === 0 && pass + 1 >= least) break;
+    }
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
     this.dirs.clear();
     const tags = [...this.images];

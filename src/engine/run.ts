@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 
 export interface RunResult {
@@ -16,9 +17,10 @@ export async function runContainer(
   engine: Engine,
   image: string,
   args: string[],
-  options: { entrypoint?: string[]; user?: string; timeout?: number; network?: string } = {},
+  options: { entrypoint?: string[]; user?: string; timeout?: number; network?: string; leftovers?: Leftovers } = {},
 ): Promise<RunResult> {
   const name = `scratchify-run-${randomBytes(6).toString('hex')}`;
+  options.leftovers?.container(name);
   const entry = options.entrypoint ? ['--entrypoint', options.entrypoint[0]] : [];
   const argv = [...(options.entrypoint?.slice(1) ?? []), ...args];
   const user = options.user ? ['--user', options.user] : [];
@@ -37,5 +39,6 @@ export async function runContainer(
     clearTimeout(timer);
     // --rm removes the container when it ends; a run that was killed at the time limit may still be ending.
     if (timedOut) await engine.exec(['rm', '-f', name], { timeout: 30_000 });
+    options.leftovers?.forget(name);
   }
 }

@@ -98,9 +98,9 @@ export async function runProber<T>(
   image: string,
   prober: BroughtIn,
   request: unknown,
-  options: { network: string; mounts?: string[]; timeout?: number },
+  options: { network: string; mounts?: string[]; timeout?: number; leftovers: Leftovers },
 ): Promise<T | undefined> {
-  const name = `scratchify-probe-${randomBytes(6).toString('hex')}`;
+  const name = options.leftovers.container(`scratchify-probe-${randomBytes(6).toString('hex')}`);
   const command = proberCommand(prober, request);
   const args = [
     'run',
@@ -119,6 +119,7 @@ export async function runProber<T>(
     ...command.slice(1),
   ];
   const r = await engine.exec(args, { timeout: (options.timeout ?? 120) * 1000 });
+  options.leftovers.forget(name);
   const line = r.stdout.trim().split('\n').pop();
   if (r.exitCode !== 0 || !line?.startsWith('{')) return undefined;
   return JSON.parse(line) as T;

@@ -103,7 +103,7 @@ async function ready(engine: Engine, service: Service, o: SessionOptions, ports:
         o.clientImage,
         o.prober,
         { wait: { ports, ms: Math.max(0, Math.min(left, POLL_MS)) } },
-        { network },
+        { network, leftovers: o.leftovers },
       );
       if (answer && ports.every((p) => answer.ready.includes(p))) return { ok: true };
       if (Date.now() >= deadline) {
@@ -161,7 +161,7 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
         o.clientImage,
         o.prober,
         { probes: batch.map((b) => b.probe) },
-        { network, timeout: o.timeout + 30 * batch.length },
+        { network, timeout: o.timeout + 30 * batch.length, leftovers: o.leftovers },
       );
       batch.forEach((b, k) => {
         const r = answer?.results[k] ?? { error: 'the service was gone', reply: '', expectFound: null };
@@ -170,7 +170,12 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
     } else if (step.kind === 'cmd') {
       const run =
         passed ??
-        (await runContainer(engine, o.clientImage, step.argv.slice(1), { entrypoint: [step.argv[0]], network, timeout: o.timeout }));
+        (await runContainer(engine, o.clientImage, step.argv.slice(1), {
+          entrypoint: [step.argv[0]],
+          network,
+          timeout: o.timeout,
+          leftovers: o.leftovers,
+        }));
       observations.push({ step, run });
     } else {
       const stop = o.launch.tracer ? await kill(engine, service) : await stopService(engine, service.name, o.stopTimeout);

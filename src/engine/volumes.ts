@@ -68,7 +68,7 @@ export async function snapshotVolumes(
       image,
       prober,
       { copy: { from: '/.scratchify-from', to: '/.scratchify-to' } },
-      { network: 'none', mounts: ['-v', `${v.source}:/.scratchify-from:ro`, '-v', `${copy}:/.scratchify-to`], timeout: 600 },
+      { network: 'none', mounts: ['-v', `${v.source}:/.scratchify-from:ro`, '-v', `${copy}:/.scratchify-to`], timeout: 600, leftovers },
     );
     if (!answer)
       throw new ScratchifyError('ENGINE_UNAVAILABLE', `--volume ${v.text}: could not copy it for the run`, {

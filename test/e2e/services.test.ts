@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
-import { DOCKER, IN_CI, builderBase, dockerAnswers, dockerBuild, nginxBase, probeServicesBase } from '../helpers/engine.js';
+import { DOCKER, IN_CI, builderBase, dockerAnswers, dockerBuild, nginxBase, podmanAnswers, probeServicesBase } from '../helpers/engine.js';
 import { BIN } from '../helpers/paths.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -36,6 +36,12 @@ function checks(report: Report): Map<string, Check> {
 }
 
 const docker = (args: string[]) => execa(DOCKER, args, { reject: false, timeout: 120_000 });
+
+/** A user's uid:gid in the image, as its own `id` says (the tests give the service's account its data directory). */
+async function ids(cli: string, image: string, user: string): Promise<string> {
+  const out = (await execa(cli, ['run', '--rm', '--network', 'none', '--entrypoint', '/usr/bin/id', image, user])).stdout;
+  return `${/uid=(\d+)/.exec(out)![1]}:${/gid=(\d+)/.exec(out)![1]}`;
+}
 
 /**
  * The blog this project started from: a user's Dockerfile stage on the nginx base adds a site whose /cv is one
@@ -278,10 +284,8 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
   it('Redis keeps its data on a volume: written, stopped with its stop signal, started again on it, read back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-redis-'));
     mkdirSync(join(dir, 'data'));
-    // The redis account of the base (uid 101, gid 103) owns its data directory, as the package makes it.
-    const ids = (await docker(['run', '--rm', '--network', 'none', '--entrypoint', '/usr/bin/id', services, 'redis'])).stdout;
-    const [uid, gid] = [/uid=(\d+)/.exec(ids)![1], /gid=(\d+)/.exec(ids)![1]];
-    await execa('chown', [`${uid}:${gid}`, join(dir, 'data')]);
+    // The redis account of the base owns its data directory, as the package makes it.
+    await execa('chown', [await ids(DOCKER, services, 'redis'), join(dir, 'data')]);
     const { code, report, stderr } = await verify([
       '/usr/bin/redis-server',
       '--base',
@@ -364,4 +368,122 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     const hello = checks(report).get("--probe 'http://127.0.0.1:8080/hello'");
     expect(hello?.pass).toBe(true);
   }, 900_000);
+});
+
+describe.runIf(run)('verify for services: bad input and interruptions', () => {
+  let services: string;
+  beforeAll(async () => {
+    services = (await probeServicesBase()).ref;
+  });
+  const memcached = (extra: string[]) => [
+    'verify',
+    '/usr/bin/memcached',
+    '--base',
+    services,
+    ...extra,
+    '--',
+    '-u',
+    'memcache',
+    '-l',
+    '127.0.0.1',
+  ];
+  const oneLine = (stderr: string) => {
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('scratchify: building') && !l.startsWith('scratchify: starting'));
+    expect(lines.length, stderr).toBeLessThanOrEqual(2);
+    expect(stderr).not.toMatch(/^\s+at |Error: /m);
+    return lines.join('\n');
+  };
+
+  it('a probe that is not http:// or tcp://, or not on loopback: exit 2, one line, before any work', async () => {
+    for (const [probe, why] of [
+      ['ftp://127.0.0.1/x', /ftp:\/\/ is not a probe scheme/],
+      ['http://example.com/', /example.com is not loopback/],
+      ['tcp://127.0.0.1', /a tcp:\/\/ probe needs a port/],
+    ] as const) {
+      const r = await execa(BIN, memcached(['--probe', probe]), { reject: false });
+      expect(r.exitCode, r.stderr).toBe(EXIT_CODES.USAGE);
+      expect(oneLine(r.stderr)).toMatch(why);
+    }
+    const last = await execa(BIN, memcached(['--probe', 'tcp://127.0.0.1:11211', '--restart']), { reject: false });
+    expect(last.exitCode).toBe(EXIT_CODES.USAGE);
+    expect(oneLine(last.stderr)).toMatch(/--restart comes last/);
+    const noVolume = await execa(BIN, memcached(['--probe', 'tcp://127.0.0.1:11211', '--volume', 'scratchify-no-such-volume:/data']), {
+      reject: false,
+    });
+    expect(noVolume.exitCode).toBe(EXIT_CODES.INPUT_NOT_FOUND);
+    expect(oneLine(noVolume.stderr)).toMatch(/has no volume named scratchify-no-such-volume/);
+  }, 300_000);
+
+  it('a port the service never opens: refused with the port and its last lines; a service that exits at once in the base: refused with why', async () => {
+    const never = await execa(BIN, memcached(['--probe', 'tcp://127.0.0.1:9999', '--timeout', '4']), { reject: false });
+    expect(never.exitCode, never.stderr).toBe(EXIT_CODES.NOTHING_TO_COMPARE);
+    expect(oneLine(never.stderr)).toMatch(/does not start in the base either: port 9999 never accepted a connection in 4 s/);
+    const exits = await execa(
+      BIN,
+      ['verify', '/usr/lib/postgresql/15/bin/postgres', '--base', services, '--user', 'postgres', '--probe', 'tcp://127.0.0.1:5432'],
+      {
+        reject: false,
+      },
+    );
+    expect(exits.exitCode, exits.stderr).toBe(EXIT_CODES.NOTHING_TO_COMPARE);
+    expect(oneLine(exits.stderr)).toMatch(
+      /the service exited with status 2[\s\S]*hint: its last lines: .*does not know where to find the server configuration file/,
+    );
+  }, 300_000);
+
+  it('Ctrl-C while the services run: exit 130, no container, volume or image left behind', async () => {
+    const child = execa(BIN, memcached(['--probe', 'tcp://127.0.0.1:11211', '--volume', `${tmpdir()}:/data:ro`]), {
+      detached: true,
+      reject: false,
+    });
+    await new Promise<void>((resolve) =>
+      child.stderr!.on('data', (d: Buffer) => /starting the service in the scratch image/.test(String(d)) && resolve()),
+    );
+    process.kill(-child.pid!, 'SIGINT');
+    const interrupted = await child;
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130);
+    expect((await docker(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toMatch(/scratchify-(service|probe|run)-/);
+    expect((await docker(['volume', 'ls', '--format', '{{.Name}}'])).stdout).not.toMatch(/scratchify-volume-/);
+    expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).not.toMatch(/scratchify-verify/);
+  }, 300_000);
+});
+
+const podman = (await podmanAnswers()) || IN_CI;
+
+describe.runIf(podman)('verify for services with Podman', () => {
+  it('Redis on a volume across --restart, and its port probed, as with Docker', async () => {
+    const { ref } = await probeServicesBase('podman');
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-podman-redis-'));
+    mkdirSync(join(dir, 'data'));
+    await execa('chown', [await ids('podman', ref, 'redis'), join(dir, 'data')]);
+    const { code, report, stderr } = await verify([
+      '/usr/bin/redis-server',
+      '--engine',
+      'podman',
+      '--base',
+      ref,
+      '--user',
+      'redis',
+      '--volume',
+      `${join(dir, 'data')}:/var/lib/redis`,
+      '--probe',
+      'tcp://127.0.0.1:6379 -d "PING\\r\\n" --expect PONG',
+      '--probe-cmd',
+      'redis-cli set greeting hello',
+      '--restart',
+      '--probe-cmd',
+      'redis-cli get greeting',
+      '--',
+      '--dir',
+      '/var/lib/redis',
+      '--bind',
+      '127.0.0.1',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(checks(report).get("--probe-cmd 'redis-cli get greeting'")?.scratch?.run?.stdout).toBe('hello');
+    expect(checks(report).get('stop')).toMatchObject({ pass: true, scratch: { status: 'stopped' } });
+  }, 600_000);
 });
