@@ -27,7 +27,7 @@ export function appendFixes(text: string, added: Added, baseRef: string): string
   if (last >= 0) lines.splice(last, 0, ...stage);
   const copies = added.map((a) => {
     const path = a.use === 'read' ? a.path : `${a.path}/`;
-    return `# ${a.reason}\n${copyInstruction(FIX_STAGE, [path], a.use === 'read' ? path : path)}`;
+    return `# ${a.reason}\n${copyInstruction(FIX_STAGE, [path], path)}`;
   });
   return `${lines.join('\n').replace(/\n*$/, '\n')}${copies.join('\n')}\n`;
 }

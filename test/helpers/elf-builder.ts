@@ -10,6 +10,8 @@ export interface ElfSpec {
   rpath?: string;
   runpath?: string;
   flags1?: number;
+  /** More C strings in the loaded (read-only) segment, as .rodata would hold them. */
+  strings?: string[];
 }
 
 export function buildElf(spec: ElfSpec): Buffer {
@@ -31,6 +33,7 @@ export function buildElf(spec: ElfSpec): Buffer {
   if (spec.rpath) dyn.push([15, index(spec.rpath)]);
   if (spec.runpath) dyn.push([29, index(spec.runpath)]);
   if (spec.flags1) dyn.push([0x6ffffffb, spec.flags1]);
+  for (const s of spec.strings ?? []) index(s);
   const strtab = Buffer.from(`${strs.join('\0')}\0`, 'latin1');
   const interp = spec.interpreter ? Buffer.from(`${spec.interpreter}\0`, 'latin1') : Buffer.alloc(0);
   const phnum = 1 + (interp.length ? 1 : 0) + 1;
