@@ -73,14 +73,14 @@ describe('a service in the scratch image against the same in the base', () => {
 
 describe('verify -f --fix on a Dockerfile of the user', () => {
   it('adds a stage of the base before the last FROM, and a COPY from it per path at the end', () => {
-    const text = 'ARG BASE=img\nFROM ${BASE} AS base\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n';
+    const text = 'ARG BASE=img\nFROM $BASE AS base\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n';
     const fixed = appendFixes(
       text,
       [{ path: '/usr/share/x.pdf', use: 'read', reason: '--fix: the service used it in the base' }],
       'myorg/site:1',
     );
     expect(fixed).toBe(
-      'ARG BASE=img\nFROM ${BASE} AS base\n# scratchify verify --fix: the image the missing files come from\nFROM myorg/site:1 AS scratchify-fix\n\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n# --fix: the service used it in the base\nCOPY --from=scratchify-fix /usr/share/x.pdf /usr/share/x.pdf\n',
+      'ARG BASE=img\nFROM $BASE AS base\n# scratchify verify --fix: the image the missing files come from\nFROM myorg/site:1 AS scratchify-fix\n\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n# --fix: the service used it in the base\nCOPY --from=scratchify-fix /usr/share/x.pdf /usr/share/x.pdf\n',
     );
   });
 });
