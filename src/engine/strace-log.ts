@@ -80,6 +80,16 @@ const LINE = /^(?:\d+\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+|0x[0-9a-f]+)(?:<([^>]*)>)?/
 const DIRFD = /^(?:AT_FDCWD|\d+)(?:<((?:[^>\\]|\\.)*)>)?, /;
 const STRING = /^"((?:[^"\\]|\\.)*)"/;
 
+/** A path one process used, at one line of the log. */
+interface Event {
+  pid: string;
+  line: number;
+  path: string;
+  use: Use;
+}
+
+const PROCESS = /^(\d+)\s+(clone3?|v?fork)\(.*\)\s+=\s+(\d+)/;
+
 /**
  * What a run did with each path, from `strace -f -y` output. Only calls that succeeded count: a path the run
  * probed and did not find is not something the image needs. Relative paths are resolved against the directory
@@ -87,53 +97,88 @@ const STRING = /^"((?:[^"\\]|\\.)*)"/;
  * (read beats dir beats written).
  */
 export function parseStraceLog(log: string): TracedPath[] {
-  const uses = new Map<string, Use>();
-  const note = (path: string, use: Use) => {
-    const before = uses.get(path);
-    const rank = { read: 3, dir: 2, written: 1 };
-    if (!before || rank[use] > rank[before]) uses.set(path, use);
+  return attribute(log).paths;
+}
+
+/**
+ * The same, attributed to processes: with `isProgram`, what only processes that never ran the program used (a
+ * shell, env or timeout around it) is left out, and listed. A process runs the program from its execve of it on;
+ * the processes it starts inherit that (a shell the program itself runs stays). A run that never exec'ed the
+ * program keeps everything.
+ */
+export function attribute(log: string, isProgram?: (path: string) => boolean): { paths: TracedPath[]; leftOut: TracedPath[] } {
+  const events: Event[] = [];
+  const parent = new Map<string, { pid: string; line: number }>();
+  const execs = new Map<string, number>();
+  const lines = joinResumed(log.split('\n'));
+  lines.forEach((line, i) => {
+    const fork = PROCESS.exec(line);
+    if (fork) parent.set(fork[3], { pid: fork[1], line: i });
+    const pid = /^(\d+)\s/.exec(line)?.[1] ?? '';
+    for (const e of pathsOf(line)) {
+      events.push({ pid, line: i, ...e });
+      if (isProgram && /^\d+\s+execve(at)?\(/.test(line) && e.use === 'read' && isProgram(e.path) && !execs.has(pid)) execs.set(pid, i);
+    }
+  });
+  const keepAll = !isProgram || execs.size === 0;
+  const from = new Map<string, number>();
+  const scopeFrom = (pid: string, depth = 0): number => {
+    const known = from.get(pid);
+    if (known !== undefined) return known;
+    let at = execs.get(pid) ?? Number.POSITIVE_INFINITY;
+    const p = parent.get(pid);
+    if (p && depth < 1000 && scopeFrom(p.pid, depth + 1) <= p.line) at = -1;
+    from.set(pid, at);
+    return at;
   };
-  for (const line of joinResumed(log.split('\n'))) {
-    const m = LINE.exec(line);
-    if (!m || m[3].startsWith('-')) continue;
-    const [, call, argsText, , fdPath] = m;
-    if (call === 'getdents64' || call === 'getdents') {
-      const dir = /^\d+<((?:[^>\\]|\\.)*)>/.exec(argsText)?.[1];
-      if (dir?.startsWith('/')) note(unescapeC(dir), 'dir');
-      continue;
-    }
-    let rest = argsText;
-    let base: string | undefined;
-    if (DIRFD_FIRST.has(call)) {
-      const d = DIRFD.exec(rest);
-      if (!d) continue;
-      base = d[1] === undefined ? undefined : unescapeC(d[1]);
-      rest = rest.slice(d[0].length);
-    }
-    const s = STRING.exec(rest);
-    if (!s) continue;
-    const named = unescapeC(s[1]);
-    // An empty path with AT_EMPTY_PATH is about the descriptor, which was recorded when it was opened.
-    if (named === '') continue;
-    if (!named.startsWith('/') && base === undefined) continue;
-    const path = posix.normalize(named.startsWith('/') ? named : posix.join(base ?? '/', named));
-    if (call === 'chdir') {
-      note(path, 'dir');
-      continue;
-    }
-    if (CREATES.has(call)) {
-      note(path, 'written');
-      continue;
-    }
-    if (!READS.has(call)) continue;
-    if (call.startsWith('open')) {
-      const flags = rest.slice(s[0].length);
-      if (/O_DIRECTORY/.test(flags) || fdPath?.endsWith('/')) note(path, 'dir');
-      else if (/O_WRONLY|O_RDWR/.test(flags) && /O_CREAT|O_TRUNC/.test(flags)) note(path, 'written');
-      else note(path, 'read');
-      continue;
-    }
-    note(path, 'read');
+  const kept = new Map<string, Use>();
+  const harness = new Map<string, Use>();
+  for (const e of events) {
+    const into = keepAll || e.line >= scopeFrom(e.pid) ? kept : harness;
+    note(into, e.path, e.use);
   }
-  return [...uses].map(([path, use]) => ({ path, use }));
+  const leftOut = [...harness].filter(([path]) => !kept.has(path)).map(([path, use]) => ({ path, use }));
+  return { paths: [...kept].map(([path, use]) => ({ path, use })), leftOut };
+}
+
+const RANK = { read: 3, dir: 2, written: 1 };
+
+function note(uses: Map<string, Use>, path: string, use: Use): void {
+  const before = uses.get(path);
+  if (!before || RANK[use] > RANK[before]) uses.set(path, use);
+}
+
+/** The paths one line of the log used successfully, with how. */
+function pathsOf(line: string): { path: string; use: Use }[] {
+  const m = LINE.exec(line);
+  if (!m || m[3].startsWith('-')) return [];
+  const [, call, argsText, , fdPath] = m;
+  if (call === 'getdents64' || call === 'getdents') {
+    const dir = /^\d+<((?:[^>\\]|\\.)*)>/.exec(argsText)?.[1];
+    return dir?.startsWith('/') ? [{ path: unescapeC(dir), use: 'dir' }] : [];
+  }
+  let rest = argsText;
+  let base: string | undefined;
+  if (DIRFD_FIRST.has(call)) {
+    const d = DIRFD.exec(rest);
+    if (!d) return [];
+    base = d[1] === undefined ? undefined : unescapeC(d[1]);
+    rest = rest.slice(d[0].length);
+  }
+  const s = STRING.exec(rest);
+  if (!s) return [];
+  const named = unescapeC(s[1]);
+  // An empty path with AT_EMPTY_PATH is about the descriptor, which was recorded when it was opened.
+  if (named === '') return [];
+  if (!named.startsWith('/') && base === undefined) return [];
+  const path = posix.normalize(named.startsWith('/') ? named : posix.join(base ?? '/', named));
+  if (call === 'chdir') return [{ path, use: 'dir' }];
+  if (CREATES.has(call)) return [{ path, use: 'written' }];
+  if (!READS.has(call)) return [];
+  if (call.startsWith('open')) {
+    const flags = rest.slice(s[0].length);
+    if (/O_DIRECTORY/.test(flags) || fdPath?.endsWith('/')) return [{ path, use: 'dir' }];
+    if (/O_WRONLY|O_RDWR/.test(flags) && /O_CREAT|O_TRUNC/.test(flags)) return [{ path, use: 'written' }];
+  }
+  return [{ path, use: 'read' }];
 }

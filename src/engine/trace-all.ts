@@ -1,4 +1,5 @@
 import { ScratchifyError } from '../errors.js';
+import type { Root } from '../rootfs/root.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
@@ -21,16 +22,31 @@ export async function traceAll(
   image: ImageInfo,
   commands: readonly string[],
   timeout: string,
-): Promise<{ traced: (Because & { use: Use })[]; warnings: string[] }> {
+  isProgram?: (path: string) => boolean,
+): Promise<{ traced: (Because & { use: Use })[]; warnings: string[]; notes: string[] }> {
   const traced: (Because & { use: Use })[] = [];
   const warnings: string[] = [];
-  if (commands.length === 0) return { traced, warnings };
+  const notes: string[] = [];
+  if (commands.length === 0) return { traced, warnings, notes };
   const seconds = checkTraceTimeout(timeout);
   const tracer = prepareTracer(image.architecture) ?? null;
   try {
     for (const cmd of commands) {
-      const t = await traceRun(engine, image.id, cmd, { timeout: seconds, architecture: image.architecture, tracer, label: image.ref });
+      const t = await traceRun(engine, image.id, cmd, {
+        timeout: seconds,
+        architecture: image.architecture,
+        tracer,
+        label: image.ref,
+        isProgram,
+      });
       warnings.push(...t.warnings);
+      if (t.leftOut.length)
+        notes.push(
+          `--trace '${cmd}': ${t.leftOut.length} paths only the processes around the program used (never the program or what it started) are left out: ${t.leftOut
+            .slice(0, 5)
+            .map((p) => p.path)
+            .join(', ')}${t.leftOut.length > 5 ? ', ...' : ''}`,
+        );
       const how = t.method === 'strace' ? 'strace' : 'LD_DEBUG';
       for (const p of t.paths)
         traced.push({
@@ -42,5 +58,11 @@ export async function traceAll(
   } finally {
     tracer?.remove();
   }
-  return { traced, warnings };
+  return { traced, warnings, notes };
+}
+
+/** The program the image is for, as a test on the paths a run execs: the same file, whichever name it is run by. */
+export function isProgram(root: Root, program: string): (path: string) => boolean {
+  const real = root.lookup(program)?.path;
+  return (path) => real !== undefined && root.lookup(path)?.path === real;
 }

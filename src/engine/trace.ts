@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
-import { parseStraceLog, type TracedPath } from './strace-log.js';
+import { attribute, type TracedPath } from './strace-log.js';
 import { mountArgs } from './bring-in.js';
 import { prepareTracer, type TracerBundle } from './tracer.js';
 import { splitWords } from './words.js';
@@ -15,6 +15,8 @@ export interface TraceResult {
   method: 'strace' | 'ld_debug';
   /** Each path the run used successfully, with how; /proc, /sys, /dev and the tracer's own files left out. */
   paths: TracedPath[];
+  /** What only processes that never ran the program used (a shell, env or timeout around it), left out. */
+  leftOut: TracedPath[];
   /** The run's exit status (undefined when it was stopped at the time limit). */
   exitCode?: number;
   stdout: string;
@@ -73,6 +75,8 @@ export interface TraceOptions {
   label?: string;
   /** A tracer already prepared (verify traces several runs with one). */
   tracer?: TracerBundle | null;
+  /** Whether a path is the program the image is for: what only other processes used is left out. */
+  isProgram?: (path: string) => boolean;
 }
 
 const SHELLS = new Set(['/bin/sh', '/usr/bin/sh', '/bin/dash', '/usr/bin/dash']);
@@ -202,8 +206,9 @@ export async function traceRun(engine: Engine, image: string, command: string, o
       );
     else checkStarted(r, command, label);
     let paths: TracedPath[];
+    let leftOut: TracedPath[] = [];
     let stderr = r.stderr;
-    if (tracer) paths = parseStraceLog(straceLog(out, r.stderr, command, program[0], label, timedOut));
+    if (tracer) ({ paths, leftOut } = attribute(straceLog(out, r.stderr, command, program[0], label, timedOut), options.isProgram));
     else {
       const why = options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine';
       warnings.push(
@@ -218,7 +223,9 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     return {
       command,
       method: tracer ? 'strace' : 'ld_debug',
-      paths: paths.filter((p) => fromTheImage(p) && !(shell && SHELLS.has(p.path))),
+      // Our own `sh -c` around shell syntax is a harness too; attribution sees that when it knows the program.
+      paths: paths.filter((p) => fromTheImage(p) && !(shell && !options.isProgram && SHELLS.has(p.path))),
+      leftOut: leftOut.filter(fromTheImage),
       exitCode: timedOut ? undefined : r.exitCode,
       stdout: r.stdout,
       stderr,

@@ -131,6 +131,7 @@ function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Res
   let files = 0;
   let dirs = 0;
   const secrets = new Set<string>();
+  const objects: Because[] = [];
   for (const t of traced) {
     const target = t.use === 'written' ? parentOf(t.path) : t.path;
     // The scaffold writes the accounts itself; password hashes never travel.
@@ -147,9 +148,11 @@ function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Res
     } else if (r.entry.type === 'file' && t.use === 'read') {
       plan.add(t.path, t.reason);
       files++;
-      if (isElf(resolver, root, t.path)) resolver.dlopen(main, t.path, t.reason);
+      if (isElf(resolver, root, t.path)) objects.push(t);
     }
   }
+  // The run loaded them together, in an order that worked: each finds the others by name.
+  resolver.dlopenAll(main, objects);
   for (const p of secrets)
     notes.push(`a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`);
   if (traced.length)
@@ -159,24 +162,30 @@ function addTraced(traced: (Because & { use: Use })[], root: Root, resolver: Res
 /** A directory named on the command line is carried up to this size; past it, a warning says how to add it. */
 export const MAX_ARGUMENT_DIR_BYTES = 64 << 20;
 
+/** The filesystem hierarchy's own top-level directories: an argument naming one names a place, not the program's data. */
+const SYSTEM_TOP = /^\/(bin|boot|dev|etc|home|lib\w*|media|mnt|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)?$/;
+
 /**
  * Files and directories the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--root /srv/site`,
- * `--config-dir=/etc/app`): the program will open them, so the image needs them as the base has them. A
- * top-level directory (`-C /`, `--prefix=/usr`) names a place, not the program's data, and is never carried.
+ * `--config-dir=/etc/app`, a class path `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the
+ * image needs them as the base has them. A top-level directory of the system (`-C /`, `--prefix=/usr`) names a
+ * place, not the program's data, and is never carried; an application's own (`-cp /app`) is.
  */
 function addArgumentPaths(args: readonly string[], root: Root, plan: Plan, warnings: string[]): void {
   for (const a of args) {
     const value = a.startsWith('-') && a.includes('=') ? a.slice(a.indexOf('=') + 1) : a;
-    if (!value.startsWith('/')) continue;
-    const r = root.lookup(value);
-    if (r?.entry.type === 'file') plan.add(value, `named on the command line (${a})`);
-    if (r?.entry.type !== 'dir' || r.path.split('/').length < 3) continue;
-    const bytes = treeBytes(root, r.path, MAX_ARGUMENT_DIR_BYTES);
-    if (bytes <= MAX_ARGUMENT_DIR_BYTES) plan.add(value, `directory named on the command line (${a})`);
-    else
-      warnings.push(
-        `${value} is named on the command line but holds over ${formatMiB(MAX_ARGUMENT_DIR_BYTES)} MiB: not copied; add it with --include ${value} if the program needs it all`,
-      );
+    for (const part of value.split(':')) {
+      if (!part.startsWith('/')) continue;
+      const r = root.lookup(part);
+      if (r?.entry.type === 'file') plan.add(part, `named on the command line (${a})`);
+      if (r?.entry.type !== 'dir' || SYSTEM_TOP.test(r.path)) continue;
+      const bytes = treeBytes(root, r.path, MAX_ARGUMENT_DIR_BYTES);
+      if (bytes <= MAX_ARGUMENT_DIR_BYTES) plan.add(part, `directory named on the command line (${a})`);
+      else
+        warnings.push(
+          `${part} is named on the command line but holds over ${formatMiB(MAX_ARGUMENT_DIR_BYTES)} MiB: not copied; add it with --include ${part} if the program needs it all`,
+        );
+    }
   }
 }
 

@@ -9,11 +9,12 @@ const MAX_SCAN = 128 << 20;
 const MAX_STRINGS = 20_000;
 
 /**
- * A C string that is an absolute path: it starts at a byte no path holds (so `lib/x` inside `/usr/lib/x` is not
- * taken twice), and is made of the characters file names of installed files use, up to its NUL. Format strings
- * (`%s`), variables and globs never match.
+ * A C string made of the characters file names of installed files use, from a byte no path holds (so `lib/x`
+ * inside `/usr/lib/x` is not taken twice) to its NUL, with a slash in it. Format strings (`%s`), variables and
+ * globs never match. Its absolute paths are what it holds itself, or between `:` and `=` (gawk's `.:/usr/share/awk`,
+ * `TZDIR=/usr/share/zoneinfo`).
  */
-const PATH = /(?<![\w.+@,:=/-])\/[\w.+@,:=-][\w.+@,:=/-]{2,254}(?=\0)/g;
+const WORD = /(?<![\w.+@,:=/-])[\w.+@,:=/-]*\/[\w.+@,:=/-]*(?=\0)/g;
 
 /**
  * The absolute paths an ELF object names in its read-only data: what it opens, execs or lists by a name compiled
@@ -30,8 +31,12 @@ export function pathStrings(root: Root, real: string, elf: ElfFile): string[] {
       for (let pos = range.offset; pos < end && budget > 0; pos += CHUNK - MAX_PATH) {
         const buf = src.read(pos, Math.min(CHUNK, end - pos, budget));
         budget -= buf.length;
-        for (const m of buf.toString('latin1').matchAll(PATH)) {
-          found.add(m[0].replace(/\/+$/, ''));
+        for (const m of buf.toString('latin1').matchAll(WORD)) {
+          if (m[0].length > MAX_PATH) continue;
+          for (const part of m[0].split(/[:=]/)) {
+            if (part.length < 4 || part[0] !== '/' || part[1] === '/') continue;
+            found.add(part.replace(/\/+$/, ''));
+          }
           if (found.size >= MAX_STRINGS) return [...found];
         }
         if (buf.length < CHUNK) break;

@@ -82,6 +82,18 @@ export function compiledReferences(
         if (!ok) continue;
         out.files.push({ path: s, reason: why, elf });
         out.bytes += r.entry.size;
+        // A data file of another package names its whole data set (PHP reads zone.tab, then the zones beside
+        // it): the directory comes too, when that package alone fills it with data.
+        const dir = r.path.slice(0, r.path.lastIndexOf('/'));
+        if (db && owner && owner !== pkg && !elf && dir.split('/').length >= 4 && !seen.has(dir) && !libraryDirs.has(dir)) {
+          seen.add(dir);
+          const owners = ownersUnder(root, db, dir);
+          const tree = measure(root, dir);
+          if (owners.size === 1 && owners.has(owner) && tree.elf === 0 && tree.bytes <= MAX_REFERENCED_TREE_BYTES && !tree.cut) {
+            out.trees.push({ path: dir, reason: `${why} (${owner.name}'s data, around ${s.slice(dir.length + 1)})` });
+            out.bytes += tree.bytes;
+          }
+        }
       } else if (r.entry.type === 'dir') {
         const owners = db ? ownersUnder(root, db, r.path) : undefined;
         if (owners && (owners.size === 0 || ![...owners].every((p) => allowed.has(p.name)))) continue;
@@ -90,6 +102,8 @@ export function compiledReferences(
         if (tree.elf === 0 && tree.bytes <= MAX_REFERENCED_TREE_BYTES && !tree.cut) {
           out.trees.push({ path: s, reason: why });
           out.bytes += tree.bytes;
+          // A link in it to a file elsewhere (/usr/lib/ssl/openssl.cnf -> /etc/ssl/openssl.cnf) must not dangle.
+          for (const f of tree.linkedFiles) out.files.push({ path: f, reason: `${why} (a link in ${s} leads to it)`, elf: false });
           continue;
         }
         const what = tree.elf ? `${tree.elf} programs or modules` : `over ${MAX_REFERENCED_TREE_BYTES >> 20} MiB`;
@@ -134,12 +148,16 @@ function ownersUnder(root: Root, db: DpkgDatabase, dir: string): Set<DpkgPackage
   return owners;
 }
 
-/** A directory's bytes, how many ELF objects it holds, and whether the walk stopped at its bounds. */
-function measure(root: Root, dir: string): { bytes: number; elf: number; cut: boolean } {
+/**
+ * A directory's bytes, how many ELF objects it holds, the files outside it its links lead to, and whether the walk
+ * stopped at its bounds.
+ */
+function measure(root: Root, dir: string): { bytes: number; elf: number; cut: boolean; linkedFiles: string[] } {
   let bytes = 0;
   let elf = 0;
   let entries = 0;
   let cut = false;
+  const linkedFiles: string[] = [];
   const walk = (d: string, depth: number) => {
     for (const n of root.readdir(d)) {
       if (++entries > MAX_TREE_ENTRIES || depth > 16 || bytes > MAX_REFERENCED_TREE_BYTES) {
@@ -152,9 +170,12 @@ function measure(root: Root, dir: string): { bytes: number; elf: number; cut: bo
       else if (e?.type === 'file') {
         bytes += e.size;
         if (e.size > 64 && isElfFile(root, p)) elf++;
+      } else if (e?.type === 'symlink') {
+        const r = root.lookup(p);
+        if (r?.entry.type === 'file' && !r.path.startsWith(`${dir}/`) && !NEVER.test(r.path)) linkedFiles.push(r.path);
       }
     }
   };
   walk(dir, 0);
-  return { bytes, elf, cut };
+  return { bytes, elf, cut, linkedFiles };
 }

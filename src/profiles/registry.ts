@@ -2,6 +2,7 @@ import type { Root } from '../rootfs/root.js';
 import { isNginx, nginxProfile } from './nginx.js';
 import type { ElfFile } from '../elf/file.js';
 import { interpreterOf, interpreterProfile } from './interpreters.js';
+import { isJvmLauncher, jvmProfile } from './jvm.js';
 import type { ProfileContext, ProfileResult } from './types.js';
 
 /**
@@ -10,15 +11,17 @@ import type { ProfileContext, ProfileResult } from './types.js';
  */
 const PROFILES: {
   name: string;
-  matches: (program: string) => boolean;
+  /** By the program's path, or by its ELF header when the name says nothing (a JVM launcher links libjli.so). */
+  matches: (program: string, elf?: ElfFile) => boolean;
   read: (ctx: ProfileContext) => ProfileResult;
 }[] = [
   { name: 'nginx', matches: isNginx, read: nginxProfile },
+  { name: 'jvm', matches: (_p, elf) => isJvmLauncher(elf), read: jvmProfile },
   { name: 'interpreter', matches: (p) => interpreterOf(p) !== undefined, read: interpreterProfile },
 ];
 
 /** The profile of `program` (its path as named, `real` as resolved in the root), or undefined for none. */
 export function profileFor(root: Root, program: string, real: string, elf?: ElfFile): ProfileResult | undefined {
-  const p = PROFILES.find((x) => x.matches(program) || x.matches(real));
+  const p = PROFILES.find((x) => x.matches(program, elf) || x.matches(real, elf));
   return p?.read({ root, program, real, elf });
 }

@@ -179,6 +179,26 @@ export class Resolver {
   }
 
   /**
+   * Loads objects a run is known to have loaded together (a traced run's): all of them are in the link map before
+   * any one's DT_NEEDED is searched, so a name one of them answers is found whichever came first. A launcher that
+   * dlopens libjvm.so by its path before the class library's libjava.so needs it by name works the same way.
+   */
+  dlopenAll(map: LinkMap, items: readonly { path: string; reason: string }[]): void {
+    const proc = this.processes.get(map)!;
+    const fresh: LoadedObject[] = [];
+    for (const { path, reason } of items) {
+      const r = this.root.lookup(path);
+      if (r && proc.byReal.has(r.path)) continue;
+      const obj = this.openInput(path, HOW.include);
+      obj.dlopenReason = reason;
+      obj.loader = map.program;
+      this.register(proc, obj);
+      fresh.push(obj);
+    }
+    for (const obj of fresh) this.loadDeps(proc, obj);
+  }
+
+  /**
    * Loads a library by name as `needing` would dlopen it (libc opening libgcc_s.so.1 or an NSS module):
    * the same search, with that object's paths. Undefined when nothing is found.
    */

@@ -18,6 +18,7 @@ interface Report {
 /** scratchify verify with --json: its report and exit status. */
 async function verify(args: string[], cwd?: string): Promise<{ code: number; report: Report; stderr: string }> {
   const r = await execa(BIN, ['verify', ...args, '--json'], { reject: false, cwd, timeout: 600_000 });
+  if (!r.stdout.startsWith('{')) throw new Error(`verify ${args.join(' ')} printed no report (exit ${r.exitCode}): ${r.stderr}`);
   return { code: r.exitCode ?? -1, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
 
@@ -25,9 +26,10 @@ async function verify(args: string[], cwd?: string): Promise<{ code: number; rep
  * Programs whose needs go past DT_NEEDED, in a base built from Debian packages that has no strace. Each fails
  * verify without the right flags, and verify names the file it lacks (`expect`); `--fix` (or `--trace`) then
  * makes every smoke command behave as in the base. The tracer is this machine's strace, brought into both
- * containers: nothing of the image runs on this machine.
+ * containers: nothing of the image runs on this machine. Those the program names in its own read-only data
+ * (`compiledIn`) pass with no flag at all, and fail as before with --no-references.
  */
-const CASES: { name: string; program: string; smoke: string; expect: RegExp; trace?: string }[] = [
+const CASES: { name: string; program: string; smoke: string; expect: RegExp; trace?: string; compiledIn?: boolean }[] = [
   {
     name: 'python3 with a stdlib module that reads tzdata (zoneinfo)',
     program: '/usr/bin/python3',
@@ -39,12 +41,14 @@ const CASES: { name: string; program: string; smoke: string; expect: RegExp; tra
     program: '/usr/bin/php8.2',
     smoke: `-r 'echo date("D, d M Y H:i", 86400 * 365), PHP_EOL;'`,
     expect: /^\/usr\/share\/zoneinfo(\/|$)/,
+    compiledIn: true,
   },
   {
     name: 'gawk with @include, found on its compiled-in AWKPATH',
     program: '/usr/bin/gawk',
     smoke: `-e '@include "ord"; BEGIN { print ord("A"), chr(66) }'`,
     expect: /^\/usr\/share\/awk\/ord\.awk$/,
+    compiledIn: true,
   },
   {
     name: 'tar -z, which execs gzip through the shell',
@@ -70,12 +74,14 @@ const CASES: { name: string; program: string; smoke: string; expect: RegExp; tra
     program: '/usr/bin/openssl',
     smoke: 'req -new -newkey rsa:2048 -nodes -keyout /tmp/key.pem -subj /CN=verify -out /tmp/req.pem',
     expect: /^\/usr\/lib\/ssl\/openssl\.cnf$/,
+    compiledIn: true,
   },
   {
     name: 'file, which reads its magic database',
     program: '/usr/bin/file',
     smoke: '--brief --mime-type /etc/debian_version',
     expect: /\/magic\.mgc$/,
+    compiledIn: true,
   },
 ];
 
@@ -91,7 +97,12 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
 
   for (const c of CASES) {
     it(c.name, async () => {
-      const before = await verify([c.program, '--base', base, `--smoke=${c.smoke}`]);
+      const off = c.compiledIn ? ['--no-references'] : [];
+      if (c.compiledIn) {
+        const plain = await verify([c.program, '--base', base, `--smoke=${c.smoke}`]);
+        expect(plain.code, JSON.stringify(plain.report.rounds?.at(-1), null, 1)).toBe(0);
+      }
+      const before = await verify([c.program, '--base', base, `--smoke=${c.smoke}`, ...off]);
       expect(before.code, before.stderr).toBe(EXIT_CODES.MISMATCH);
       const missing = before.report.rounds[0][0].missing.map((m) => m.path);
       expect(
@@ -102,7 +113,7 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
       const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-'));
       const fixed = c.trace
         ? await verify([c.program, '--base', base, `--smoke=${c.smoke}`, '--trace', c.trace, '-o', 'Dockerfile'], dir)
-        : await verify([c.program, '--base', base, `--smoke=${c.smoke}`, '--fix', '-o', 'Dockerfile'], dir);
+        : await verify([c.program, '--base', base, `--smoke=${c.smoke}`, ...off, '--fix', '-o', 'Dockerfile'], dir);
       expect(fixed.code, JSON.stringify(fixed.report.rounds.at(-1), null, 1)).toBe(0);
       expect(fixed.report.pass).toBe(true);
       if (!c.trace) expect(fixed.report.added.some((a) => c.expect.test(a.path))).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStraceLog } from '../../src/engine/strace-log.js';
+import { attribute, parseStraceLog } from '../../src/engine/strace-log.js';
 import { parseLdDebug } from '../../src/engine/trace.js';
 import { splitWords } from '../../src/engine/words.js';
 
@@ -72,5 +72,41 @@ describe('trace logs', () => {
     ]);
     expect(splitWords("''")).toEqual(['']);
     expect(() => splitWords("'open")).toThrow(/unterminated ' quote/);
+  });
+
+  it('attribution: what only the harness around the program used (sh -c, env) is left out; what the program and its children used is kept', () => {
+    const log = [
+      '10 execve("/bin/sh", ["sh", "-c", "git init /tmp/a && git status"], 0x7ff /* 3 vars */) = 0',
+      '10 openat(AT_FDCWD</>, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/libc.so.6>',
+      '10 openat(AT_FDCWD</>, "/etc/profile.d", O_RDONLY|O_DIRECTORY) = 3</etc/profile.d>',
+      // The child's first lines can come before its parent's clone returns.
+      '11 execve("/usr/local/bin/git", ["git", "init"], 0x7ff /* 3 vars */) = -1 ENOENT (No such file or directory)',
+      '11 execve("/usr/bin/git", ["git", "init", "/tmp/a"], 0x7ff /* 3 vars */) = 0',
+      '10 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 11',
+      '11 openat(AT_FDCWD</>, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/libc.so.6>',
+      '11 openat(AT_FDCWD</>, "/usr/share/git-core/templates", O_RDONLY|O_DIRECTORY) = 4</usr/share/git-core/templates>',
+      // git runs a shell of its own (an alias): that shell is the program's, and kept.
+      '11 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 12',
+      '12 execve("/bin/sh", ["sh", "-c", "echo hi"], 0x7ff /* 3 vars */) = 0',
+      '12 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3</etc/passwd>',
+      '10 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 13',
+      '13 openat(AT_FDCWD</>, "/usr/bin/env-helper", O_RDONLY) = 3</usr/bin/env-helper>',
+    ].join('\n');
+    const isGit = (p: string) => p === '/usr/bin/git';
+    const { paths, leftOut } = attribute(log, isGit);
+    const kept = paths.map((p) => p.path);
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        '/usr/bin/git',
+        '/lib/x86_64-linux-gnu/libc.so.6',
+        '/usr/share/git-core/templates',
+        '/bin/sh',
+        '/etc/passwd',
+      ]),
+    );
+    expect(leftOut.map((p) => p.path).sort()).toEqual(['/etc/profile.d', '/usr/bin/env-helper']);
+    // A run that never execs the program keeps everything; so does no attribution at all.
+    expect(attribute(log, (p) => p === '/usr/bin/tar').leftOut).toEqual([]);
+    expect(parseStraceLog(log).map((p) => p.path)).toContain('/etc/profile.d');
   });
 });

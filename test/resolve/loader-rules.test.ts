@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +27,10 @@ interface Run {
   oracle?: boolean;
   /** Expected "how found" for a named dependency, or 'missing'; {dir} is the rule's built directory. */
   expect: Record<string, string>;
+  /** Objects the program dlopens, in order, by path under the rule's directory (given to it as arguments). */
+  dlopen?: string[];
+  /** What the program prints when run with those arguments: the loader's own answer. */
+  output?: string;
 }
 
 interface Case extends Run {
@@ -51,6 +56,13 @@ describe('resolver against the real loader, one fixture per loader rule', () => 
       expect(existsSync(prog), `fixture ${prog} was not built`).toBe(true);
       const r = c.libraryPath ? new Resolver(resolver.root, { libraryPath: [join(dir, c.libraryPath)] }) : resolver;
       const map = r.loadProgram(prog);
+      const opened = (c.dlopen ?? []).map((p) => join(dir, p));
+      for (const p of opened) r.dlopen(map, p);
+      if (c.output !== undefined) {
+        // Our own fixture, run here: the real loader says whether the order of dlopens works.
+        const run = spawnSync(prog, opened, { encoding: 'utf8' });
+        expect(run.stdout).toContain(c.output);
+      }
       const ours = namesToPaths(map);
       const oracle: LdsoListing =
         c.oracle === false

@@ -9,7 +9,7 @@ import { jsonReport, outputFiles, outputPaths } from '../generate-outputs.js';
 import { describeSource, generateInput, withUserStages } from '../generate-input.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
-import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
+import { checkTraceTimeout, isProgram, traceAll } from '../../engine/trace-all.js';
 import { traceService } from '../../engine/trace-service.js';
 import { checkVolume } from '../../engine/volumes.js';
 import { ScratchifyError } from '../../errors.js';
@@ -102,7 +102,11 @@ Reads the image's files without running anything from it, resolves the binary as
       });
     }
     for (const v of volumeSpecs) await checkVolume(engine!, v);
-    const { traced, warnings: traceWarnings } = await traceAll(engine!, image!, traces, flags['trace-timeout']);
+    const {
+      traced,
+      warnings: traceWarnings,
+      notes: traceNotes,
+    } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(opened.root, args.binary));
     const input = (used: typeof traced) =>
       generateInput(flags, opened, {
         program: args.binary,
@@ -144,7 +148,7 @@ Reads the image's files without running anything from it, resolves the binary as
     });
     writeAtomically(files);
     if (!out && !bundlePath && !this.jsonEnabled()) process.stdout.write(dockerfile);
-    for (const n of result.notes) process.stderr.write(`scratchify: ${n}\n`);
+    for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
     result.warnings.unshift(...traceWarnings);
     for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
     if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);

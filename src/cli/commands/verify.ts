@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
-import { checkTraceTimeout, traceAll } from '../../engine/trace-all.js';
+import { checkTraceTimeout, isProgram, traceAll } from '../../engine/trace-all.js';
 import { checkVolume } from '../../engine/volumes.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 import { verify } from '../../verify/verify.js';
@@ -17,6 +17,10 @@ import { reportLines, verifyJson } from '../verify-report.js';
 /** Rounds --fix may add files in before it gives up. */
 const MAX_FIX_ROUNDS = 5;
 
+// verify runs images, never a root directory; and -r must stay free for smoke commands (`--smoke=-r CODE`):
+// oclif takes a value that starts with one of the command's short flags for a missing value.
+const { root: _root, ...imageFlags } = shapeFlags;
+
 export default class Verify extends BaseCommand {
   static summary = 'Build the scratch image, run it beside the base (commands, or the service and its probes), and name what is missing.';
   static description =
@@ -29,7 +33,7 @@ export default class Verify extends BaseCommand {
   };
 
   static flags = {
-    ...shapeFlags,
+    ...imageFlags,
     smoke: Flags.string({ description: "arguments to run the program with, e.g. --smoke '--version'; repeatable", multiple: true }),
     ...serviceFlags,
     fix: Flags.boolean({
@@ -42,7 +46,7 @@ export default class Verify extends BaseCommand {
       char: 'f',
       description:
         'verify this Dockerfile, built in its own directory, instead of generating one (with --fix: COPY lines for what it lacks are added to a copy written to -o)',
-      exclusive: ['include', 'trace', 'dockerfile', 'root'],
+      exclusive: ['include', 'trace', 'dockerfile'],
     }),
   };
 
@@ -60,7 +64,6 @@ export default class Verify extends BaseCommand {
       throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE, or --dockerfile FILE --target STAGE', {
         hint: 'the image the program comes from; verify builds and runs images, so it needs one',
       });
-    if (flags.root) throw new ScratchifyError('USAGE', 'verify runs images: --root cannot be verified', { hint: 'give --base IMAGE' });
     if (flags.base) checkImageReference('--base', flags.base);
     checkTraceTimeout(flags['trace-timeout']);
     const timeout = seconds('timeout', flags.timeout);
@@ -92,7 +95,13 @@ export default class Verify extends BaseCommand {
         : undefined;
     const opened = await openRoot({ image: flags.base, engine: flags.engine, stage, progress: this.progress() });
     for (const v of volumeSpecs) await checkVolume(opened.engine!, v);
-    const { traced, warnings } = await traceAll(opened.engine!, opened.image!, flags.trace ?? [], flags['trace-timeout']);
+    const { traced, warnings, notes } = await traceAll(
+      opened.engine!,
+      opened.image!,
+      flags.trace ?? [],
+      flags['trace-timeout'],
+      isProgram(opened.root, args.binary),
+    );
     const say = (line: string) => {
       if (!this.jsonEnabled()) process.stderr.write(`scratchify: ${line}\n`);
     };
@@ -115,6 +124,7 @@ export default class Verify extends BaseCommand {
     if (out) writeAtomically(contexts.output(report.added));
     if (!report.pass) process.exitCode = EXIT_CODES.MISMATCH;
     if (!this.jsonEnabled()) {
+      for (const n of notes) process.stderr.write(`scratchify: ${n}\n`);
       for (const w of warnings) process.stderr.write(`scratchify: warning: ${w}\n`);
       process.stdout.write(`${reportLines(report, out).join('\n')}\n`);
     }

@@ -44,7 +44,9 @@ export default class Why extends BaseCommand {
     if (real) {
       const probe = new Resolver(root);
       includes.push(
-        ...(profileFor(root, first, real)?.dlopen ?? []).filter((m) => !m.ifElf || isElf(probe, root, m.path)).map((m) => m.path),
+        ...(profileFor(root, first, real, isElf(probe, root, real) ? root.readElf(real) : undefined)?.dlopen ?? [])
+          .filter((m) => !m.ifElf || isElf(probe, root, m.path))
+          .map((m) => m.path),
       );
     }
     const { maps } = loadAll(root, programs, includes);
