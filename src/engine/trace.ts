@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
@@ -109,8 +109,9 @@ export const STRACE_OPTIONS = [
   '-y',
   '-s',
   '4096',
+  // Process creation too: what a run used is attributed to the processes that ran the program.
   '-e',
-  'trace=%file,getdents64,chdir',
+  'trace=%file,getdents64,chdir,clone,clone3,fork,vfork',
   '-o',
   '/.scratchify-out/trace.log',
   '--',
@@ -146,6 +147,9 @@ function straceLog(out: string, stderr: string, command: string, program: string
   let log = '';
   try {
     log = readFileSync(join(out, 'trace.log'), 'utf8');
+    // SCRATCHIFY_KEEP_TRACE=DIR keeps each raw log there, to see for oneself what a run did.
+    const keep = process.env.SCRATCHIFY_KEEP_TRACE;
+    if (keep) copyFileSync(join(out, 'trace.log'), join(keep, `trace-${Date.now()}-${process.pid}.log`));
   } catch {
     // No log: strace could not start (it says why on stderr, below).
   }

@@ -219,3 +219,11 @@ export async function builderBase(): Promise<string> {
   await ensureImage(DOCKER, ref, tarball);
   return ref;
 }
+
+/** Debian's OpenJDK 17 (the JDK, headless: javac for a builder stage, and the runtime). */
+export async function jdkBase(): Promise<string> {
+  const tarball = await baseTarball('jdk-bookworm', 'bookworm', ['openjdk-17-jdk-headless']);
+  const ref = 'scratchify-test/jdk:bookworm';
+  await ensureImage(DOCKER, ref, tarball);
+  return ref;
+}
