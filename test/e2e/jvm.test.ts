@@ -47,6 +47,9 @@ describe.runIf(run)("Debian's OpenJDK: the JVM finds its parts by computed paths
         'WORKDIR /src',
         'COPY Hello.java manifest.txt ./',
         'RUN mkdir -p /app/classes && javac -d /app/classes Hello.java && jar cfm /app/app.jar manifest.txt -C /app/classes . && rm -rf /src',
+        // A runtime of java.base alone, as jlink makes one: the same layout, found from its own path.
+        'FROM app AS jlinked',
+        'RUN jlink --add-modules java.base --output /opt/jre',
         '',
       ].join('\n'),
     );
@@ -67,6 +70,16 @@ describe.runIf(run)("Debian's OpenJDK: the JVM finds its parts by computed paths
       expect(text).not.toMatch(/bin\/javac|lib\/ct\.sym|jmods/);
     }
   }, 900_000);
+
+  it("a jlink'ed runtime (java.base only) passes too", async () => {
+    const jlinked = ['--dockerfile', join(dir, 'Dockerfile'), '--target', 'jlinked', '--build-network', 'none'];
+    const { code, report, stderr } = await verify(
+      ['/opt/jre/bin/java', ...jlinked, '--smoke', 'world', '--', '-cp', '/app/classes', 'Hello'],
+      dir,
+    );
+    expect(code, stderr).toBe(0);
+    expect(report.rounds[0][0].scratch.stdout).toMatch(/^hello world, Paris \+02:00/);
+  }, 600_000);
 
   it('--trace of java no longer stops at libjvm.so: what the run loaded together answers each other by name', async () => {
     const r = await execa(
