@@ -2,7 +2,6 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { checkBundleDir, writeBundleDir } from '../generate/bundle-write.js';
 import type { GenerateResult } from '../generate/generate.js';
 import { writeScaffoldTar } from '../generate/scaffold-tar.js';
-import { copiedFiles } from '../packages/metadata.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
 import { checkOutputs, writeAtomically } from './output.js';
@@ -59,7 +58,7 @@ export function outputFiles(
     const root = result.plan.root;
     const sbomInput = {
       root,
-      report: result.packages ?? { packages: [], unowned: copiedFiles(result.plan, root) },
+      report: result.packages ?? { packages: [], unowned: result.plan.copiedFiles() },
       program: meta.program,
       base: meta.base,
       epoch: sourceDateEpoch(),

@@ -46,7 +46,10 @@ export async function main(argv: string[], dir: string): Promise<void> {
         .map((c) => c.replace(':', ' '))
         .join(', ')}`,
     });
-    process.stderr.write(errorText(e));
+    // --json (before any --) asks for the error as the documented object on stdout, as every command gives it.
+    const json = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length).includes('--json');
+    if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    else process.stderr.write(errorText(e));
     process.exitCode = e.exitCode;
   };
   if (args[0] === 'help' && args.length > 1 && !Object.hasOwn(COMMANDS, args[1])) return refuse(`help ${args[1]}`);

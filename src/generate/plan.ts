@@ -1,6 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import type { Entry } from '../rootfs/backend.js';
 import { addressableByCopy } from './dockerfile-words.js';
+import { walkFiles } from '../rootfs/include.js';
 import type { Root } from '../rootfs/root.js';
 
 /** A file COPY cannot name is carried in the scaffold archive instead, up to this size. */
@@ -79,6 +80,14 @@ export class Plan {
     const real = r?.path ?? path;
     const prev = this.dirs.get(real);
     if (!prev || (prev.uid === 0 && uid !== 0)) this.dirs.set(real, { path: real, mode, uid, gid, reason });
+  }
+
+  /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */
+  copiedFiles(): string[] {
+    const out = [...this.files.keys()];
+    for (const t of this.trees.keys()) walkFiles(this.root, t, out);
+    for (const [p, g] of this.generated) if (g.fromBase) out.push(p);
+    return out.sort();
   }
 
   generate(path: string, content: string, reason: string, mode = 0o644): void {

@@ -1,5 +1,4 @@
-import type { Plan } from '../generate/plan.js';
-import { walkFiles } from '../rootfs/include.js';
+import { type Additions, noAdditions } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import type { DpkgDatabase, DpkgPackage } from './dpkg.js';
 
@@ -20,14 +19,6 @@ export interface PackageReport {
   unowned: string[];
 }
 
-/** Every regular file of the base the plan copies: single files, files inside copied trees, carried files. */
-export function copiedFiles(plan: Plan, root: Root): string[] {
-  const out = [...plan.files.keys()];
-  for (const t of plan.trees.keys()) walkFiles(root, t, out);
-  for (const [p, g] of plan.generated) if (g.fromBase) out.push(p);
-  return out.sort();
-}
-
 /** Groups files by owning package. */
 function owners(db: DpkgDatabase, files: string[]): PackageReport {
   const byPkg = new Map<string, { pkg: DpkgPackage; files: string[] }>();
@@ -46,42 +37,53 @@ function owners(db: DpkgDatabase, files: string[]): PackageReport {
 }
 
 /**
- * Before the plan is finished: the OS markers, and the copyright file of each package that owns a file
- * the plan copies (those files belong to their packages in turn).
+ * Before the plan is finished: the OS markers, and the copyright file of each package that owns one of the `files`
+ * the image holds (those files belong to their packages in turn).
  */
-export function addPackageMarkers(plan: Plan, root: Root, db: DpkgDatabase, opts: PackageOptions): void {
-  for (const m of OS_MARKERS) if (root.exists(m)) plan.add(m, 'names the distribution to vulnerability scanners');
-  if (!opts.copyright) return;
-  for (const { pkg } of owners(db, copiedFiles(plan, root)).packages) {
+export function packageMarkers(files: string[], root: Root, db: DpkgDatabase, opts: PackageOptions): Additions {
+  const out = noAdditions();
+  for (const m of OS_MARKERS) if (root.exists(m)) out.copy.push({ path: m, reason: 'names the distribution to vulnerability scanners' });
+  if (!opts.copyright) return out;
+  for (const { pkg } of owners(db, files).packages) {
     const c = `/usr/share/doc/${pkg.name}/copyright`;
     // Carried in the scaffold: each sits in a directory of its own and would cost a COPY layer. A copyright
     // file is text of a few KB; one over the bound is left out rather than carried.
     const e = root.lookup(c)?.entry;
-    if (e?.type === 'file' && e.size <= MAX_COPYRIGHT_BYTES) plan.carry(c, `license of ${pkg.name}, for scanners`);
+    if (e?.type === 'file' && e.size <= MAX_COPYRIGHT_BYTES) out.carried.push({ path: c, reason: `license of ${pkg.name}, for scanners` });
   }
+  return out;
 }
 
 /**
- * After the plan is finished: for every package that owns a copied file, the distroless layout scanners read
- * (Trivy, Syft, Grype, Snyk): status.d/<pkg> holds its paragraph of dpkg's status file and status.d/<pkg>.md5sums
- * dpkg's own md5sums lines for the files copied. Nothing else of dpkg.
+ * After the plan is finished, from every file the image holds: for each package that owns one, the distroless
+ * layout scanners read (Trivy, Syft, Grype, Snyk): status.d/<pkg> holds its paragraph of dpkg's status file and
+ * status.d/<pkg>.md5sums dpkg's own md5sums lines for the files copied. Nothing else of dpkg.
  */
-export function writePackageMetadata(plan: Plan, root: Root, db: DpkgDatabase): PackageReport {
-  const report = owners(db, copiedFiles(plan, root));
+export function packageMetadata(
+  files: string[],
+  db: DpkgDatabase,
+): { adds: Additions; report: PackageReport; packageOf: Map<string, string> } {
+  const report = owners(db, files);
+  const adds = noAdditions();
+  const packageOf = new Map<string, string>();
   // One file per package name; two architectures of one name keep their architecture in the file name.
   const names = new Map<string, number>();
   for (const { pkg } of report.packages) names.set(pkg.name, (names.get(pkg.name) ?? 0) + 1);
-  for (const { pkg, files } of report.packages) {
+  for (const { pkg, files: owned } of report.packages) {
     const file = names.get(pkg.name)! > 1 ? `${pkg.name}:${pkg.arch}` : pkg.name;
-    plan.generate(`${STATUS_D}/${file}`, pkg.paragraph, `dpkg status of ${pkg.name} ${pkg.version}, for scanners`);
-    const sums = files.map((f) => db.md5sumLine(f)).filter((l): l is string => l !== undefined);
+    adds.generated.push({
+      path: `${STATUS_D}/${file}`,
+      content: pkg.paragraph,
+      reason: `dpkg status of ${pkg.name} ${pkg.version}, for scanners`,
+    });
+    const sums = owned.map((f) => db.md5sumLine(f)).filter((l): l is string => l !== undefined);
     if (sums.length)
-      plan.generate(
-        `${STATUS_D}/${file}.md5sums`,
-        sums.map((l) => `${l}\n`).join(''),
-        `md5sums of the files of ${pkg.name} copied, for scanners`,
-      );
-    for (const f of files) plan.packageOf.set(f, pkg.name);
+      adds.generated.push({
+        path: `${STATUS_D}/${file}.md5sums`,
+        content: sums.map((l) => `${l}\n`).join(''),
+        reason: `md5sums of the files of ${pkg.name} copied, for scanners`,
+      });
+    for (const f of owned) packageOf.set(f, pkg.name);
   }
-  return report;
+  return { adds, report, packageOf };
 }

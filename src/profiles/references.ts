@@ -2,7 +2,7 @@ import type { ElfFile } from '../elf/file.js';
 import { type DpkgDatabase, type DpkgPackage, dependsOf } from '../packages/dpkg.js';
 import type { Root } from '../rootfs/root.js';
 import { pathStrings } from './path-strings.js';
-import type { Because } from './types.js';
+import { type Additions, type Because, noAdditions } from './types.js';
 
 /** A data directory named in a binary is copied whole up to this size; past it, or holding ELF objects, it is created empty. */
 export const MAX_REFERENCED_TREE_BYTES = 16 << 20;
@@ -178,4 +178,20 @@ function measure(root: Root, dir: string): { bytes: number; elf: number; cut: bo
   };
   walk(dir, 0);
   return { bytes, elf, cut, linkedFiles };
+}
+
+/** The references as the image takes them: copies (ELF ones loaded as if dlopen'ed), directories, and what to say. */
+export function referenceAdditions(refs: References): Additions {
+  const adds = noAdditions({
+    copy: [...refs.files, ...refs.trees],
+    dirs: refs.dirs,
+    dlopen: refs.files.filter((f) => f.elf),
+    notes: refs.reported.map((r) => `compiled-in path ${r}`),
+    details: refs.details.map((r) => `compiled-in path ${r}`),
+  });
+  if (refs.files.length + refs.trees.length)
+    adds.notes.unshift(
+      `compiled-in paths: ${refs.files.length} files and ${refs.trees.length} directories (${(refs.bytes / 1048576).toFixed(1)} MiB) named in the program's or its libraries' read-only data were added (--no-references leaves them out)`,
+    );
+  return adds;
 }

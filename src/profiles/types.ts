@@ -49,3 +49,37 @@ export interface ProfileContext {
 export function emptyProfile(name: string): ProfileResult {
   return { name, files: [], trees: [], dlopen: [], writable: [], users: [], defaultArgs: [], warnings: [], notes: [] };
 }
+
+/**
+ * What one source of needs adds to the image, as data: profiles, glibc's run-time needs, compiled-in paths,
+ * traced runs, the command line's paths, the base's configuration, package metadata. generate applies each to its
+ * plan the same way (src/generate/apply.ts), with the reason each entry carries.
+ */
+export interface Additions {
+  /** Files or directories of the base, copied as they are (a directory whole). */
+  copy: Because[];
+  /** Directories created empty: with this mode and owner, else the base's. */
+  dirs: (Because & { mode?: number; uid?: number; gid?: number })[];
+  /** ELF objects loaded as if the program dlopen'ed them; `ifElf`: a candidate by name, loaded only if it is one. */
+  dlopen: (Because & { ifElf?: boolean })[];
+  /** The dlopen'ed objects were loaded together by one run, in an order that worked: each finds the others by name. */
+  together?: boolean;
+  /** Files written into the image. */
+  generated: { path: string; content: string; reason: string }[];
+  /** Base files carried in the scaffold archive instead of a COPY layer each (copyright files). */
+  carried: Because[];
+  links: { path: string; target: string }[];
+  notes: string[];
+  warnings: string[];
+  /** True in almost every base and changing nothing: shown with --verbose. */
+  details: string[];
+}
+
+export function noAdditions(extra: Partial<Additions> = {}): Additions {
+  return { copy: [], dirs: [], dlopen: [], generated: [], carried: [], links: [], notes: [], warnings: [], details: [], ...extra };
+}
+
+/** What a profile adds to every image of its program (its accounts, user and writable directories are decided in generate). */
+export function profileAdditions(p: ProfileResult): Additions {
+  return noAdditions({ copy: [...p.files, ...p.trees], dlopen: p.dlopen, notes: p.notes, warnings: p.warnings });
+}

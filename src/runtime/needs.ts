@@ -1,18 +1,7 @@
-import type { Because } from '../profiles/types.js';
+import { type Additions, noAdditions } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';
-
-/** What a program loads or opens at run time that DT_NEEDED does not show. */
-export interface RuntimeNeeds {
-  files: Because[];
-  trees: Because[];
-  generated: { path: string; content: string; reason: string }[];
-  links: { path: string; target: string }[];
-  warnings: string[];
-  /** True in almost every base and changing nothing (glibc skips an absent NSS module): shown with --verbose. */
-  details: string[];
-}
 
 export interface RuntimeOptions {
   /** Force (true) or suppress (false) CA certificates; by default they follow the TLS libraries. */
@@ -79,8 +68,8 @@ function nsswitchServices(text: string): Map<string, string[]> {
  * libgcc_s.so.1 (dlopen'ed by libc to unwind on pthread_cancel/pthread_exit), gconv modules when iconv_open is
  * imported; CA certificates when TLS libraries or Go's crypto/x509 are present; tzdata on request.
  */
-export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts: RuntimeOptions = {}): RuntimeNeeds {
-  const out: RuntimeNeeds = { files: [], trees: [], generated: [], links: [], warnings: [], details: [] };
+export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts: RuntimeOptions = {}): Additions {
+  const out = noAdditions();
   const importers = new Map<string, string>();
   for (const o of map.objects) {
     let imports: string[] = [];
@@ -98,13 +87,13 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
     if (unwinder) {
       const gcc = resolver.dlopenName(map, 'libgcc_s.so.1', libc);
       const why = `libc dlopens it to unwind: ${importers.get(unwinder)} calls ${unwinder}`;
-      if (gcc) out.files.push({ path: gcc.path, reason: why });
+      if (gcc) out.copy.push({ path: gcc.path, reason: why });
       else out.warnings.push(`libgcc_s.so.1 is not in ${root.description}; ${why}, which will abort`);
     }
 
     if (importers.has('iconv_open') && opts.gconv !== false) {
       const dir = `${libc.real.slice(0, libc.real.lastIndexOf('/'))}/gconv`;
-      if (root.isDir(dir)) out.trees.push({ path: dir, reason: `gconv modules: ${importers.get('iconv_open')} calls iconv_open` });
+      if (root.isDir(dir)) out.copy.push({ path: dir, reason: `gconv modules: ${importers.get('iconv_open')} calls iconv_open` });
     }
 
     const nssCall = NSS_CALLS.find((c) => importers.has(c));
@@ -116,7 +105,7 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
         reason: 'glibc looks users and hosts up through it; files only',
       });
     } else {
-      out.files.push({ path: '/etc/nsswitch.conf', reason: 'glibc looks users and hosts up through it' });
+      out.copy.push({ path: '/etc/nsswitch.conf', reason: 'glibc looks users and hosts up through it' });
       if (nssCall) {
         // Before glibc 2.34 even files and dns were modules of their own.
         const builtin = libcDefines(root, libc, 'GLIBC_2.34') ? BUILTIN_NSS : new Set<string>();
@@ -127,7 +116,7 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
             seen.add(svc);
             const mod = resolver.dlopenName(map, `libnss_${svc}.so.2`, libc);
             if (mod)
-              out.files.push({
+              out.copy.push({
                 path: mod.path,
                 reason: `NSS module for "${db}: ${svc}" in nsswitch.conf (${importers.get(nssCall)} calls ${nssCall})`,
               });
@@ -151,8 +140,8 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
         : "CA certificates for Go's crypto/x509";
     const bundle = CA_BUNDLES.find((p) => root.exists(p));
     if (bundle) {
-      out.files.push({ path: bundle, reason: why });
-      if (root.exists(OPENSSL_DEFAULT)) out.files.push({ path: OPENSSL_DEFAULT, reason: `${why} (OpenSSL's default path)` });
+      out.copy.push({ path: bundle, reason: why });
+      if (root.exists(OPENSSL_DEFAULT)) out.copy.push({ path: OPENSSL_DEFAULT, reason: `${why} (OpenSSL's default path)` });
     } else {
       out.warnings.push(`no CA bundle in ${root.description} (${why}): TLS peers cannot be verified; install ca-certificates in the base`);
     }
@@ -160,9 +149,9 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
 
   if (opts.tz) {
     const zoneinfo = '/usr/share/zoneinfo';
-    if (opts.tz === 'all') out.trees.push({ path: zoneinfo, reason: '--tz all' });
+    if (opts.tz === 'all') out.copy.push({ path: zoneinfo, reason: '--tz all' });
     else if (root.exists(`${zoneinfo}/${opts.tz}`)) {
-      out.files.push({ path: `${zoneinfo}/${opts.tz}`, reason: `--tz ${opts.tz}` });
+      out.copy.push({ path: `${zoneinfo}/${opts.tz}`, reason: `--tz ${opts.tz}` });
       out.links.push({ path: '/etc/localtime', target: `${zoneinfo}/${opts.tz}` });
     } else {
       out.warnings.push(`--tz ${opts.tz}: ${zoneinfo}/${opts.tz} is not in ${root.description} (install tzdata in the base)`);

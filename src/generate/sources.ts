@@ -1,0 +1,96 @@
+import type { BaseConfig } from './base-config.js';
+import { type Additions, type Because, noAdditions, type Use } from '../profiles/types.js';
+import { expandInclude, treeBytes } from '../rootfs/include.js';
+import type { Root } from '../rootfs/root.js';
+import { parentOf } from './plan.js';
+
+/** Files the scaffold writes itself (the accounts), which a traced run's read must not replace. */
+const SCAFFOLD_OWNED = new Set(['/etc/passwd', '/etc/group']);
+const SECRETS = new Set(['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-']);
+
+/** --include: each pattern's files and directories copied, the ELF objects among them loaded as if dlopen'ed. */
+export function includeAdditions(root: Root, patterns: readonly string[]): Additions {
+  const out = noAdditions();
+  for (const pattern of patterns) {
+    const match = expandInclude(root, pattern);
+    const reason = `--include ${pattern}`;
+    for (const p of match.paths) out.copy.push({ path: p, reason });
+    for (const c of match.candidates) out.dlopen.push({ path: c, reason, ifElf: true });
+  }
+  return out;
+}
+
+/**
+ * What traced runs used, as the image needs it: a file the base has is copied (ELF ones loaded, all together, as
+ * the run loaded them); a directory the run listed or entered is created with the base's mode and owner, not copied
+ * whole; a file the run wrote gets its directory. Paths the base does not have were the run's own creations. The
+ * accounts stay the scaffold's, and password hashes never travel.
+ */
+export function tracedAdditions(root: Root, traced: readonly (Because & { use: Use })[]): Additions {
+  const out = noAdditions({ together: true });
+  const secrets = new Set<string>();
+  for (const t of traced) {
+    const target = t.use === 'written' ? parentOf(t.path) : t.path;
+    if (SCAFFOLD_OWNED.has(t.path) || target === '/') continue;
+    if (SECRETS.has(t.path)) {
+      secrets.add(t.path);
+      continue;
+    }
+    const r = root.lookup(target);
+    if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: t.reason });
+    else if (r?.entry.type === 'file' && t.use === 'read') {
+      out.copy.push({ path: t.path, reason: t.reason });
+      out.dlopen.push({ path: t.path, reason: t.reason, ifElf: true });
+    }
+  }
+  for (const p of secrets)
+    out.notes.push(
+      `a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`,
+    );
+  if (traced.length)
+    out.notes.push(
+      `traced runs used ${traced.length} paths: ${out.copy.length} files of the base were added and ${out.dirs.length} directories created`,
+    );
+  return out;
+}
+
+/** A directory named on the command line is carried up to this size; past it, a warning says how to add it. */
+export const MAX_ARGUMENT_DIR_BYTES = 64 << 20;
+
+/** The filesystem hierarchy's own top-level directories: an argument naming one names a place, not the program's data. */
+const SYSTEM_TOP = /^\/(bin|boot|dev|etc|home|lib\w*|media|mnt|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)?$/;
+
+/**
+ * Files and directories the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--root /srv/site`,
+ * `--config-dir=/etc/app`, a class path `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the
+ * image needs them as the base has them. A top-level directory of the system (`-C /`, `--prefix=/usr`) names a
+ * place, not the program's data, and is never carried; an application's own (`-cp /app`) is.
+ */
+export function argumentAdditions(root: Root, args: readonly string[]): Additions {
+  const out = noAdditions();
+  for (const a of args) {
+    const value = a.startsWith('-') && a.includes('=') ? a.slice(a.indexOf('=') + 1) : a;
+    for (const part of value.split(':')) {
+      if (!part.startsWith('/')) continue;
+      const r = root.lookup(part);
+      if (r?.entry.type === 'file') out.copy.push({ path: part, reason: `named on the command line (${a})` });
+      if (r?.entry.type !== 'dir' || SYSTEM_TOP.test(r.path)) continue;
+      if (treeBytes(root, r.path, MAX_ARGUMENT_DIR_BYTES) <= MAX_ARGUMENT_DIR_BYTES)
+        out.copy.push({ path: part, reason: `directory named on the command line (${a})` });
+      else
+        out.warnings.push(
+          `${part} is named on the command line but holds over ${MAX_ARGUMENT_DIR_BYTES >> 20} MiB: not copied; add it with --include ${part} if the program needs it all`,
+        );
+    }
+  }
+  return out;
+}
+
+/**
+ * The base's working directory and volumes, created with its mode and owner: a volume's directory seeds a new
+ * named volume, owner included (a database's 0700 data directory).
+ */
+export function baseConfigAdditions(config: BaseConfig | undefined): Additions {
+  const dirs = [...(config?.workingDir ? [config.workingDir] : []), ...(config?.volumes ?? [])];
+  return noAdditions({ dirs: dirs.map((d) => ({ path: d, reason: "the base image's configuration names it" })) });
+}
