@@ -4,7 +4,8 @@ import { ElfFormatError } from '../elf/errors.js';
 import { profileFor } from '../profiles/registry.js';
 import { LookupError, type Root } from '../rootfs/root.js';
 import { isElf } from '../resolve/load.js';
-import { InputError, Resolver } from '../resolve/resolver.js';
+import { InputError } from '../resolve/input-error.js';
+import { Resolver } from '../resolve/resolver.js';
 import { runtimeNeeds } from '../runtime/needs.js';
 import type { LinkMap, LoadedObject, Tried } from '../resolve/types.js';
 

@@ -1,5 +1,6 @@
 import { normalize, type Root } from '../rootfs/root.js';
-import { InputError, Resolver } from '../resolve/resolver.js';
+import { InputError } from '../resolve/input-error.js';
+import { Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';
 import type { Diagnosis, Problem } from './diagnose.js';
 import { copyInstruction } from '../generate/dockerfile-words.js';

@@ -1,54 +1,10 @@
 import * as C from './constants.js';
-import { ElfFormatError, NotElfError } from './errors.js';
+import { NotElfError } from './errors.js';
+import { ElfReader } from './reader.js';
+import type { ElfFile, ParseOptions, VersionNeed } from './types.js';
 import { FileSource, type ByteSource } from './source.js';
 
-/** One version dependency: the versions this object needs from the object named `file` (DT_VERNEED). */
-export interface VersionNeed {
-  file: string;
-  versions: string[];
-  /** The subset marked VER_FLG_WEAK: the loader only warns when these are missing. */
-  weak: string[];
-}
-
-/** The dynamic-linking view of an ELF file, decoded once from either class and byte order. */
-export interface ElfFile {
-  class: 32 | 64;
-  data: 'LSB' | 'MSB';
-  osabi: number;
-  type: number;
-  machine: number;
-  /** e_flags: the ARM float ABI and RISC-V float ABI live here, and ld.so.cache keys on them. */
-  eflags: number;
-  interpreter?: string;
-  /** True when the file has a PT_DYNAMIC segment; static executables have none. */
-  dynamic: boolean;
-  /** File offset of the first writable, non-executable PT_LOAD: where Go puts its build info. */
-  dataOffset?: number;
-  /**
-   * File ranges of the read-only data: the read-only, non-executable PT_LOADs (where .rodata goes when the
-   * linker separates code), else every read-only one (older links put .rodata beside the code).
-   */
-  constData?: { offset: number; size: number }[];
-  needed: string[];
-  soname?: string;
-  rpath?: string;
-  runpath?: string;
-  flags: number;
-  flags1: number;
-  /** Undefined when parsed with `versions: false` (the resolver does not need them). */
-  verneed?: VersionNeed[];
-  /** Version names this object defines (DT_VERDEF), the base entry (its own name) excluded. */
-  verdef?: string[];
-  /** Of the names asked for with `imports`, those this object leaves undefined (imports from others). */
-  imports?: string[];
-}
-
-export interface ParseOptions {
-  /** Read DT_VERNEED and DT_VERDEF (symbol versions); default true. */
-  versions?: boolean;
-  /** Dynamic symbols to look for among the object's undefined ones (pthread_cancel, iconv_open...). */
-  imports?: ReadonlySet<string>;
-}
+export type { ElfFile, ParseOptions, VersionNeed } from './types.js';
 
 // Bounds on counts read from the file, checked before anything is allocated or walked.
 const MAX_PHNUM = 65535;
@@ -56,17 +12,6 @@ const MAX_DYN_ENTRIES = 1 << 16;
 const MAX_STRING = 4096;
 const MAX_VERSION_RECORDS = 1 << 14;
 const MAX_SYMBOLS = 1 << 20;
-const WINDOW = 4096;
-
-/**
- * Window buffers kept between parses: a fresh 4 KiB buffer per read cost more in allocation and garbage
- * collection than the read itself (a third of resolving 1,000 programs). A parse runs to completion before the
- * next starts, takes a new window for every read and hands its windows back only when it ends, so no buffer a
- * caller still holds is ever overwritten.
- */
-const spareWindows: Buffer[] = [];
-const MAX_SPARE_WINDOWS = 8;
-
 interface Segment {
   type: number;
   flags: number;
@@ -95,79 +40,17 @@ export function readElf(path: string): ElfFile {
   }
 }
 
-class Parser {
-  private le = true;
-  private is64 = true;
+class Parser extends ElfReader {
   private loads: Segment[] = [];
   private strtab?: { offset: number; size: number };
 
   constructor(
-    private readonly src: ByteSource,
-    private readonly name: string,
+    src: ByteSource,
+    name: string,
     private readonly versions: boolean,
     private readonly wantedImports?: ReadonlySet<string>,
-  ) {}
-
-  /** Windows read in this parse: the header, program headers and strings sit close together. */
-  private windows: { start: number; buf: Buffer }[] = [];
-
-  /**
-   * Positional read through a small window cache: one 4 KiB read serves the ELF header, the program
-   * headers and PT_INTERP of most files, and one more the strings of the dynamic section.
-   */
-  private read(position: number, length: number): Buffer {
-    for (const w of this.windows) {
-      if (position >= w.start && position + length <= w.start + w.buf.length) {
-        return w.buf.subarray(position - w.start, position - w.start + length);
-      }
-    }
-    if (length > WINDOW) return this.src.read(position, length);
-    const window = spareWindows.pop() ?? Buffer.allocUnsafeSlow(WINDOW);
-    if (this.taken.length < MAX_SPARE_WINDOWS) this.taken.push(window);
-    const buf = window.subarray(0, this.src.readInto(window, position));
-    if (this.windows.length >= 4) this.windows.shift();
-    this.windows.push({ start: position, buf });
-    return buf.subarray(0, length);
-  }
-
-  /** Windows taken by this parse, given back when it ends (the rest, past the cap, are left to the collector). */
-  private taken: Buffer[] = [];
-
-  releaseWindows(): void {
-    for (const w of this.taken) if (spareWindows.length < MAX_SPARE_WINDOWS) spareWindows.push(w);
-    this.taken = [];
-    this.windows = [];
-  }
-
-  private fail(offset: number, reason: string): never {
-    throw new ElfFormatError(this.name, offset, reason);
-  }
-
-  /** Reads exactly `length` bytes or fails naming what was being read. */
-  private need(offset: number, length: number, what: string): Buffer {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > this.src.size) {
-      this.fail(offset, `truncated: ${what} (${length} bytes) lies past the end of the ${this.src.size}-byte file`);
-    }
-    const buf = this.read(offset, length);
-    if (buf.length < length) this.fail(offset, `truncated: short read of ${what}`);
-    return buf;
-  }
-
-  private u16(b: Buffer, o: number): number {
-    return this.le ? b.readUInt16LE(o) : b.readUInt16BE(o);
-  }
-
-  private u32(b: Buffer, o: number): number {
-    return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o);
-  }
-
-  /** A word of the file's class; 64-bit values beyond 2^53 become Infinity and fail every bounds check. */
-  private word(b: Buffer, o: number): number {
-    if (!this.is64) return this.u32(b, o);
-    // Two 32-bit halves rather than a BigInt: this runs for every dynamic entry of every file.
-    const lo = this.le ? b.readUInt32LE(o) : b.readUInt32BE(o + 4);
-    const hi = this.le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o);
-    return hi < 0x200000 ? hi * 0x100000000 + lo : Infinity;
+  ) {
+    super(src, name);
   }
 
   parse(): ElfFile {

@@ -3,54 +3,23 @@ import { ElfFormatError, NotElfError } from '../elf/errors.js';
 import { DF_1_NODEFLIB, ET_DYN } from '../elf/constants.js';
 import { linuxAcceptsOsAbi } from '../elf/abi.js';
 import { LookupError, type Root } from '../rootfs/root.js';
+import { LdCacheIndex } from './cache-index.js';
 import { InputError } from './input-error.js';
-
-export { InputError };
-import { acceptsCacheFlags, parseLdCache, CacheFormatError, type CacheEntry } from './ldcache.js';
 import {
   expandTokens,
   glibcDefaultDirs,
   legacySubdirs,
   loaderFacts,
   isMuslReservedName,
+  type LoaderFacts,
   libToken,
   muslSysPath,
   platformOf,
   splitPath,
   standardGlibcInterpreter,
 } from './searchpath.js';
+import { HOW, NOTHING_TRIED, type Process } from './process.js';
 import type { Dependency, How, LinkMap, LoadedObject, ResolveOptions, Tried } from './types.js';
-import type { LoaderFacts } from './searchpath.js';
-
-/**
- * Shared, frozen values for what most of the thousands of objects and dependencies in a run carry: fewer
- * objects kept alive means less for the garbage collector to copy (it was a fifth of resolving 1,000 programs).
- */
-const HOW = {
-  program: Object.freeze<How>({ kind: 'program' }),
-  interpreter: Object.freeze<How>({ kind: 'interpreter' }),
-  include: Object.freeze<How>({ kind: 'include' }),
-  path: Object.freeze<How>({ kind: 'path' }),
-  ldLibraryPath: Object.freeze<How>({ kind: 'ld_library_path' }),
-  cache: Object.freeze<How>({ kind: 'ld.so.cache' }),
-  default: Object.freeze<How>({ kind: 'default' }),
-  muslPath: Object.freeze<How>({ kind: 'musl-path' }),
-};
-const NOTHING_TRIED = Object.freeze([]) as unknown as Tried[];
-
-/** ld.so.cache files are a few hundred KB; anything far larger is not one. */
-const MAX_CACHE_BYTES = 64 << 20;
-
-/** Per-process state: what is loaded, under which names, and where this process's loader looks by default. */
-interface Process {
-  map: LinkMap;
-  byReal: Map<string, LoadedObject>;
-  byName: Map<string, LoadedObject>;
-  defaults: string[];
-  /** Legacy hwcap subdirectories this process's loader searches in every directory (glibc up to 2.36). */
-  legacy: readonly string[];
-  musl?: { interp: LoadedObject; path: string[] };
-}
 
 /**
  * Loads programs the way glibc's ld.so (or musl's) would, inside a Root: PT_INTERP, then DT_NEEDED
@@ -58,17 +27,16 @@ interface Process {
  */
 export class Resolver {
   private readonly elfs = new Map<string, ElfFile | ElfFormatError>();
-  private cacheIndex?: Map<string, CacheEntry[]>;
-  /** cacheLookup's answers by name and class:machine: thousands of searches ask for the same few libraries. */
-  private readonly cacheAnswers = new Map<string, Map<number, CacheEntry | undefined>>();
   private readonly hwcaps: readonly string[];
   readonly warnings: string[] = [];
+  private readonly cache: LdCacheIndex;
 
   constructor(
     readonly root: Root,
     readonly options: ResolveOptions = {},
   ) {
     this.hwcaps = options.hwcaps ?? [];
+    this.cache = new LdCacheIndex(root, this.hwcaps, this.warnings);
   }
 
   /** Parsed ELF header of a file by its real path in the root; format errors are cached too. */
@@ -324,7 +292,7 @@ export class Resolver {
     // DF_1_NODEFLIB keeps the loader out of both ld.so.cache and its default directories.
     const nodeflib = (loader.elf.flags1 & DF_1_NODEFLIB) !== 0;
     if (!found && !nodeflib) {
-      const entry = this.cacheLookup(loader.elf, name);
+      const entry = this.cache.lookup(loader.elf, name);
       if (entry) found = this.tryOpen(proc, loader, name, entry.path, HOW.cache, tried);
     }
     if (!found && !nodeflib) {
@@ -427,41 +395,5 @@ export class Resolver {
     const obj = this.newObject(name, path, r.path, r.hops, elf, r.entry.size, how, needing);
     this.register(proc, obj);
     return obj;
-  }
-
-  private cacheLookup(elf: ElfFile, name: string): CacheEntry | undefined {
-    let byAbi = this.cacheAnswers.get(name);
-    if (!byAbi) this.cacheAnswers.set(name, (byAbi = new Map()));
-    const abi = elf.class * 0x10000 + elf.machine;
-    if (byAbi.has(abi)) return byAbi.get(abi);
-    if (!this.cacheIndex) this.cacheIndex = this.loadCache();
-    const ok = (this.cacheIndex.get(name) ?? []).filter((e) => acceptsCacheFlags(elf, e.flags));
-    let hit: CacheEntry | undefined;
-    for (const sub of this.hwcaps) {
-      hit = ok.find((e) => e.hwcapsDir === sub);
-      if (hit) break;
-    }
-    hit ??= ok.find((e) => e.hwcapsDir === undefined && e.legacyHwcap === 0n);
-    byAbi.set(abi, hit);
-    return hit;
-  }
-
-  private loadCache(): Map<string, CacheEntry[]> {
-    const index = new Map<string, CacheEntry[]>();
-    const buf = this.root.readBytes('/etc/ld.so.cache', MAX_CACHE_BYTES);
-    if (!buf) return index;
-    try {
-      for (const e of parseLdCache(buf)) {
-        const list = index.get(e.name);
-        if (list) list.push(e);
-        else index.set(e.name, [e]);
-      }
-    } catch (e) {
-      if (!(e instanceof CacheFormatError)) throw e;
-      this.warnings.push(
-        `/etc/ld.so.cache in ${this.root.description} is not a cache the loader can read (${e.message}); ignored, as ld.so ignores it`,
-      );
-    }
-    return index;
   }
 }

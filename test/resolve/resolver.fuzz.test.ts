@@ -6,7 +6,8 @@ import { describe, it } from 'vitest';
 import { DirBackend } from '../../src/rootfs/dir.js';
 import { Root } from '../../src/rootfs/root.js';
 import { CacheFormatError, parseLdCache } from '../../src/resolve/ldcache.js';
-import { InputError, Resolver } from '../../src/resolve/resolver.js';
+import { InputError } from '../../src/resolve/input-error.js';
+import { Resolver } from '../../src/resolve/resolver.js';
 import { FIXTURES } from '../helpers/paths.js';
 
 const RUNS = Number(process.env.SCRATCHIFY_FUZZ_RUNS ?? 35_000);
