@@ -3,15 +3,27 @@ import { ElfFormatError } from '../elf/errors.js';
 import { ScratchifyError, errorText } from '../errors.js';
 import type { Progress } from '../engine/image.js';
 import { LookupError } from '../rootfs/root.js';
+import { closest } from './suggest.js';
 
 /**
  * The one place where what went wrong becomes what the user sees: every error a user can cause is a
  * ScratchifyError by here (one line and a hint on stderr, or a JSON object with --json, and its exit code).
  * oclif's own parse errors are usage errors; anything else is a bug of ours and keeps oclif's report.
  */
-export function userError(err: unknown, command: string): ScratchifyError | undefined {
+export function userError(err: unknown, command: string, flagNames: readonly string[] = []): ScratchifyError | undefined {
   if (err instanceof ScratchifyError) return err;
   if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
+    const unknown = /^Nonexistent flags?: (.*)$/.exec(err.message.split('\n')[0]);
+    if (unknown) {
+      const flags = unknown[1].split(', ');
+      const meant = flags.map((f) => [f, closest(f.replace(/^--?/, ''), flagNames)] as const).filter(([, m]) => m);
+      const said =
+        flags.length === 1 ? meant.map(([, m]) => `; did you mean --${m}?`) : meant.map(([f, m]) => `; did you mean --${m} for ${f}?`);
+      return new ScratchifyError('USAGE', `no such flag: ${flags.join(', ')}${said.join('')}`, {
+        hint: `see: scratchify ${command === 'generate' ? '' : `${command} `}--help`.replace('  ', ' '),
+        cause: err,
+      });
+    }
     // oclif's message spans lines: "Missing 1 required arg:", one "name  description" line per argument,
     // a note on multiple-value flags, "See more help with --help". One line: the first, then the arguments.
     const [head, ...rest] = err.message
@@ -64,13 +76,20 @@ export abstract class BaseCommand extends Command {
     return (line, last) => process.stderr.write(`\r\x1b[Kscratchify: ${line}${last ? '\n' : ''}`);
   }
 
+  /** One line per phase of long work on stderr, terminal or not; nothing with --json. */
+  protected say(): (line: string) => void {
+    return (line) => {
+      if (!this.jsonEnabled()) process.stderr.write(`scratchify: ${line}\n`);
+    };
+  }
+
   protected async init(): Promise<void> {
     this.checkNegations();
     await super.init();
   }
 
   protected async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const user = userError(err, this.id ?? 'generate');
+    const user = userError(err, this.id ?? 'generate', Object.keys((this.constructor as typeof Command).flags ?? {}));
     if (user) {
       if (this.jsonEnabled()) this.logJson({ error: user.toJSON() });
       else process.stderr.write(errorText(user));

@@ -20,6 +20,7 @@ export interface ShapeFlags {
   'base-config'?: boolean;
   references?: boolean;
   expose?: string[];
+  engine?: string;
 }
 
 /** Where the files come from, in words, and the FROM the Dockerfile pins. */
@@ -82,6 +83,7 @@ export function generateInput(
     references: flags.references,
     packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
     carrier: request.carrier,
+    engine: opened.engine?.name ?? (flags.engine === 'podman' ? 'podman' : undefined),
   };
 }
 

@@ -111,6 +111,8 @@ export function jsonReport(result: GenerateResult, paths: OutputPaths): Record<s
   const { plan } = result;
   return {
     dockerfile: paths.out ?? null,
+    // Without -o the Dockerfile is written nowhere: --json carries its text.
+    dockerfileText: result.dockerfile,
     scaffold: paths.writeScaffold ? paths.scaffoldPath : null,
     bundle: paths.bundlePath ?? null,
     user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },

@@ -1,6 +1,7 @@
 import { execute } from '@oclif/core';
 import { COMMANDS } from './commands/index.js';
 import { ScratchifyError, errorText } from '../errors.js';
+import { closest } from './suggest.js';
 
 export { COMMANDS };
 
@@ -40,11 +41,10 @@ export function topHelp(): string {
  */
 export async function main(argv: string[], dir: string): Promise<void> {
   let args = [...argv];
-  const refuse = (what: string) => {
-    const e = new ScratchifyError('USAGE', `${what}: no such command`, {
-      hint: `the commands are ${Object.keys(COMMANDS)
-        .map((c) => c.replace(':', ' '))
-        .join(', ')}`,
+  const names = Object.keys(COMMANDS).map((c) => c.replace(':', ' '));
+  const refuse = (what: string, meant?: string) => {
+    const e = new ScratchifyError('USAGE', `${what}: no such command${meant ? `; did you mean ${meant}?` : ''}`, {
+      hint: `the commands are ${names.join(', ')}`,
     });
     // --json (before any --) asks for the error as the documented object on stdout, as every command gives it.
     const json = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length).includes('--json');
@@ -56,7 +56,14 @@ export async function main(argv: string[], dir: string): Promise<void> {
   // A topic (cache) followed by a word that names none of its commands.
   const topic = args[0] !== undefined && Object.keys(COMMANDS).some((c) => c.startsWith(`${args[0]}:`));
   if (topic && args[1] !== undefined && !args[1].startsWith('-') && !Object.hasOwn(COMMANDS, `${args[0]}:${args[1]}`))
-    return refuse(`${args[0]} ${args[1]}`);
+    return refuse(`${args[0]} ${args[1]}`, closest(`${args[0]} ${args[1]}`, names));
+  // A word that is no path and nearly a command's name is a typo, not a program: say so before any work (the main
+  // job would otherwise export a whole image looking for "verfy").
+  const first = args[0];
+  if (first !== undefined && !first.startsWith('-') && !first.includes('/') && !Object.hasOwn(COMMANDS, first) && first !== 'help') {
+    const meant = closest(first, names);
+    if (meant) return refuse(first, meant);
+  }
   if (args[0] === 'help') args = args.length > 1 ? [args[1], '--help'] : [];
   if (args.length === 0 || (args.length === 1 && ['--help', '-h'].includes(args[0]))) {
     process.stdout.write(topHelp());

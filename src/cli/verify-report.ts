@@ -45,7 +45,9 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
   const parts: string[] = [];
   if (last.outcomes.length) {
     const passed = last.outcomes.filter((o) => o.pass).length;
-    parts.push(`${passed} of ${plural(last.outcomes.length, 'smoke command')} behave as in the base`);
+    parts.push(
+      `${passed} of ${plural(last.outcomes.length, 'smoke command')} ${last.outcomes.length === 1 ? 'behaves' : 'behave'} as in the base`,
+    );
   }
   if (service) {
     const passed = service.outcomes.filter((o) => o.pass).length;

@@ -23,6 +23,7 @@ export async function traceAll(
   commands: readonly string[],
   timeout: string,
   isProgram?: (path: string) => boolean,
+  say: (line: string) => void = () => {},
 ): Promise<{ traced: (Because & { use: Use })[]; warnings: string[]; notes: string[] }> {
   const traced: (Because & { use: Use })[] = [];
   const warnings: string[] = [];

@@ -108,12 +108,14 @@ export interface DockerfileValues {
   run: string;
   /** 'archive': the whole root is in the build-context archive (ADD); 'copy' (default): COPY lines from the base. */
   carrier?: 'copy' | 'archive';
+  /** The engine the build command in the header names (docker by default). */
+  engine?: 'docker' | 'podman';
 }
 
 export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
   const arg = v.baseRef
     ? `${v.baseComment ? `# ${v.baseComment}\n` : ''}ARG BASE=${v.baseRef}`
-    : '# The image that holds these files: docker build --build-arg BASE=<image> ...\nARG BASE';
+    : `# The image that holds these files: ${v.engine ?? 'docker'} build --build-arg BASE=<image> ...\nARG BASE`;
   const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\nFROM \${BASE} AS base\n`;
   if (v.carrier === 'archive') {
     return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.archive.tmpl'), 'utf8'), {
@@ -121,6 +123,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
       command: v.command,
       dockerfile: v.dockerfile,
       scaffold: v.scaffold,
+      builder: v.engine ?? 'docker',
       run: v.run,
       user: v.user,
       entrypoint: JSON.stringify(v.entrypoint),
@@ -132,6 +135,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     command: v.command,
     dockerfile: v.dockerfile,
     scaffold: v.scaffold,
+    builder: v.engine ?? 'docker',
     base,
     copies: `${copyLines(plan, v.fromStage ?? 'base').join('\n')}\n`,
     run: v.run,

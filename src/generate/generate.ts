@@ -57,6 +57,8 @@ export interface GenerateInput {
    * whole minimal root and the Dockerfile only ADDs it (no base image needed to build).
    */
   carrier?: 'copy' | 'archive';
+  /** The engine whose build command the Dockerfile's header names. */
+  engine?: 'docker' | 'podman';
 }
 
 export interface GenerateResult {
@@ -305,6 +307,7 @@ function render(
       userFromBase: who.fromBase,
     }),
     carrier: input.carrier,
+    engine: input.engine,
   });
   let entries: ScaffoldEntry[] | undefined;
   const bundle = () => (entries ??= bundleEntries(plan, plan.root, scaffoldEntries));

@@ -3,6 +3,7 @@ import type { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
 import type { ImageInfo } from '../engine/image.js';
 import { runSession, type SessionResult, type Step } from '../engine/session.js';
+import type { TracedPath } from '../engine/strace-log.js';
 import type { TracerBundle } from '../engine/tracer.js';
 import { snapshotVolumes, type VolumeSpec } from '../engine/volumes.js';
 import { ScratchifyError } from '../errors.js';
@@ -28,7 +29,9 @@ export interface ServiceCheck {
   logs?: string;
 }
 
-export const LOADER_FAILURE = /error while loading shared libraries|not found \(required by|cannot open shared object/;
+/** The loader's failures, and the kernel's when there is no loader to run the program (the engines' words). */
+export const LOADER_FAILURE =
+  /error while loading shared libraries|not found \(required by|cannot open shared object|exec .*: no such file or directory|exec format error|executable file not found/i;
 
 /**
  * Starts the service in the base and in the scratch image (each on its own copy of the volumes, in a network
@@ -81,6 +84,11 @@ export class ServiceVerifier {
     }
     this.base = base;
     return base;
+  }
+
+  /** What the base's traced service used, once it has been traced. */
+  baseTracePaths(): TracedPath[] {
+    return this.baseTrace?.paths ?? [];
   }
 
   async check(tag: string, built: ImageInfo, builtRoot: () => Promise<Root>, baseRoot: Root): Promise<ServiceCheck> {

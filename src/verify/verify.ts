@@ -6,6 +6,7 @@ import { diagnose } from '../doctor/diagnose.js';
 import { buildContext } from '../engine/build.js';
 import { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
+import type { TracedPath } from '../engine/strace-log.js';
 import { cacheEntryDir, type ImageInfo, inspectImage, openImageRoot } from '../engine/image.js';
 import { runContainer } from '../engine/run.js';
 import { traceRun } from '../engine/trace.js';
@@ -15,7 +16,8 @@ import { ScratchifyError } from '../errors.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import { prepareProber } from '../engine/prober.js';
-import { COLLAPSE_AT, compareRuns, groupUnder, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
+import { parentOf } from '../generate/plan.js';
+import { COLLAPSE_AT, compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
 import { LOADER_FAILURE, type ServiceCheck, type ServiceRequest, ServiceVerifier } from './service.js';
 
 /** A build context: the Dockerfile and the files beside it. */
@@ -127,8 +129,8 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           const trace = { argv, entrypoint, user, timeout: req.timeout, tracer, architecture: req.base.architecture, label: req.base.ref };
           const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
           baseTraces.set(smoke, inBase);
-          const inScratch = await traceRun(engine, tag, smoke, trace);
-          missing = missingPaths(inBase.paths, inScratch.paths, req.baseRoot, await openBuilt());
+          const inScratch = await traceScratch(engine, tag, smoke, { ...trace, label: 'the scratch image' });
+          missing = missingPaths(inBase.paths, inScratch, req.baseRoot, await openBuilt());
           if (LOADER_FAILURE.test(scratch.stderr)) loader = loaderProblems(await openBuilt(), req.program);
         }
         outcomes.push({ ...outcome, missing, loader });
@@ -151,7 +153,14 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           .filter((m) => !known.has(m.path))
           .map((m) => ({ path: m.path, use: m.use, reason: `--fix: ${o.name} used it in the base` })),
       );
-      const unique = collapse([...new Map(fresh.map((f) => [f.path, f])).values()], req.baseRoot);
+      const listed = new Set(
+        [...baseTraces.values()]
+          .flatMap((t) => t.paths)
+          .concat(services?.baseTracePaths() ?? [])
+          .filter((p) => p.use === 'dir')
+          .map((p) => p.path),
+      );
+      const unique = collapse([...new Map(fresh.map((f) => [f.path, f])).values()], req.baseRoot, listed);
       if (unique.length === 0) break;
       added.push(...unique);
       req.say(`--fix: adding ${unique.length} path${unique.length === 1 ? '' : 's'} and building again`);
@@ -167,20 +176,56 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   return { pass: last.outcomes.every((o) => o.pass) && (last.service?.pass ?? true), rounds, added, context };
 }
 
+/**
+ * What the smoke command used in the scratch image. A program that cannot even be executed there (its loader is
+ * missing: the kernel's ENOENT) used nothing, and doctor says why; that is a finding, not the user's error.
+ */
+async function traceScratch(engine: Engine, tag: string, smoke: string, options: Parameters<typeof traceRun>[3]): Promise<TracedPath[]> {
+  try {
+    return (await traceRun(engine, tag, smoke, options)).paths;
+  } catch (e) {
+    if (e instanceof ScratchifyError && e.code === 'INPUT_NOT_FOUND') return [];
+    throw e;
+  }
+}
+
 /** doctor's findings for the program in the image just built (it failed the way the loader fails). */
 function loaderProblems(root: Root, program: string): string[] {
   return diagnose(root, program).problems.map((p) => p.message);
 }
 
+/** The last lines a failing command printed: the cause is often a line or two above the very last one. */
 function lastLine(s: string): string {
-  return s.trim().split('\n').pop() || 'it printed nothing on standard error';
+  const lines = s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim());
+  return lines.slice(-3).join(' | ') || 'it printed nothing on standard error';
 }
 
-/** Many missing paths under one directory (tzdata, a plugin directory) become that directory, copied whole. */
-export function collapse(paths: (Because & { use: Use })[], base: Root): (Because & { use: Use })[] {
-  return [...groupUnder(paths)].flatMap(([dir, ps]): (Because & { use: Use })[] =>
-    ps.length > COLLAPSE_AT && base.lookup(dir)?.entry.type === 'dir'
-      ? [{ path: dir, use: 'read' as const, reason: `${ps[0].reason}: ${ps.length} paths under it` }]
-      : ps,
-  );
+/** The loader's library directories: never copied whole for what a run used in them. */
+const LIBRARY_DIR = /^\/(usr\/)?(local\/)?lib(32|64|x32)?(\/[\w]+-linux-gnu\w*)?$/;
+
+/**
+ * Many missing paths under a directory the base's run listed (tzdata, a plugin directory it scans) become that
+ * directory, copied whole: a program that lists a directory may use any of it. Anything else stays the paths the
+ * run used, one by one, and a library directory of the loader's search is never copied whole.
+ */
+export function collapse(paths: (Because & { use: Use })[], base: Root, listed: ReadonlySet<string>): (Because & { use: Use })[] {
+  const single: (Because & { use: Use })[] = [];
+  const groups = new Map<string, (Because & { use: Use })[]>();
+  for (const p of paths) {
+    let dir: string | undefined;
+    for (let d = parentOf(p.path); d !== '/' && !dir; d = parentOf(d)) if (listed.has(d)) dir = d;
+    if (!dir || LIBRARY_DIR.test(dir)) single.push(p);
+    else groups.set(dir, [...(groups.get(dir) ?? []), p]);
+  }
+  return [
+    ...single,
+    ...[...groups].flatMap(([dir, ps]): (Because & { use: Use })[] =>
+      ps.length > COLLAPSE_AT && base.lookup(dir)?.entry.type === 'dir'
+        ? [{ path: dir, use: 'read' as const, reason: `${ps[0].reason}: ${ps.length} paths under a directory it lists` }]
+        : ps,
+    ),
+  ];
 }

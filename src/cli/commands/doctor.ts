@@ -47,7 +47,7 @@ export default class Doctor extends BaseCommand {
     const base =
       flags.base || flags['base-root'] ? await openRoot({ image: flags.base, dir: flags['base-root'], engine: flags.engine }) : undefined;
     const fixes = base ? fixesFor(d, target.root, base.root) : [];
-    const logText = flags.log === undefined ? undefined : flags.log === '-' ? readFileSync(0, 'utf8') : readFileSync(flags.log, 'utf8');
+    const logText = flags.log === undefined ? undefined : flags.log === '-' ? await readStdin() : readFileSync(flags.log, 'utf8');
     const explained = logText === undefined ? [] : explainLog(parseFailureLog(logText), d);
     if (!d.starts) process.exitCode = EXIT_CODES.UNRESOLVED;
 
@@ -78,4 +78,14 @@ export default class Doctor extends BaseCommand {
     process.stdout.write(`${out.join('\n')}\n`);
     return report;
   }
+}
+
+/**
+ * Standard input to its end, read as a stream: a pipe from a writer slower than us (`docker run ... | scratchify
+ * doctor --log -`) is non-blocking, and a synchronous read of it fails with EAGAIN whenever it is empty for a while.
+ */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

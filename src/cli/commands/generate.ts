@@ -106,7 +106,7 @@ Reads the image's files without running anything from it, resolves the binary as
       traced,
       warnings: traceWarnings,
       notes: traceNotes,
-    } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(opened.root, args.binary));
+    } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(opened.root, args.binary), this.say());
     const input = (used: typeof traced) =>
       generateInput(flags, opened, {
         program: args.binary,
@@ -124,6 +124,7 @@ Reads the image's files without running anything from it, resolves the binary as
       });
     let result = generate(input(traced));
     if (flags['trace-service']) {
+      this.say()(`tracing the service in ${image!.ref} while it answers its probes`);
       // Started as the scratch image will start it: the same command and user, in the base.
       const served = await traceService(engine!, image!, {
         command: [...result.entrypoint, ...(result.cmd ?? [])],

@@ -101,10 +101,9 @@ export default class Verify extends BaseCommand {
       flags.trace ?? [],
       flags['trace-timeout'],
       isProgram(opened.root, args.binary),
+      this.say(),
     );
-    const say = (line: string) => {
-      if (!this.jsonEnabled()) process.stderr.write(`scratchify: ${line}\n`);
-    };
+    const say = this.say();
     const contexts = verifyContexts({ flags, opened, program: args.binary, extra, traced, file, out });
     const report = await verify({
       engine: opened.engine!,
