@@ -33,6 +33,9 @@ export async function traceAll(
   const tracer = prepareTracer(image.architecture) ?? null;
   try {
     for (const cmd of commands) {
+      // One line per phase: a traced run can take a while, and a log that says nothing looks hung.
+      say(`tracing '${cmd}' in ${image.ref}`);
+      const started = Date.now();
       const t = await traceRun(engine, image.id, cmd, {
         timeout: seconds,
         architecture: image.architecture,
@@ -40,6 +43,7 @@ export async function traceAll(
         label: image.ref,
         isProgram,
       });
+      say(`traced '${cmd}': ${t.paths.length} paths used, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       warnings.push(...t.warnings);
       if (t.leftOut.length)
         notes.push(
