@@ -104,8 +104,38 @@ export function touchEntry(dir: string, meta: { engine: string; ref: string; id:
   renameSync(tmp, join(dir, 'meta.json'));
 }
 
-/** Removes least recently used entries until the cache holds at most `max` bytes; never the entry `keep`. */
+/** A lock, or a temporary file named for its writer's pid, whose process is gone. */
+function stale(file: string): boolean {
+  const pid = file.endsWith('.lock') ? Number(readFileSync(file, 'utf8') || 0) : Number(/\.(\d+)\.tmp$/.exec(file)?.[1] ?? 0);
+  return pid > 0 && !alive(pid);
+}
+
+/**
+ * What an interrupted export left (before it could clean up, or from a process killed outright): its lock and
+ * partial files, once their process is gone, and an entry that never got its archive and index.
+ */
+function removeStale(): void {
+  const root = imagesDir();
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (name.endsWith('.lock')) {
+      if (stale(path)) rmSync(path, { force: true });
+      continue;
+    }
+    if (!statSync(path).isDirectory()) continue;
+    for (const f of readdirSync(path)) if (f.endsWith('.tmp') && stale(join(path, f))) rmSync(join(path, f), { force: true });
+    const complete = existsSync(join(path, 'rootfs.tar')) && existsSync(join(path, 'index.json'));
+    if (!complete && !existsSync(`${path}.lock`)) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes least recently used entries until the cache holds at most `max` bytes, never the entry `keep`; first
+ * what interrupted exports left behind.
+ */
 export function pruneCache(max: number, keep?: string): CacheEntry[] {
+  removeStale();
   const entries = listCache();
   let total = entries.reduce((n, e) => n + e.bytes, 0);
   const removed: CacheEntry[] = [];

@@ -1,26 +1,44 @@
 import { rmSync } from 'node:fs';
 import type { Engine } from './engine.js';
 
+/** Every Leftovers not yet removed: Ctrl-C removes what all of them hold before the process exits. */
+const live = new Set<Leftovers>();
+let signalled = false;
+
 /**
- * Images, containers, volumes and directories a command made and must remove: at the end, on error, and on Ctrl-C or SIGTERM (the
- * handler removes them, then exits with the signal's status, as a shell would report it). The handler stays
- * for the rest of the process: Ctrl-C reaches the engine's client too, whose exit may be handled first, and a
- * process with no handler left would die of the signal before removing anything.
+ * One handler for the process, installed once and kept: Ctrl-C reaches the engine's clients too, whose failures may
+ * be handled first, and a process with no handler left would die of the signal before removing anything. It
+ * removes what every live Leftovers holds (an export's partial file and container, verify's images), says so in
+ * one line, and exits with the signal's status as a shell would report it.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (signalled) return;
+  signalled = true;
+  const all = [...live];
+  void Promise.allSettled(all.map((l) => l.remove())).finally(() => {
+    if (all.some((l) => l.held > 0)) process.stderr.write('scratchify: interrupted; removed what it had made\n');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+/**
+ * Images, containers, volumes and files a command made and must remove: at the end, on error, and on Ctrl-C or
+ * SIGTERM.
  */
 export class Leftovers {
   private readonly images = new Set<string>();
   private readonly containers = new Set<string>();
   private readonly volumes = new Set<string>();
   private readonly dirs = new Set<string>();
-  private signalled = false;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    this.signalled = true;
-    void this.remove().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
+  /** How many things it held when it was last asked to remove them. */
+  held = 0;
 
   constructor(private readonly engine: Engine) {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    if (!process.listeners('SIGINT').includes(onSignal)) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    live.add(this);
   }
 
   image(tag: string): string {
@@ -34,17 +52,7 @@ export class Leftovers {
    * (the engine's clients died, and each await returns), and would start the next container otherwise.
    */
   private stopIfSignalled(): void {
-    if (this.signalled) throw new Error('interrupted');
-  }
-
-  /**
-   * For an error path: an engine client that died of the same Ctrl-C fails its command at about the moment the
-   * signal arrives here. Waits a moment; if the signal came, never returns (the handler exits with 130 once
-   * everything is removed), so the client's failure is not reported as an error of its own.
-   */
-  async settle(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 250));
-    if (this.signalled) await new Promise(() => {});
+    if (signalled) throw new Error('interrupted');
   }
 
   container(name: string): string {
@@ -64,13 +72,32 @@ export class Leftovers {
     return name;
   }
 
-  /** A temporary directory of this machine's, removed with the rest. */
+  /**
+   * For an error path: an engine client that died of the same Ctrl-C fails its command at about the moment the
+   * signal arrives here. Waits a moment; if the signal came, never returns (the handler exits with 130 once
+   * everything is removed), so the client's failure is not reported as an error of its own.
+   */
+  async settle(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 250));
+    if (signalled) await new Promise(() => {});
+  }
+
+  /** Everything it holds is wanted after all (an export that finished): nothing is removed. */
+  forgetAll(): void {
+    this.images.clear();
+    this.containers.clear();
+    this.volumes.clear();
+    this.dirs.clear();
+  }
+
+  /** A temporary file or directory of this machine's, removed with the rest. */
   dir(path: string): string {
     this.dirs.add(path);
     return path;
   }
 
   async remove(): Promise<void> {
+    this.held = this.images.size + this.containers.size + this.volumes.size + this.dirs.size;
     // Containers first: they hold the volumes and images removed after them, and the directories mounted in them.
     // A container whose `run` was in flight when Ctrl-C came may appear a moment after the first pass; a volume
     // it holds then refuses to go, so the passes repeat (a few, briefly) until both are gone.
@@ -79,7 +106,7 @@ export class Leftovers {
     this.containers.clear();
     this.volumes.clear();
     // After Ctrl-C, always a second pass: the engine's clients died with the signal, not what they asked for.
-    const least = this.signalled ? 2 : 1;
+    const least = signalled ? 2 : 1;
     for (let pass = 0; pass < 5 && (names.length || volumes.length); pass++) {
       if (pass > 0) await new Promise((r) => setTimeout(r, 500));
       if (names.length) await this.engine.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
@@ -91,5 +118,6 @@ export class Leftovers {
     const tags = [...this.images];
     this.images.clear();
     if (tags.length) await this.engine.exec(['rmi', '-f', ...tags], { timeout: 120_000 });
+    if (!signalled) live.delete(this);
   }
 }

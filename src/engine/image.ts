@@ -6,6 +6,7 @@ import type { BaseConfig } from '../generate/base-config.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
 import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
+import { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
@@ -146,51 +147,62 @@ async function exportInto(
 ): Promise<TarIndex> {
   mkdirSync(dir, { recursive: true });
   const tmp = `${tar}.${process.pid}.tmp`;
-  let cid: string | undefined;
-  let removed: Promise<unknown> = Promise.resolve();
-  const ticker =
-    progress &&
-    setInterval(() => {
-      const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
-      progress(`exporting ${info.ref}: ${formatSize(size)}`);
-    }, 250);
+  // Ctrl-C during the export removes the partial file, the created container and the lock (held by our caller).
+  const leftovers = new Leftovers(engine);
+  leftovers.dir(tmp);
+  leftovers.dir(`${dir}.lock`);
   try {
-    // The command is never run: export needs a container, and create needs some command to record.
-    cid = (await engine.run(['create', info.id, '/scratchify-never-runs'])).trim();
-    // Through stdout into our own file (export -o writes elsewhere and renames), so its growth is progress.
-    await engine.run(['export', cid], { timeout: 600_000, stdoutFile: tmp });
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
-      hint: 'check the engine and free disk space',
-      cause: e,
-    });
-  } finally {
-    if (ticker) clearInterval(ticker);
-    // The container goes away while the tarball is indexed.
-    if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
-  }
-  let index: TarIndex;
-  try {
-    progress?.(`indexing ${info.ref}: ${formatSize(statSync(tmp).size)}`);
-    index = indexTar(tmp);
-    progress?.(`exported ${info.ref}: ${formatSize(statSync(tmp).size)}, ${Object.keys(index).length} files indexed`, true);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    if (!(e instanceof TarFormatError)) throw e;
-    throw new ScratchifyError(
-      'ENGINE_UNAVAILABLE',
-      `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
-      {
-        hint: 'check the engine and free disk space, then run again',
+    let cid: string | undefined;
+    let removed: Promise<unknown> = Promise.resolve();
+    const ticker =
+      progress &&
+      setInterval(() => {
+        const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
+        progress(`exporting ${info.ref}: ${formatSize(size)}`);
+      }, 250);
+    try {
+      // The command is never run: export needs a container, and create needs some command to record.
+      cid = leftovers.container((await engine.run(['create', info.id, '/scratchify-never-runs'])).trim());
+      // Through stdout into our own file (export -o writes elsewhere and renames), so its growth is progress.
+      await engine.run(['export', cid], { timeout: 600_000, stdoutFile: tmp });
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      await leftovers.settle();
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
+        hint: 'check the engine and free disk space',
         cause: e,
-      },
-    );
+      });
+    } finally {
+      if (ticker) clearInterval(ticker);
+      // The container goes away while the tarball is indexed.
+      if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
+    }
+    let index: TarIndex;
+    try {
+      progress?.(`indexing ${info.ref}: ${formatSize(statSync(tmp).size)}`);
+      index = indexTar(tmp);
+      progress?.(`exported ${info.ref}: ${formatSize(statSync(tmp).size)}, ${Object.keys(index).length} files indexed`, true);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (!(e instanceof TarFormatError)) throw e;
+      throw new ScratchifyError(
+        'ENGINE_UNAVAILABLE',
+        `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
+        {
+          hint: 'check the engine and free disk space, then run again',
+          cause: e,
+        },
+      );
+    } finally {
+      await removed;
+    }
+    renameSync(tmp, tar);
+    writeFileSync(`${indexFile}.${process.pid}.tmp`, JSON.stringify(index));
+    renameSync(`${indexFile}.${process.pid}.tmp`, indexFile);
+    return index;
   } finally {
-    await removed;
+    // Finished, or failed and cleaned up here: nothing of it is left over (the lock is our caller's to release).
+    leftovers.forgetAll();
+    await leftovers.remove();
   }
-  renameSync(tmp, tar);
-  writeFileSync(`${indexFile}.${process.pid}.tmp`, JSON.stringify(index));
-  renameSync(`${indexFile}.${process.pid}.tmp`, indexFile);
-  return index;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
-import { IN_CI, bullseyeBase, dockerAnswers, nginxBase } from '../helpers/engine.js';
+import { DOCKER, IN_CI, bullseyeBase, dockerAnswers, nginxBase } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -65,5 +65,45 @@ describe.runIf(run)('the image cache: shared safely, bounded, listed, pruned; pr
     expect(await onTty(['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'json'), '--json'])).not.toMatch(/export/);
     const piped = await generate(mkdtempSync(join(tmpdir(), 'scratchify-cache-')), nginx, join(out, 'pipe'));
     expect(piped.stderr).not.toMatch(/export/);
+  }, 300_000);
+
+  it('Ctrl-C during a cold export: exit 130 and one line; no container, partial archive or lock left; cache prune clears what a killed one left', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'scratchify-cache-'));
+    const out = mkdtempSync(join(tmpdir(), 'scratchify-cache-out-'));
+    const child = execa(BIN, ['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'D')], {
+      env: { SCRATCHIFY_CACHE: cache },
+      detached: true,
+      reject: false,
+    });
+    // The export has begun once its partial archive exists.
+    const started = Date.now();
+    while (!cacheFiles(cache).some((f) => f.endsWith('.tmp')) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-child.pid!, 'SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stderr.trim()).toBe('scratchify: interrupted; removed what it had made');
+    expect(cacheFiles(cache).filter((f) => /\.tmp$|\.lock$/.test(f))).toEqual([]);
+    const created = await execa(DOCKER, ['ps', '-a', '--filter', 'status=created', '--format', '{{.Command}}']);
+    expect(created.stdout).not.toMatch(/scratchify-never-runs/);
+
+    // A process killed outright cannot clean up: its lock and partial archive stay until cache prune.
+    const killed = execa(BIN, ['/usr/sbin/nginx', '--base', nginx, '-o', join(out, 'K')], {
+      env: { SCRATCHIFY_CACHE: cache },
+      reject: false,
+    });
+    const t0 = Date.now();
+    while (!cacheFiles(cache).some((f) => f.endsWith('.tmp')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    killed.kill('SIGKILL');
+    await killed;
+    expect(cacheFiles(cache).some((f) => /\.tmp$|\.lock$/.test(f))).toBe(true);
+    await execa(BIN, ['cache', 'prune'], { env: { SCRATCHIFY_CACHE: cache } });
+    expect(cacheFiles(cache).filter((f) => /\.tmp$|\.lock$/.test(f))).toEqual([]);
+    // Its created container stays: nothing was left to remove it. The test removes it (tests run one file at a time).
+    const ps = await execa(DOCKER, ['ps', '-a', '--filter', 'status=created', '--format', '{{.ID}} {{.Command}}']);
+    const left = ps.stdout
+      .split('\n')
+      .filter((l) => l.includes('scratchify-never-runs'))
+      .map((l) => l.split(' ')[0]);
+    if (left.length) await execa(DOCKER, ['rm', '-f', ...left]);
   }, 300_000);
 });
