@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type BaseConfig, carriedEntry, defaultArgsBeside } from '../../src/generate/base-config.js';
 import { generate } from '../../src/generate/generate.js';
+import { sizeSummary } from '../../src/generate/summary.js';
 import { openDirRoot } from '../../src/rootfs/open.js';
 import { helloInput, helloRoot } from '../helpers/roots.js';
 
@@ -91,5 +92,14 @@ describe("the base image's configuration, kept", () => {
   it('without a base configuration (a root directory, --no-base-config) nothing is added', () => {
     const r = generate(helloInput(root()));
     expect(r.dockerfile).not.toMatch(/^(ENV|WORKDIR|STOPSIGNAL|VOLUME|LABEL|CMD|HEALTHCHECK)/m);
+  });
+});
+
+describe('the size summary after generating', () => {
+  it('says what the image holds and what brings the most', () => {
+    const r = generate(helloInput(root(), { includes: ['/srv'] }));
+    const lines = sizeSummary(r);
+    expect(lines[0]).toMatch(/^the image holds \d+(\.\d)? (KiB|MiB) in \d+ files$/);
+    expect(lines[1]).toMatch(/^largest: \/app\/hello \d+(\.\d)? (KiB|MiB) \(alone\)/);
   });
 });

@@ -15,6 +15,7 @@ import { checkVolume } from '../../engine/volumes.js';
 import { ScratchifyError } from '../../errors.js';
 import { checkExpose } from '../../generate/expose.js';
 import { generate } from '../../generate/generate.js';
+import { sizeSummary } from '../../generate/summary.js';
 import { writeAtomically } from '../output.js';
 
 export default class Generate extends BaseCommand {
@@ -152,6 +153,7 @@ Reads the image's files without running anything from it, resolves the binary as
     for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
     result.warnings.unshift(...traceWarnings);
     for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
+    if (!this.jsonEnabled()) for (const l of sizeSummary(result)) process.stderr.write(`scratchify: ${l}\n`);
     if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
     else if (!out && !this.jsonEnabled())
       process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
