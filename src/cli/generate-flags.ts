@@ -15,6 +15,11 @@ export const shapeFlags = {
   target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
   'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
   include: sharedFlags.include(),
+  exclude: Flags.string({
+    description:
+      'leave out paths matching this glob (an nginx module, a data directory); what the loader needs is refused with the chain that needs it; repeatable',
+    multiple: true,
+  }),
   user: Flags.string({
     char: 'u',
     description:

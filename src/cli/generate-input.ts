@@ -11,6 +11,7 @@ export interface ShapeFlags {
   target?: string;
   user?: string;
   include?: string[];
+  exclude?: string[];
   'ca-certs'?: boolean;
   tz?: string;
   gconv?: boolean;
@@ -68,6 +69,7 @@ export function generateInput(
     program: request.program,
     args: request.args,
     includes: flags.include ?? [],
+    excludes: flags.exclude ?? [],
     user: flags.user,
     expose: request.expose,
     baseRef,

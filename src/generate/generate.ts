@@ -17,6 +17,7 @@ import { type BaseConfig, baseUser, carriedEntry, defaultArgsBeside, healthcheck
 import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
+import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 import { argumentAdditions, baseConfigAdditions, includeAdditions, tracedAdditions } from './sources.js';
@@ -48,6 +49,8 @@ export interface GenerateInput {
   runtime?: RuntimeOptions;
   /** What traced runs used (--trace): each path, how the run used it, and the trace that saw it. */
   traced?: (Because & { use: Use })[];
+  /** --exclude globs: paths left out of the image (refused where the loader or nginx needs them). */
+  excludes?: string[];
   /** Copy what the program and its libraries name in their read-only data (on unless false). */
   references?: boolean;
   /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
@@ -206,7 +209,8 @@ export function generate(input: GenerateInput): GenerateResult {
   const entry = entryPrograms(root, input.program);
   const maps = entry.programs.map((p) => resolver.loadProgram(p));
   const main = maps[maps.length - 1];
-  const use = (adds: Additions) => apply(adds, plan, resolver, main, said);
+  const excluded = excluder(root, input.excludes ?? []);
+  const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));
   const profile = profileFor(root, entry.programs[entry.programs.length - 1], main.program.real, main.program.elf);
   if (profile) use(profileAdditions(profile));
@@ -229,10 +233,17 @@ export function generate(input: GenerateInput): GenerateResult {
   // Last of the loads: glibc's run-time needs depend on every object loaded before.
   use(runtimeNeeds(root, resolver, main, { ...input.runtime, goX509: go?.x509 }));
   checkLoadable(maps, input);
+  checkExcludedObjects(maps, excluded, input.excludes ?? []);
   use(loadedAdditions(maps));
   const who = accounts(input, profile, said.notes);
   use(who.adds);
   use(baseConfigAdditions(config));
+  if (excluded) {
+    const left = plan.exclude(excluded);
+    said.notes.push(
+      `--exclude left out ${left.length} path${left.length === 1 ? '' : 's'}${left.length ? `: ${left.slice(0, 5).join(', ')}${left.length > 5 ? ', ...' : ''}` : ''}`,
+    );
+  }
   const wantPackages = input.packages?.enabled !== false;
   if (db && wantPackages) use(packageMarkers(plan.copiedFiles(), root, db, { copyright: input.packages?.copyright !== false }));
   else if (wantPackages)

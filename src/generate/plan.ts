@@ -90,6 +90,48 @@ export class Plan {
     return out.sort();
   }
 
+  /**
+   * Leaves out every planned path `excluded` matches: single files and links go; a tree that holds a match is
+   * replaced by its entries (COPY cannot leave a part of a directory out), down to what matches, which goes.
+   * Returns what was left out.
+   */
+  exclude(excluded: (path: string) => boolean): string[] {
+    const out: string[] = [];
+    for (const p of [...this.files.keys()].filter(excluded)) {
+      this.files.delete(p);
+      out.push(p);
+    }
+    for (const p of [...this.links.keys()].filter(excluded)) {
+      this.links.delete(p);
+      out.push(p);
+    }
+    for (const [p, t] of [...this.trees]) {
+      if (excluded(p)) {
+        this.trees.delete(p);
+        out.push(p);
+      } else if (holdsMatch(this.root, p, excluded)) {
+        this.trees.delete(p);
+        this.split(p, t.reasons, excluded, out);
+      }
+    }
+    return out;
+  }
+
+  /** A tree's entries planned one by one, but those excluded; the directory itself with the base's mode. */
+  private split(dir: string, reasons: string[], excluded: (path: string) => boolean, out: string[]): void {
+    const e = this.root.lstat(dir);
+    if (e?.type === 'dir') this.addDir(dir, e.mode & 0o7777, e.uid, e.gid, reasons[0]);
+    for (const name of this.root.readdir(dir)) {
+      const p = `${dir}/${name}`;
+      const entry = this.root.lstat(p);
+      if (excluded(p)) out.push(p);
+      else if (entry?.type === 'symlink') this.links.set(p, this.root.linkTarget(p));
+      else if (entry?.type === 'dir' && holdsMatch(this.root, p, excluded)) this.split(p, reasons, excluded, out);
+      else if (entry?.type === 'dir') this.trees.set(p, { path: p, reasons: [...reasons] });
+      else if (entry?.type === 'file') this.files.set(p, { path: p, size: entry.size, reasons: [...reasons] });
+    }
+  }
+
   generate(path: string, content: string, reason: string, mode = 0o644): void {
     this.generated.set(path, { content: Buffer.from(content), mode, uid: 0, gid: 0, reason });
   }
@@ -167,6 +209,18 @@ export class Plan {
     }
     return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   }
+}
+
+/** Whether anything under `dir` (bounded, links not followed) is excluded. */
+function holdsMatch(root: Root, dir: string, excluded: (path: string) => boolean, depth = 0, budget = { left: 50_000 }): boolean {
+  if (depth > 32) return false;
+  for (const name of root.readdir(dir)) {
+    if (--budget.left < 0) return false;
+    const p = `${dir}/${name}`;
+    if (excluded(p)) return true;
+    if (root.lstat(p)?.type === 'dir' && holdsMatch(root, p, excluded, depth + 1, budget)) return true;
+  }
+  return false;
 }
 
 export function parentOf(p: string): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../src/errors.js';
 import { BIN } from '../helpers/paths.js';
 import {
   DOCKER,
@@ -46,6 +47,44 @@ describe.runIf(run)('nginx with five modules: generate, build with BuildKit, run
     json = JSON.parse(r.stdout);
     await dockerBuild(dir, tag);
   }, 900_000);
+
+  it('--exclude: a module alone is refused (its load_module line stays); with that line left out too, nginx -t passes in a smaller image; libc is refused with its chain', async () => {
+    const module = '/usr/share/nginx/modules/ngx_http_image_filter_module.so';
+    const line = '/etc/nginx/modules-enabled/50-mod-http-image-filter.conf';
+    const out = mkdtempSync(join(tmpdir(), 'scratchify-nginx-exclude-'));
+    const alone = await execa(BIN, ['/usr/sbin/nginx', '--base', base.ref, '--exclude', module, '-o', join(out, 'D')], { reject: false });
+    expect(alone.exitCode).toBe(EXIT_CODES.USAGE);
+    expect(alone.stderr).toMatch(
+      /nginx loads .*ngx_http_image_filter_module\.so \(load_module in .*50-mod-http-image-filter\.conf:1\) and would not start without it/,
+    );
+    const both = await execa(BIN, [
+      '/usr/sbin/nginx',
+      '--base',
+      base.ref,
+      '--exclude',
+      module,
+      '--exclude',
+      line,
+      '-o',
+      join(out, 'Dockerfile'),
+      '--json',
+    ]);
+    const report = JSON.parse(both.stdout);
+    const held = (r: { files: { path: string; size: number }[] }) => r.files.reduce((n, f) => n + f.size, 0);
+    expect(held(report)).toBeLessThan(held(json) - (30 << 20));
+    expect(report.files.map((f: { path: string }) => f.path)).not.toContain(module);
+    await dockerBuild(out, 'scratchify-test/nginx-scratch:exclude');
+    const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/nginx-scratch:exclude', '-t'], {
+      reject: false,
+      all: true,
+    });
+    expect(t.all).toContain('test is successful');
+    const libc = await execa(BIN, ['/usr/sbin/nginx', '--base', base.ref, '--exclude', '**/libc.so.6', '-o', join(out, 'L')], {
+      reject: false,
+    });
+    expect(libc.exitCode).toBe(EXIT_CODES.USAGE);
+    expect(libc.stderr).toMatch(/the loader needs .*libc\.so\.6: \/usr\/sbin\/nginx -> .*libc\.so\.6/);
+  }, 600_000);
 
   it('the Dockerfile is stable, small in layers and needs no syntax line', async () => {
     const first = readFileSync(join(dir, 'Dockerfile'));

@@ -74,3 +74,21 @@ describe('what a traced run used, as the image needs it', () => {
     expect(r.plan.trees.has('/var')).toBe(false);
   });
 });
+
+describe('--exclude in the plan', () => {
+  it('a tree that holds an excluded path is planned entry by entry, without it; the directory keeps its mode', () => {
+    const dir = helloRoot();
+    mkdirSync(join(dir, 'etc/app/conf.d'), { recursive: true });
+    chmodSync(join(dir, 'etc/app'), 0o750);
+    writeFileSync(join(dir, 'etc/app/main.conf'), 'x');
+    writeFileSync(join(dir, 'etc/app/conf.d/keep.conf'), 'k');
+    writeFileSync(join(dir, 'etc/app/conf.d/drop.conf'), 'd');
+    const r = generate(helloInput(openDirRoot(dir), { includes: ['/etc/app'], excludes: ['/etc/app/conf.d/drop.conf'] }));
+    expect(r.plan.trees.has('/etc/app')).toBe(false);
+    expect(r.plan.files.has('/etc/app/main.conf')).toBe(true);
+    expect(r.plan.files.has('/etc/app/conf.d/keep.conf')).toBe(true);
+    expect(r.plan.files.has('/etc/app/conf.d/drop.conf')).toBe(false);
+    expect(r.plan.dirs.get('/etc/app')).toMatchObject({ mode: 0o750 });
+    expect(r.notes.join('\n')).toMatch(/--exclude left out 1 path: \/etc\/app\/conf.d\/drop.conf/);
+  });
+});

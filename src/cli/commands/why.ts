@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { sharedFlags } from '../flags.js';
-import { whyChains } from '../../doctor/why.js';
+import { whyChains } from '../../resolve/why.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { EXIT_CODES } from '../../errors.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/doctor/diagnose.js';
-import { whyChains } from '../../src/doctor/why.js';
+import { whyChains } from '../../src/resolve/why.js';
 import { loadAll } from '../../src/resolve/load.js';
 import { sizeAttribution } from '../../src/resolve/sizes.js';
 import { DirBackend } from '../../src/rootfs/dir.js';
