@@ -15,6 +15,7 @@ export const EXIT_CODES = {
   OUTPUT_FAILED: 10, // the output file could not be written
   NOTHING_TO_COMPARE: 11, // verify: a smoke command fails in the base too
   BUILD_FAILED: 12, // verify: the engine could not build the image
+  PLATFORM_MISMATCH: 13, // the program's architecture is not the base's, or --platform names one the base lacks
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

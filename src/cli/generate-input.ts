@@ -86,6 +86,7 @@ export function generateInput(
     packages: { enabled: flags['package-metadata'], copyright: flags.copyright },
     carrier: request.carrier,
     engine: opened.engine?.name ?? (flags.engine === 'podman' ? 'podman' : undefined),
+    platform: opened.image?.platform,
   };
 }
 

@@ -80,6 +80,7 @@ export function outputFiles(
     labels: k?.labels ?? {},
     healthcheck: k?.healthcheck ?? null,
     source: meta.source,
+    platform: result.platform ?? null,
   };
   const entries = [
     ...result.bundle(),

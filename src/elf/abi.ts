@@ -3,6 +3,7 @@ import {
   EM_AARCH64,
   EM_ARM,
   EM_IA_64,
+  EM_MIPS,
   EM_PPC64,
   EM_RISCV,
   EM_S390,
@@ -28,6 +29,8 @@ export interface Abi {
   readonly platform: string;
   /** ldconfig's FLAG_* ABI byte (glibc elf/ldconfig.h) that ld.so.cache entries for this ABI carry. */
   readonly cacheFlag?: number;
+  /** The architecture (and variant) container engines and registries name this ABI by: amd64, arm64, arm/v7. */
+  readonly docker: string;
 }
 
 /** The header fields an ABI is decided by. */
@@ -41,33 +44,66 @@ const ROWS: readonly { class: 32 | 64; machine: number; hardFloat?: boolean; abi
   {
     class: 64,
     machine: EM_X86_64,
-    abi: { tuple: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlag: 0x0300 },
+    abi: { tuple: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlag: 0x0300, docker: 'amd64' },
   },
   {
     class: 32,
     machine: EM_X86_64,
-    abi: { tuple: 'x86_64-linux-gnux32', interpreter: '/libx32/ld-linux-x32.so.2', platform: 'x86_64', cacheFlag: 0x0800 },
+    abi: { tuple: 'x86_64-linux-gnux32', interpreter: '/libx32/ld-linux-x32.so.2', platform: 'x86_64', cacheFlag: 0x0800, docker: 'amd64' },
   },
-  { class: 32, machine: EM_386, abi: { tuple: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlag: 0x0000 } },
+  {
+    class: 32,
+    machine: EM_386,
+    abi: { tuple: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlag: 0x0000, docker: '386' },
+  },
   {
     class: 64,
     machine: EM_AARCH64,
-    abi: { tuple: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlag: 0x0a00 },
+    abi: { tuple: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlag: 0x0a00, docker: 'arm64' },
   },
   {
     class: 32,
     machine: EM_ARM,
     hardFloat: true,
-    abi: { tuple: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: '' },
+    abi: { tuple: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: '', cacheFlag: 0x0900, docker: 'arm/v7' },
   },
-  { class: 32, machine: EM_ARM, hardFloat: false, abi: { tuple: 'arm-linux-gnueabi', interpreter: '/lib/ld-linux.so.3', platform: '' } },
+  {
+    class: 32,
+    machine: EM_ARM,
+    hardFloat: false,
+    abi: { tuple: 'arm-linux-gnueabi', interpreter: '/lib/ld-linux.so.3', platform: '', cacheFlag: 0x0b00, docker: 'arm/v5' },
+  },
   {
     class: 64,
     machine: EM_PPC64,
-    abi: { tuple: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: '', cacheFlag: 0x0500 },
+    abi: { tuple: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: '', cacheFlag: 0x0500, docker: 'ppc64le' },
   },
-  { class: 64, machine: EM_S390, abi: { tuple: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: '', cacheFlag: 0x0400 } },
-  { class: 64, machine: EM_RISCV, abi: { tuple: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', platform: '' } },
+  {
+    class: 64,
+    machine: EM_S390,
+    abi: { tuple: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: '', cacheFlag: 0x0400, docker: 's390x' },
+  },
+  {
+    class: 64,
+    machine: EM_RISCV,
+    abi: {
+      tuple: 'riscv64-linux-gnu',
+      interpreter: '/lib/ld-linux-riscv64-lp64d.so.1',
+      platform: '',
+      cacheFlag: 0x1000,
+      docker: 'riscv64',
+    },
+  },
+  {
+    class: 32,
+    machine: EM_MIPS,
+    abi: { tuple: 'mipsel-linux-gnu', interpreter: '/lib/ld.so.1', platform: '', cacheFlag: 0x0000, docker: 'mipsle' },
+  },
+  {
+    class: 64,
+    machine: EM_MIPS,
+    abi: { tuple: 'mips64el-linux-gnuabi64', interpreter: '/lib64/ld.so.1', platform: '', cacheFlag: 0x0700, docker: 'mips64le' },
+  },
 ];
 
 /** 64-bit ABIs that ldconfig flags but Debian no longer builds; only their cache flag matters here. */
@@ -76,6 +112,11 @@ const CACHE_ONLY: readonly { machine: number; flag: number }[] = [
   { machine: EM_SPARCV9, flag: 0x0100 },
   { machine: EM_IA_64, flag: 0x0200 },
 ];
+
+/** Every ABI the table knows, by the engines' name for it (a test walks them all). */
+export function knownAbis(): readonly Abi[] {
+  return ROWS.map((r) => r.abi);
+}
 
 /** The ABI row for an object, or undefined for a machine this table does not know. */
 export function abiOf(elf: AbiKey): Abi | undefined {

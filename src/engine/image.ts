@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
+import { platformOfImage } from '../elf/platform.js';
 import type { BaseConfig } from '../generate/base-config.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
@@ -15,6 +16,8 @@ export interface ImageInfo {
   repoDigests: string[];
   /** amd64, arm64, ... as the engine reports it. */
   architecture?: string;
+  /** The image's platform, `linux/arm64`, `linux/arm/v7`, from its configuration. */
+  platform?: string;
   /** The image's run configuration: what `run` does without flags. */
   config: BaseConfig;
 }
@@ -31,6 +34,8 @@ interface RawImage {
   Id: string;
   RepoDigests?: string[];
   Architecture?: string;
+  Variant?: string;
+  Os?: string;
   Config?: {
     User?: string;
     Entrypoint?: string[] | null;
@@ -99,7 +104,14 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
       );
     }
   }
-  return { ref, id: raw.Id, repoDigests: raw.RepoDigests ?? [], architecture: raw.Architecture, config: imageConfig(raw) };
+  return {
+    ref,
+    id: raw.Id,
+    repoDigests: raw.RepoDigests ?? [],
+    architecture: raw.Architecture,
+    platform: platformOfImage(raw.Os, raw.Architecture, raw.Variant),
+    config: imageConfig(raw),
+  };
 }
 
 /** The cache entry (directory) that holds an image's export. */

@@ -110,20 +110,26 @@ export interface DockerfileValues {
   carrier?: 'copy' | 'archive';
   /** The engine the build command in the header names (docker by default). */
   engine?: 'docker' | 'podman';
+  /** The image's platform: the base is taken for it, and the header's build command labels the image with it. */
+  platform?: string;
 }
 
 export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
   const arg = v.baseRef
     ? `${v.baseComment ? `# ${v.baseComment}\n` : ''}ARG BASE=${v.baseRef}`
     : `# The image that holds these files: ${v.engine ?? 'docker'} build --build-arg BASE=<image> ...\nARG BASE`;
-  const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\nFROM \${BASE} AS base\n`;
+  // --platform: a plain build on a machine of another architecture must find the base for this one (BuildKit
+  // would look for the build machine's, and ask a registry), and the image must be labelled with it.
+  const from = v.platform ? `FROM --platform=${v.platform} \${BASE} AS base` : 'FROM ${BASE} AS base';
+  const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\n${from}\n`;
+  const builder = `${v.engine ?? 'docker'} build${v.platform ? ` --platform ${v.platform}` : ''}`;
   if (v.carrier === 'archive') {
     return render(readFileSync(join(packageRoot(), 'templates', 'Dockerfile.archive.tmpl'), 'utf8'), {
       source: v.source,
       command: v.command,
       dockerfile: v.dockerfile,
       scaffold: v.scaffold,
-      builder: v.engine ?? 'docker',
+      builder,
       run: v.run,
       user: v.user,
       entrypoint: JSON.stringify(v.entrypoint),
@@ -135,7 +141,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     command: v.command,
     dockerfile: v.dockerfile,
     scaffold: v.scaffold,
-    builder: v.engine ?? 'docker',
+    builder,
     base,
     copies: `${copyLines(plan, v.fromStage ?? 'base').join('\n')}\n`,
     run: v.run,

@@ -1,3 +1,4 @@
+import { platformOfElf, runsOn } from '../elf/platform.js';
 import { ScratchifyError } from '../errors.js';
 import { readDpkg } from '../packages/dpkg.js';
 import { packageMarkers, packageMetadata, type PackageReport } from '../packages/metadata.js';
@@ -62,6 +63,8 @@ export interface GenerateInput {
   carrier?: 'copy' | 'archive';
   /** The engine whose build command the Dockerfile's header names. */
   engine?: 'docker' | 'podman';
+  /** The base image's platform (linux/arm64), from its configuration; the program's must run on it. */
+  platform?: string;
 }
 
 export interface GenerateResult {
@@ -76,6 +79,8 @@ export interface GenerateResult {
   cmd?: string[];
   /** The base configuration the image keeps (for --bundle's .scratchify.json). */
   kept?: BaseConfig;
+  /** The image's platform: the base's, else the program's (linux/arm64). */
+  platform?: string;
   plan: Plan;
   /** The main program's process first; a script's interpreter chain adds one per program. */
   maps: LinkMap[];
@@ -117,6 +122,23 @@ function libraryDirs(main: LinkMap): Set<string> {
     '/usr/local/lib',
     ...glibcDefaultDirs(interp?.real, main.program.elf),
   ]);
+}
+
+/**
+ * The image's platform: the base's when its configuration says one, else the program's own. A program the base's
+ * machines cannot run (an arm64 program in an amd64 image) is refused, naming both.
+ */
+function checkPlatform(input: GenerateInput, main: LinkMap): string | undefined {
+  const own = platformOfElf(main.program.elf);
+  if (input.platform && own && !runsOn(own, input.platform))
+    throw new ScratchifyError(
+      'PLATFORM_MISMATCH',
+      `${input.program} is built for ${own}, but ${input.root.description} is ${input.platform}`,
+      {
+        hint: `use a base of ${own} (docker import labels every image amd64: build it with FROM scratch + ADD root.tar and --platform ${own}), or the program built for ${input.platform}`,
+      },
+    );
+  return input.platform ?? own;
 }
 
 /** The program cannot start without its interpreter, nor with a library the loader will not find. */
@@ -209,6 +231,7 @@ export function generate(input: GenerateInput): GenerateResult {
   const entry = entryPrograms(root, input.program);
   const maps = entry.programs.map((p) => resolver.loadProgram(p));
   const main = maps[maps.length - 1];
+  const platform = checkPlatform(input, main);
   const excluded = excluder(root, input.excludes ?? []);
   const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));
@@ -265,6 +288,7 @@ export function generate(input: GenerateInput): GenerateResult {
     said,
     who,
     carried,
+    platform,
     warnings: [...(wantPackages ? (db?.warnings ?? []) : []), ...resolver.warnings],
   });
 }
@@ -281,6 +305,7 @@ function render(
     said: Said;
     who: ReturnType<typeof accounts>;
     carried: { entryArgs: string[]; cmd?: string[] };
+    platform?: string;
     warnings: string[];
   },
 ): GenerateResult {
@@ -319,6 +344,7 @@ function render(
     }),
     carrier: input.carrier,
     engine: input.engine,
+    platform: r.platform,
   });
   let entries: ScaffoldEntry[] | undefined;
   const bundle = () => (entries ??= bundleEntries(plan, plan.root, scaffoldEntries));
@@ -326,6 +352,7 @@ function render(
     entrypoint,
     cmd: carried.cmd,
     kept: config && { ...config, healthcheck: healthcheckKept ? config.healthcheck : undefined },
+    platform: r.platform,
     dockerfile,
     scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),
     bundle,
