@@ -120,7 +120,9 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     : `# The image that holds these files: ${v.engine ?? 'docker'} build --build-arg BASE=<image> ...\nARG BASE`;
   // --platform: a plain build on a machine of another architecture must find the base for this one (BuildKit
   // would look for the build machine's, and ask a registry), and the image must be labelled with it.
-  const from = v.platform ? `FROM --platform=${v.platform} \${BASE} AS base` : 'FROM ${BASE} AS base';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ARG, expanded by the builder
+  const baseArg = '${BASE}';
+  const from = `FROM ${v.platform ? `--platform=${v.platform} ` : ''}${baseArg} AS base`;
   const base = v.fromStage ? `# Files come from the stage "${v.fromStage}" above.\n` : `${arg}\n${from}\n`;
   const builder = `${v.engine ?? 'docker'} build${v.platform ? ` --platform ${v.platform}` : ''}`;
   if (v.carrier === 'archive') {
