@@ -50,8 +50,20 @@ function stageError(dockerfile: string, target: string, e: unknown): ScratchifyE
  * or an absolute path elsewhere. Docker builds with BuildKit,
  * or with the classic builder when its client has no buildx; Podman with Buildah. Errors name the step.
  */
-export async function buildContext(engine: Engine, dir: string, tag: string, dockerfile = 'Dockerfile'): Promise<void> {
-  const args = ['build', '-q', '--network', 'none', '-f', isAbsolute(dockerfile) ? dockerfile : `${dir}/${dockerfile}`, '-t', tag, dir];
+export async function buildContext(engine: Engine, dir: string, tag: string, dockerfile = 'Dockerfile', platform?: string): Promise<void> {
+  // --platform labels the image with the base's platform (BuildKit takes it from nothing else).
+  const args = [
+    'build',
+    '-q',
+    '--network',
+    'none',
+    ...(platform ? ['--platform', platform] : []),
+    '-f',
+    isAbsolute(dockerfile) ? dockerfile : `${dir}/${dockerfile}`,
+    '-t',
+    tag,
+    dir,
+  ];
   const env = engine.name === 'docker' ? { DOCKER_BUILDKIT: '1' } : undefined;
   try {
     await engine.run(args, { timeout: 1_800_000, env });

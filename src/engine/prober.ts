@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
-import { type BroughtIn, bringIn, hostArch } from './bring-in.js';
+import { type BroughtIn, bringIn } from './bring-in.js';
 
 /** Where the probe client is mounted inside the probe container. */
 export const PROBER_MOUNT = '/.scratchify-probe';
@@ -12,14 +12,9 @@ export const PROBER_MOUNT = '/.scratchify-probe';
  * curl, and a base's curl could differ from one image to the next. A client of our own also reports exactly
  * what is compared (status, Location, Content-Type, a body digest) in one JSON line.
  */
-export function prepareProber(imageArch: string | undefined): BroughtIn {
-  if (imageArch && imageArch !== hostArch()) {
-    throw new ScratchifyError(
-      'ENGINE_UNAVAILABLE',
-      `probes need a client for ${imageArch}; this machine's Node.js is built for ${hostArch()}`,
-      { hint: 'verify services of this architecture on a machine of that architecture' },
-    );
-  }
+export function prepareProber(): BroughtIn {
+  // This machine's Node.js runs here whatever the image's architecture: the probe container joins the service's
+  // network namespace, and nothing of the image runs in it.
   const b = bringIn(process.execPath, PROBER_MOUNT, [
     { name: 'probe-client.mjs', from: join(packageRoot(), 'templates', 'probe-client.mjs') },
   ]);

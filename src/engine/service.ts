@@ -8,6 +8,7 @@ import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import { proberCommand } from './prober.js';
 import { parseStraceLog, type TracedPath } from './strace-log.js';
+import { parseQemuStrace } from './qemu-strace.js';
 import { fromTheImage, STRACE_OPTIONS, straceArgs } from './trace.js';
 import type { TracerBundle } from './tracer.js';
 
@@ -21,12 +22,16 @@ export interface ServiceLaunch {
   volumes: string[];
   /** Trace every process of the service with this tracer. */
   tracer?: TracerBundle | null;
+  /** Trace it with qemu-user's own syscall log instead (a service of another architecture, emulated here). */
+  qemu?: boolean;
 }
 
 export interface Service {
   name: string;
   /** Where a traced service writes its log. */
   traceDir?: string;
+  /** Traced by qemu-user: the log is the container's standard error. */
+  qemu?: boolean;
 }
 
 /**
@@ -54,7 +59,8 @@ export async function startService(engine: Engine, launch: ServiceLaunch, leftov
       ...command,
     ];
   } else if (launch.command) {
-    args = [...common, '--entrypoint', launch.command[0], launch.image, ...launch.command.slice(1)];
+    const env = launch.qemu ? ['-e', 'QEMU_STRACE=1'] : [];
+    args = [...common, ...env, '--entrypoint', launch.command[0], launch.image, ...launch.command.slice(1)];
   } else {
     args = [...common, launch.image];
   }
@@ -64,7 +70,7 @@ export async function startService(engine: Engine, launch: ServiceLaunch, leftov
       hint: 'check that the engine can run containers of this image',
     });
   }
-  return { name, traceDir };
+  return { name, traceDir, qemu: launch.qemu && !launch.tracer };
 }
 
 export interface ServiceState {
@@ -150,7 +156,11 @@ export async function stopService(engine: Engine, name: string, timeout: number)
 }
 
 /** What a traced service used, from its log (read after the service is gone). */
-export function tracedPaths(service: Service): TracedPath[] {
+export async function tracedPaths(engine: Engine, service: Service): Promise<TracedPath[]> {
+  if (service.qemu) {
+    const r = await engine.exec(['logs', service.name], { timeout: 120_000 });
+    return parseQemuStrace(r.stderr).paths.filter(fromTheImage);
+  }
   if (!service.traceDir) return [];
   try {
     return parseStraceLog(readFileSync(join(service.traceDir, 'trace.log'), 'utf8')).filter(fromTheImage);

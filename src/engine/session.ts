@@ -178,7 +178,7 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
         }));
       observations.push({ step, run });
     } else {
-      const stop = o.launch.tracer ? await kill(engine, service) : await stopService(engine, service.name, o.stopTimeout);
+      const stop = o.launch.tracer || o.launch.qemu ? await kill(engine, service) : await stopService(engine, service.name, o.stopTimeout);
       service = await startService(engine, o.launch, o.leftovers);
       services.push(service);
       const again = await ready(engine, service, o, ports, o.steps[i + 1]);
@@ -191,9 +191,10 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
   }
   const logs = await serviceLogs(engine, service.name);
   let stop: StopResult | undefined;
-  if (o.launch.tracer) await kill(engine, service);
+  if (o.launch.tracer || o.launch.qemu) await kill(engine, service);
   else stop = await stopService(engine, service.name, o.stopTimeout);
-  return { start, observations, stop, paths: services.flatMap(tracedPaths), logs };
+  const paths = (await Promise.all(services.map((s) => tracedPaths(engine, s)))).flat();
+  return { start, observations, stop, paths, logs };
 }
 
 async function kill(engine: Engine, service: Service): Promise<StopResult> {

@@ -81,11 +81,18 @@ const DIRFD = /^(?:AT_FDCWD|\d+)(?:<((?:[^>\\]|\\.)*)>)?, /;
 const STRING = /^"((?:[^"\\]|\\.)*)"/;
 
 /** A path one process used, at one line of the log. */
-interface Event {
+export interface PathEvent {
   pid: string;
   line: number;
   path: string;
   use: Use;
+}
+
+/** What a log says about processes: each one's parent and the line it forked at, and the line it exec'ed the program. */
+export interface ProcessFacts {
+  parent: Map<string, { pid: string; line: number }>;
+  /** The first line each process exec'ed a path; the caller's test says whether that path is the program. */
+  execs: { pid: string; line: number; path: string }[];
 }
 
 const PROCESS = /^(\d+)\s+(clone3?|v?fork)\(.*\)\s+=\s+(\d+)/;
@@ -107,19 +114,33 @@ export function parseStraceLog(log: string): TracedPath[] {
  * program keeps everything.
  */
 export function attribute(log: string, isProgram?: (path: string) => boolean): { paths: TracedPath[]; leftOut: TracedPath[] } {
-  const events: Event[] = [];
-  const parent = new Map<string, { pid: string; line: number }>();
-  const execs = new Map<string, number>();
+  const events: PathEvent[] = [];
+  const facts: ProcessFacts = { parent: new Map(), execs: [] };
   const lines = joinResumed(log.split('\n'));
   lines.forEach((line, i) => {
     const fork = PROCESS.exec(line);
-    if (fork) parent.set(fork[3], { pid: fork[1], line: i });
+    if (fork) facts.parent.set(fork[3], { pid: fork[1], line: i });
     const pid = /^(\d+)\s/.exec(line)?.[1] ?? '';
     for (const e of pathsOf(line)) {
       events.push({ pid, line: i, ...e });
-      if (isProgram && /^\d+\s+execve(at)?\(/.test(line) && e.use === 'read' && isProgram(e.path) && !execs.has(pid)) execs.set(pid, i);
+      if (/^\d+\s+execve(at)?\(/.test(line) && e.use === 'read') facts.execs.push({ pid, line: i, path: e.path });
     }
   });
+  return attributeEvents(events, facts, isProgram);
+}
+
+/**
+ * Events attributed to processes (see attribute): kept when their process runs the program by then, or was started
+ * by one that did; left out otherwise. Everything is kept when no process exec'ed the program.
+ */
+export function attributeEvents(
+  events: PathEvent[],
+  facts: ProcessFacts,
+  isProgram?: (path: string) => boolean,
+): { paths: TracedPath[]; leftOut: TracedPath[] } {
+  const { parent } = facts;
+  const execs = new Map<string, number>();
+  if (isProgram) for (const x of facts.execs) if (!execs.has(x.pid) && isProgram(x.path)) execs.set(x.pid, x.line);
   const keepAll = !isProgram || execs.size === 0;
   const from = new Map<string, number>();
   const scopeFrom = (pid: string, depth = 0): number => {

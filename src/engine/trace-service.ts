@@ -3,6 +3,7 @@ import type { Because, Use } from '../profiles/types.js';
 import { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
+import { canRun, emulationHint } from './emulation.js';
 import { prepareProber } from './prober.js';
 import { runSession, type Step } from './session.js';
 import { prepareTracer } from './tracer.js';
@@ -26,22 +27,26 @@ export interface ServiceTraceRequest {
  */
 export async function traceService(engine: Engine, image: ImageInfo, req: ServiceTraceRequest): Promise<(Because & { use: Use })[]> {
   const tracer = prepareTracer(image.architecture);
-  if (!tracer)
+  const qemu = !tracer && canRun(image.architecture) === 'emulated';
+  if (!tracer && !qemu)
     throw new ScratchifyError(
       'ENGINE_UNAVAILABLE',
       `--trace-service: no strace on this machine for ${image.architecture ?? 'this image'}`,
       {
-        hint: 'install strace here (apt-get install strace); the image needs none',
+        hint:
+          canRun(image.architecture) === 'no'
+            ? emulationHint(image.architecture ?? '')
+            : 'install strace here (apt-get install strace); the image needs none',
       },
     );
   const leftovers = new Leftovers(engine);
-  leftovers.dir(tracer.dir);
+  if (tracer) leftovers.dir(tracer.dir);
   try {
-    const prober = prepareProber(image.architecture);
+    const prober = prepareProber();
     leftovers.dir(prober.dir);
     const volumes = await snapshotVolumes(engine, req.volumes, image.id, prober, leftovers);
     const session = await runSession(engine, {
-      launch: { image: image.id, command: req.command, user: req.user, volumes, tracer },
+      launch: { image: image.id, command: req.command, user: req.user, volumes, tracer, qemu },
       steps: req.steps,
       prober,
       clientImage: image.id,

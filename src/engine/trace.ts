@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
+import { canRun } from './emulation.js';
+import { parseQemuStrace } from './qemu-strace.js';
 import { attribute, type TracedPath } from './strace-log.js';
 import { mountArgs } from './bring-in.js';
 import { prepareTracer, type TracerBundle } from './tracer.js';
@@ -12,7 +14,7 @@ import { splitWords } from './words.js';
 export interface TraceResult {
   command: string;
   /** How the run was watched: strace (every path used) or the loader's own LD_DEBUG (objects loaded). */
-  method: 'strace' | 'ld_debug';
+  method: 'strace' | 'qemu' | 'ld_debug';
   /** Each path the run used successfully, with how; /proc, /sys, /dev and the tracer's own files left out. */
   paths: TracedPath[];
   /** What only processes that never ran the program used (a shell, env or timeout around it), left out. */
@@ -93,9 +95,11 @@ function runArgs(
   user: string | undefined,
   tracer: TracerBundle | undefined,
   out: string,
+  qemu = false,
 ): string[] {
   const common = ['run', '--rm', '--name', name, '--network', 'none', ...(user ? ['--user', user] : [])];
-  if (!tracer) return [...common, '-e', 'LD_DEBUG=libs,files', '--entrypoint', program[0], image, ...program.slice(1), ...rest];
+  const log = qemu ? 'QEMU_STRACE=1' : 'LD_DEBUG=libs,files';
+  if (!tracer) return [...common, '-e', log, '--entrypoint', program[0], image, ...program.slice(1), ...rest];
   return [...common, ...straceArgs(tracer, out), image, ...tracer.command.slice(1), ...STRACE_OPTIONS, ...program, ...rest];
 }
 
@@ -194,7 +198,10 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   chmodSync(out, 0o1777);
   const name = `scratchify-trace-${randomBytes(6).toString('hex')}`;
   const program = options.entrypoint ?? [argv[0]];
-  const args = runArgs(name, image, program, options.entrypoint ? argv : argv.slice(1), options.user, tracer, out);
+  // A program of another architecture that runs here under qemu-user: its own syscall log, since ptrace cannot
+  // follow a program qemu emulates.
+  const qemu = !tracer && canRun(options.architecture) === 'emulated';
+  const args = runArgs(name, image, program, options.entrypoint ? argv : argv.slice(1), options.user, tracer, out, qemu);
   const timeout = (options.timeout ?? 60) * 1000;
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -213,6 +220,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     let leftOut: TracedPath[] = [];
     let stderr = r.stderr;
     if (tracer) ({ paths, leftOut } = attribute(straceLog(out, r.stderr, command, program[0], label, timedOut), options.isProgram));
+    else if (qemu) ({ paths, leftOut, stderr } = parseQemuStrace(r.stderr, options.isProgram));
     else {
       const why = options.architecture ? `no strace on this machine for ${options.architecture}` : 'no strace on this machine';
       warnings.push(
@@ -226,7 +234,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     }
     return {
       command,
-      method: tracer ? 'strace' : 'ld_debug',
+      method: tracer ? 'strace' : qemu ? 'qemu' : 'ld_debug',
       // Our own `sh -c` around shell syntax is a harness too; attribution sees that when it knows the program.
       paths: paths.filter((p) => fromTheImage(p) && !(shell && !options.isProgram && SHELLS.has(p.path))),
       leftOut: leftOut.filter(fromTheImage),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type BroughtIn, bringIn, hostArch } from './bring-in.js';
+import { canRun } from './emulation.js';
 
 export { hostArch };
 
@@ -23,6 +24,7 @@ function hostStrace(): string | undefined {
 export function prepareTracer(imageArch: string | undefined): TracerBundle | undefined {
   const strace = hostStrace();
   if (!strace) return undefined;
-  if (imageArch && imageArch !== hostArch()) return undefined;
+  // This machine's strace follows what this machine runs itself (i386 programs on amd64), not what qemu emulates.
+  if (imageArch && canRun(imageArch) !== 'native') return undefined;
   return bringIn(strace, TRACER_MOUNT);
 }

@@ -1,4 +1,5 @@
 import type { BroughtIn } from '../engine/bring-in.js';
+import { canRun } from '../engine/emulation.js';
 import type { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
 import type { ImageInfo } from '../engine/image.js';
@@ -42,6 +43,8 @@ export const LOADER_FAILURE =
 export class ServiceVerifier {
   private base?: SessionResult;
   private baseTrace?: SessionResult;
+  /** The image's architecture runs here under qemu-user: traces come from qemu's own syscall log. */
+  private readonly emulated: boolean;
 
   constructor(
     private readonly engine: Engine,
@@ -51,12 +54,14 @@ export class ServiceVerifier {
     private readonly tracer: TracerBundle | null,
     private readonly leftovers: Leftovers,
     private readonly say: (line: string) => void,
-  ) {}
+  ) {
+    this.emulated = canRun(image.architecture) === 'emulated';
+  }
 
   private async session(image: string, command: string[] | undefined, user: string | undefined, traced: boolean): Promise<SessionResult> {
     const volumes = await snapshotVolumes(this.engine, this.req.volumes, this.image.id, this.prober, this.leftovers);
     return runSession(this.engine, {
-      launch: { image, command, user, volumes, tracer: traced ? this.tracer : undefined },
+      launch: { image, command, user, volumes, tracer: traced ? this.tracer : undefined, qemu: traced && !this.tracer && this.emulated },
       steps: this.req.steps,
       prober: this.prober,
       clientImage: this.image.id,
@@ -101,7 +106,7 @@ export class ServiceVerifier {
     const pass = outcomes.every((o) => o.pass);
     if (pass) return { pass, outcomes, missing: [] };
     let missing: MissingPath[] = [];
-    if (this.tracer) {
+    if (this.tracer || this.emulated) {
       this.say('tracing the service in both images');
       this.baseTrace ??= await this.session(this.image.id, command, user, true);
       const scratchTrace = await this.session(tag, command, user, true);

@@ -84,7 +84,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   const baseTraces = new Map<string, Awaited<ReturnType<typeof traceRun>>>();
   let services: ServiceVerifier | undefined;
   if (req.service) {
-    const prober = prepareProber(req.base.architecture);
+    const prober = prepareProber();
     leftovers.dir(prober.dir);
     services = new ServiceVerifier(engine, req.base, req.service, prober, tracer, leftovers, req.say);
   }
@@ -94,7 +94,13 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       const where = context.dir ?? dir;
       const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
       req.say(`building the scratch image (round ${round + 1})`);
-      await buildContext(engine, where, tag, context.dockerfileInTemp ? join(dir, context.dockerfileName) : context.dockerfileName);
+      await buildContext(
+        engine,
+        where,
+        tag,
+        context.dockerfileInTemp ? join(dir, context.dockerfileName) : context.dockerfileName,
+        req.base.platform,
+      );
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];
       const user = built.config.user;
