@@ -3,13 +3,17 @@
 # hosts without CAP_SYS_RESOURCE or iptables (docs/development.md says why). Idempotent; run as root.
 set -euo pipefail
 
-packages=(docker.io podman runc strace mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates)
+packages=(docker.io podman runc strace mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates qemu-user-static binfmt-support docker-registry skopeo)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Other architectures: qemu-user through binfmt_misc, registered with the F flag so containers of them run here.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; fi
+update-binfmts --enable >/dev/null 2>&1 || true
 
 mkdir -p /etc/docker
 if [ ! -f /etc/docker/daemon.json ]; then

@@ -16,6 +16,7 @@ export const EXIT_CODES = {
   NOTHING_TO_COMPARE: 11, // verify: a smoke command fails in the base too
   BUILD_FAILED: 12, // verify: the engine could not build the image
   PLATFORM_MISMATCH: 13, // the program's architecture is not the base's, or --platform names one the base lacks
+  CANNOT_RUN: 14, // verify or --trace of an image whose architecture this machine cannot run (no binfmt_misc handler)
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

@@ -14,6 +14,9 @@ export const shapeFlags = {
   }),
   target: Flags.string({ description: 'with --dockerfile: the stage that holds the built program', dependsOn: ['dockerfile'] }),
   'build-network': Flags.string({ description: 'with --dockerfile: --network for building the stage (none, host)' }),
+  platform: Flags.string({
+    description: 'the platform of the base to use (linux/arm64, linux/arm/v7): a base that is another one is refused',
+  }),
   include: sharedFlags.include(),
   exclude: Flags.string({
     description:

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ScratchifyError } from '../errors.js';
 import { hostArch } from './bring-in.js';
 
 /** qemu-user's name for each architecture the engines name. */
@@ -23,7 +24,7 @@ export type Runs = 'native' | 'emulated' | 'no';
  * Whether this machine can run programs of `arch`: natively, under qemu-user through binfmt_misc with the F flag
  * (the interpreter opened when registered, so it works inside containers), or not at all.
  */
-export function canRun(arch: string | undefined, binfmtDir = '/proc/sys/fs/binfmt_misc'): Runs {
+export function canRun(arch: string | undefined, binfmtDir = process.env.SCRATCHIFY_BINFMT_DIR ?? '/proc/sys/fs/binfmt_misc'): Runs {
   if (!arch || (NATIVE[hostArch()] ?? [hostArch()]).includes(arch)) return 'native';
   const name = QEMU[arch];
   if (!name) return 'no';
@@ -33,6 +34,18 @@ export function canRun(arch: string | undefined, binfmtDir = '/proc/sys/fs/binfm
   } catch {
     return 'no';
   }
+}
+
+/** Refuses, before any work, to run what this machine cannot: the one line says what would enable it. */
+export function checkCanRun(arch: string | undefined, what: string, platform?: string): void {
+  if (canRun(arch) !== 'no') return;
+  throw new ScratchifyError(
+    'CANNOT_RUN',
+    `${what} runs the image, which is ${platform ?? arch}: this machine (${hostArch()}) cannot run it`,
+    {
+      hint: emulationHint(arch ?? ''),
+    },
+  );
 }
 
 /** What makes this machine run `arch`, in one line, for the errors that say it cannot. */

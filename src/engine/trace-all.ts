@@ -1,5 +1,6 @@
 import { ScratchifyError } from '../errors.js';
 import type { Root } from '../rootfs/root.js';
+import { checkCanRun } from './emulation.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
@@ -30,6 +31,7 @@ export async function traceAll(
   const notes: string[] = [];
   if (commands.length === 0) return { traced, warnings, notes };
   const seconds = checkTraceTimeout(timeout);
+  checkCanRun(image.architecture, '--trace', image.platform);
   const tracer = prepareTracer(image.architecture) ?? null;
   try {
     for (const cmd of commands) {

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
@@ -55,14 +55,16 @@ export const NGINX_PACKAGES = [
 ];
 
 /** A rootfs tarball from Debian packages via mmdebstrap, cached outside the repository. */
-export async function baseTarball(name: string, suite: string, packages: string[]): Promise<string> {
+export async function baseTarball(name: string, suite: string, packages: string[], arch?: string): Promise<string> {
   mkdirSync(TEST_CACHE, { recursive: true });
   const tar = join(TEST_CACHE, `${name}.tar`);
   if (!existsSync(tar)) {
     // mmdebstrap picks the output format from the name's extension: keep .tar last.
     const tmp = join(TEST_CACHE, `${name}.partial.tar`);
     const include = packages.length ? [`--include=${packages.join(',')}`] : [];
-    await execa('mmdebstrap', ['--variant=apt', ...include, suite, tmp, debianMirror()], { timeout: 600_000 });
+    // Another architecture's maintainer scripts run under qemu-user (setup-machine.sh registers it): minutes.
+    const foreign = arch ? [`--arch=${arch}`] : [];
+    await execa('mmdebstrap', ['--variant=apt', ...foreign, ...include, suite, tmp, debianMirror()], { timeout: 1_200_000 });
     renameSync(tmp, tar);
   }
   return tar;
@@ -226,4 +228,37 @@ export async function jdkBase(): Promise<string> {
   const ref = 'scratchify-test/jdk:bookworm';
   await ensureImage(DOCKER, ref, tarball);
   return ref;
+}
+
+/** Debian's architectures as the engines name their platforms. */
+export const PLATFORMS = { arm64: 'linux/arm64', i386: 'linux/386' } as const;
+
+/**
+ * A bookworm base of another architecture (nginx with a module, python3, curl), labelled with its platform: docker
+ * import labels every image amd64, so it is built FROM scratch with the root ADDed and --platform given.
+ */
+export async function foreignBase(arch: keyof typeof PLATFORMS): Promise<string> {
+  const tarball = await baseTarball(`nginx-${arch}`, 'bookworm', ['nginx', 'libnginx-mod-stream', 'python3', 'curl'], arch);
+  const ref = `scratchify-test/nginx-base:bookworm-${arch}`;
+  if (await hasImage(DOCKER, ref)) return ref;
+  const ctx = mkdtempSync(join(tmpdir(), 'scratchify-foreign-'));
+  try {
+    linkOrCopy(tarball, join(ctx, 'root.tar'));
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nADD root.tar /\n');
+    await execa(DOCKER, ['build', '-q', '--network', 'none', '--platform', PLATFORMS[arch], '-t', ref, ctx], {
+      env: { DOCKER_BUILDKIT: '1' },
+      timeout: 600_000,
+    });
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+  return ref;
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
 }

@@ -95,6 +95,7 @@ Reads the image's files without running anything from it, resolves the binary as
       engine: flags.engine,
       stage,
       progress: this.progress(),
+      platform: flags.platform,
     });
     const { image, engine } = opened;
     if ((traces.length > 0 || flags['trace-service']) && (!engine || !image)) {

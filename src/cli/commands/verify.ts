@@ -4,6 +4,7 @@ import { Args, Flags } from '@oclif/core';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, isProgram, traceAll } from '../../engine/trace-all.js';
+import { checkCanRun } from '../../engine/emulation.js';
 import { checkVolume } from '../../engine/volumes.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 import { verify } from '../../verify/verify.js';
@@ -93,7 +94,8 @@ export default class Verify extends BaseCommand {
       flags.dockerfile && flags.target
         ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
         : undefined;
-    const opened = await openRoot({ image: flags.base, engine: flags.engine, stage, progress: this.progress() });
+    const opened = await openRoot({ image: flags.base, engine: flags.engine, stage, progress: this.progress(), platform: flags.platform });
+    checkCanRun(opened.image!.architecture, 'verify', opened.image!.platform);
     for (const v of volumeSpecs) await checkVolume(opened.engine!, v);
     const { traced, warnings, notes } = await traceAll(
       opened.engine!,
