@@ -35,6 +35,7 @@ export function describeSource(flags: ShapeFlags, opened: OpenedRoot): { source:
       : flags.root
         ? `the directory ${flags.root}`
         : "this machine's root filesystem";
+  if (!stage && image?.pinned) return { source, baseRef: image.pinned };
   if (!stage && image?.repoDigests[0]) return { source, baseRef: image.repoDigests[0] };
   if (!stage && image)
     return { source, baseRef: flags.base, baseComment: `${flags.base} is image ${image.id}; it has no registry digest to pin` };
@@ -59,7 +60,7 @@ export function generateInput(
   const { source, baseRef, baseComment } = describeSource(flags, opened);
   const stage = Boolean(flags.dockerfile && flags.target);
   const keep = flags['base-config'] !== false && opened.image !== undefined;
-  const digest = opened.image?.repoDigests[0]?.split('@')[1];
+  const digest = (opened.image?.pinned ?? opened.image?.repoDigests[0])?.split('@')[1];
   return {
     baseConfig: keep ? opened.image!.config : undefined,
     // A stage of the user's own Dockerfile is no image anyone can pull: it gets no base-image labels.

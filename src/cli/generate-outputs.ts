@@ -102,7 +102,7 @@ export function outputFiles(
 }
 
 /** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
-function sourceDateEpoch(): number {
+export function sourceDateEpoch(): number {
   const v = process.env.SOURCE_DATE_EPOCH;
   return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import { platformOfImage } from '../elf/platform.js';
+import { onLoopback } from './registry.js';
 import type { BaseConfig } from '../generate/base-config.js';
 import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
@@ -18,6 +19,8 @@ export interface ImageInfo {
   architecture?: string;
   /** The image's platform, `linux/arm64`, `linux/arm/v7`, from its configuration. */
   platform?: string;
+  /** The reference a Dockerfile pins: a multi-platform base's list at its digest, when the image came from one. */
+  pinned?: string;
   /** The image's run configuration: what `run` does without flags. */
   config: BaseConfig;
 }
@@ -80,6 +83,13 @@ function firstLine(e: unknown): string {
 }
 
 /** The image's ID and digests; pulls it once if the engine does not have it. */
+/** The image the engine has under `ref`, or undefined: never pulls. */
+export async function localImage(engine: Engine, ref: string): Promise<ImageInfo | undefined> {
+  const r = await engine.exec(['image', 'inspect', ref], { timeout: 60_000 });
+  if (r.exitCode !== 0) return undefined;
+  return fromRaw(ref, (JSON.parse(r.stdout) as RawImage[])[0]);
+}
+
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
   // Plain `image inspect` prints a JSON array with both engines (podman ignores a {{json .}} format).
   const inspect = async () => {
@@ -91,7 +101,9 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
     raw = await inspect();
   } catch (first) {
     try {
-      await engine.run(['pull', ref], { timeout: 300_000 });
+      // A registry on loopback speaks plain HTTP: docker allows it, podman must be told.
+      const insecure = engine.name === 'podman' && onLoopback(ref) ? ['--tls-verify=false'] : [];
+      await engine.run(['pull', ...insecure, ref], { timeout: 300_000 });
       raw = await inspect();
     } catch (e) {
       throw new ScratchifyError(
@@ -104,6 +116,10 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageIn
       );
     }
   }
+  return fromRaw(ref, raw);
+}
+
+function fromRaw(ref: string, raw: RawImage): ImageInfo {
   return {
     ref,
     id: raw.Id,

@@ -4,7 +4,8 @@ import { openDirRoot } from '../rootfs/open.js';
 import type { Root } from '../rootfs/root.js';
 import { buildStage } from './build.js';
 import { detectEngine, type Engine, type EngineName } from './engine.js';
-import { inspectImage, openImageRoot, type ImageInfo, type Progress } from './image.js';
+import { inspectImage, localImage, openImageRoot, type ImageInfo, type Progress } from './image.js';
+import { atDigest, manifestList } from './registry.js';
 
 export interface OpenedRoot {
   root: Root;
@@ -19,25 +20,54 @@ export async function openRoot(opts: {
   engine?: string;
   stage?: { dockerfile: string; target: string; network?: string };
   progress?: Progress;
-  /** --platform: the platform the base must be. */
+  /** --platform: the platform the base must be, or be taken for from its registry's list. */
   platform?: string;
 }): Promise<OpenedRoot> {
   if (opts.dir || (!opts.image && !opts.stage)) return { root: openDirRoot(opts.dir ?? '/') };
   const engine = await detectEngine(opts.engine as EngineName | undefined);
-  const ref = opts.stage ? await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network) : opts.image!;
-  const image = await inspectImage(engine, ref);
-  checkPlatform(opts.platform, image);
+  if (opts.platform !== undefined && !isPlatform(opts.platform))
+    throw new ScratchifyError('USAGE', `--platform ${opts.platform}: not a platform`, {
+      hint: 'write OS/ARCHITECTURE[/VARIANT], e.g. linux/arm64',
+    });
+  let image: ImageInfo;
+  if (opts.stage) {
+    image = await inspectImage(engine, await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network));
+    checkPlatform(opts.platform, image);
+  } else image = await imageFor(engine, opts.image!, opts.platform);
   return { root: await openImageRoot(engine, image, opts.progress), image, engine };
+}
+
+/**
+ * The base for a platform: the local image when it is that platform; else, when the registry holds a
+ * multi-platform list under the name, that platform's image pulled by its digest (a tag is never replaced),
+ * pinned to the list's digest.
+ */
+export async function imageFor(engine: Engine, ref: string, platform: string | undefined): Promise<ImageInfo> {
+  if (platform === undefined) return inspectImage(engine, ref);
+  const local = await localImage(engine, ref);
+  if (local && (local.platform === platform || !local.platform)) return local;
+  const list = ref.includes('/') ? await manifestList(ref).catch(() => undefined) : undefined;
+  if (!list) {
+    const image = local ?? (await inspectImage(engine, ref));
+    checkPlatform(platform, image);
+    return image;
+  }
+  const entry = list.platforms.find((p) => p.platform === platform);
+  if (!entry)
+    throw new ScratchifyError(
+      'PLATFORM_MISMATCH',
+      `--platform ${platform}: ${ref} has ${list.platforms.map((p) => p.platform).join(', ')}`,
+      {
+        hint: 'name one of those platforms',
+      },
+    );
+  const image = await inspectImage(engine, atDigest(ref, entry.digest));
+  return { ...image, ref, pinned: atDigest(ref, list.digest) };
 }
 
 /** A --platform the base is not: refused before the export, naming both. */
 function checkPlatform(wanted: string | undefined, image: ImageInfo): void {
-  if (wanted === undefined) return;
-  if (!isPlatform(wanted))
-    throw new ScratchifyError('USAGE', `--platform ${wanted}: not a platform`, {
-      hint: 'write OS/ARCHITECTURE[/VARIANT], e.g. linux/arm64',
-    });
-  if (image.platform && image.platform !== wanted)
+  if (wanted !== undefined && image.platform && image.platform !== wanted)
     throw new ScratchifyError('PLATFORM_MISMATCH', `--platform ${wanted}: ${image.ref} is ${image.platform}`, {
       hint: `name the base of ${wanted} (a multi-platform base in a registry is taken for the platform asked)`,
     });

@@ -1,11 +1,16 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
+import type { OpenedRoot } from '../../engine/open-root.js';
+import type { Step } from '../../engine/session.js';
+import type { VolumeSpec } from '../../engine/volumes.js';
+import type { GenerateResult } from '../../generate/generate.js';
+import { generateForPlatforms } from '../generate-multi.js';
 import { BaseCommand } from '../base-command.js';
 import { shapeFlags } from '../generate-flags.js';
 import { seconds, serviceFlags, serviceSteps, volumes } from '../service-flags.js';
 import { regenerateCommand } from '../regenerate.js';
-import { jsonReport, outputFiles, outputPaths } from '../generate-outputs.js';
+import { jsonReport, type OutputPaths, outputFiles, outputPaths } from '../generate-outputs.js';
 import { describeSource, generateInput, withUserStages } from '../generate-input.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
@@ -17,6 +22,8 @@ import { checkExpose } from '../../generate/expose.js';
 import { generate } from '../../generate/generate.js';
 import { sizeSummary } from '../../generate/summary.js';
 import { writeAtomically } from '../output.js';
+
+export type GenerateFlags = Interfaces.InferredFlags<typeof Generate.flags>;
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
@@ -79,7 +86,7 @@ Reads the image's files without running anything from it, resolves the binary as
       throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
     if (flags.base) checkImageReference('--base', flags.base);
     const paths = outputPaths(flags, this.jsonEnabled());
-    const { out, carrier, scaffoldPath, bundlePath } = paths;
+    const { out, scaffoldPath, bundlePath } = paths;
     if (flags.dockerfile && !existsSync(flags.dockerfile)) {
       throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
         hint: 'give the path of your Dockerfile',
@@ -89,6 +96,14 @@ Reads the image's files without running anything from it, resolves the binary as
       flags.dockerfile && flags.target
         ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
         : undefined;
+    const platforms = flags.platform?.split(',') ?? [];
+    if (platforms.length > 1) {
+      return generateForPlatforms(
+        { flags, platforms, paths, say: this.say(), json: this.jsonEnabled(), progress: this.progress(), tool: this.config.version },
+        (opened, scaffoldName) =>
+          this.plan(flags, args.binary, extra, expose, steps, volumeSpecs, stopTimeout, opened, scaffoldName, paths),
+      );
+    }
     const opened = await openRoot({
       image: flags.base,
       dir: flags.root,
@@ -97,47 +112,18 @@ Reads the image's files without running anything from it, resolves the binary as
       progress: this.progress(),
       platform: flags.platform,
     });
-    const { image, engine } = opened;
-    if ((traces.length > 0 || flags['trace-service']) && (!engine || !image)) {
-      throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
-        hint: 'scratchify never runs programs from a root on this machine',
-      });
-    }
-    for (const v of volumeSpecs) await checkVolume(engine!, v);
-    const {
-      traced,
-      warnings: traceWarnings,
-      notes: traceNotes,
-    } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(opened.root, args.binary), this.say());
-    const input = (used: typeof traced) =>
-      generateInput(flags, opened, {
-        program: args.binary,
-        args: extra,
-        expose,
-        traced: used,
-        command: regenerateCommand(['scratchify', args.binary], Generate.flags, flags, {
-          skip: ['json', 'force', 'verbose'],
-          pathFlags: ['output', 'sbom'],
-          extra,
-        }),
-        dockerfileName: out ? basename(out) : 'Dockerfile',
-        scaffoldName: basename(scaffoldPath),
-        carrier,
-      });
-    let result = generate(input(traced));
-    if (flags['trace-service']) {
-      this.say()(`tracing the service in ${image!.ref} while it answers its probes`);
-      // Started as the scratch image will start it: the same command and user, in the base.
-      const served = await traceService(engine!, image!, {
-        command: [...result.entrypoint, ...(result.cmd ?? [])],
-        user: `${result.runAs.uid}:${result.runAs.gid}`,
-        steps,
-        volumes: volumeSpecs,
-        timeout: checkTraceTimeout(flags['trace-timeout']),
-        stopTimeout,
-      });
-      result = generate(input([...traced, ...served]));
-    }
+    const { result, traceWarnings, traceNotes } = await this.plan(
+      flags,
+      args.binary,
+      extra,
+      expose,
+      steps,
+      volumeSpecs,
+      stopTimeout,
+      opened,
+      basename(scaffoldPath),
+      paths,
+    );
     const { source, baseRef } = describeSource(flags, opened);
     const dockerfile = withUserStages(flags, result.dockerfile);
     const files = outputFiles(paths, result, dockerfile, {
@@ -159,5 +145,63 @@ Reads the image's files without running anything from it, resolves the binary as
     else if (!out && !this.jsonEnabled())
       process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
     return jsonReport(result, paths);
+  }
+
+  /** What one image (one platform's base) is planned into: traced runs and service traces first, then generate. */
+  private async plan(
+    flags: GenerateFlags,
+    program: string,
+    extra: string[],
+    expose: string[],
+    steps: Step[],
+    volumeSpecs: VolumeSpec[],
+    stopTimeout: number,
+    opened: OpenedRoot,
+    scaffoldName: string,
+    paths: OutputPaths,
+  ): Promise<{ result: GenerateResult; traceWarnings: string[]; traceNotes: string[] }> {
+    const { image, engine } = opened;
+    const traces = flags.trace ?? [];
+    if ((traces.length > 0 || flags['trace-service']) && (!engine || !image)) {
+      throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
+        hint: 'scratchify never runs programs from a root on this machine',
+      });
+    }
+    for (const v of volumeSpecs) await checkVolume(engine!, v);
+    const {
+      traced,
+      warnings: traceWarnings,
+      notes: traceNotes,
+    } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(opened.root, program), this.say());
+    const input = (used: typeof traced) =>
+      generateInput(flags, opened, {
+        program,
+        args: extra,
+        expose,
+        traced: used,
+        command: regenerateCommand(['scratchify', program], Generate.flags, flags, {
+          skip: ['json', 'force', 'verbose'],
+          pathFlags: ['output', 'sbom'],
+          extra,
+        }),
+        dockerfileName: paths.out ? basename(paths.out) : 'Dockerfile',
+        scaffoldName,
+        carrier: paths.carrier,
+      });
+    let result = generate(input(traced));
+    if (flags['trace-service']) {
+      this.say()(`tracing the service in ${image!.ref} while it answers its probes`);
+      // Started as the scratch image will start it: the same command and user, in the base.
+      const served = await traceService(engine!, image!, {
+        command: [...result.entrypoint, ...(result.cmd ?? [])],
+        user: `${result.runAs.uid}:${result.runAs.gid}`,
+        steps,
+        volumes: volumeSpecs,
+        timeout: checkTraceTimeout(flags['trace-timeout']),
+        stopTimeout,
+      });
+      result = generate(input([...traced, ...served]));
+    }
+    return { result, traceWarnings, traceNotes };
   }
 }

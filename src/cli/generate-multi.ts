@@ -1,0 +1,101 @@
+import { basename, dirname, join } from 'node:path';
+import { detectEngine, type EngineName } from '../engine/engine.js';
+import { openImageRoot, type Progress } from '../engine/image.js';
+import { imageFor, type OpenedRoot } from '../engine/open-root.js';
+import { manifestList } from '../engine/registry.js';
+import { ScratchifyError } from '../errors.js';
+import type { GenerateResult } from '../generate/generate.js';
+import { platformKey, renderMulti } from '../generate/multi.js';
+import { sizeSummary } from '../generate/summary.js';
+import { cycloneDx, spdx } from '../packages/sbom.js';
+import type { GenerateFlags } from './commands/generate.js';
+import { jsonReport, type OutputPaths, sourceDateEpoch } from './generate-outputs.js';
+import { writeAtomically } from './output.js';
+
+type Planned = { result: GenerateResult; traceWarnings: string[]; traceNotes: string[] };
+
+/** `sbom.cdx.json` for linux/arm64 is `sbom.arm64.cdx.json`: one SBOM per platform, each of its own packages. */
+function perPlatform(path: string, key: string): string {
+  const name = basename(path);
+  const dot = name.indexOf('.');
+  return join(dirname(path), dot < 0 ? `${name}.${key}` : `${name.slice(0, dot)}.${key}${name.slice(dot)}`);
+}
+
+/**
+ * --platform A,B: every platform of a multi-platform base in a registry, each resolved and planned on its own
+ * (its files, sizes, package metadata and SBOM), into one Dockerfile that builds them all; the base pinned to the
+ * list's digest.
+ */
+export async function generateForPlatforms(
+  o: {
+    flags: GenerateFlags;
+    platforms: string[];
+    paths: OutputPaths;
+    say: (line: string) => void;
+    json: boolean;
+    progress?: Progress;
+    tool: string;
+  },
+  plan: (opened: OpenedRoot, scaffoldName: string) => Promise<Planned>,
+): Promise<unknown> {
+  const { flags, platforms, paths } = o;
+  if (!flags.base || flags.root || flags.dockerfile || paths.bundlePath)
+    throw new ScratchifyError(
+      'USAGE',
+      `--platform ${platforms.join(',')}: several platforms need --base, a multi-platform image in a registry`,
+      {
+        hint: 'name the image by its registry reference; --root, --dockerfile and --bundle make one platform',
+      },
+    );
+  const engine = await detectEngine(flags.engine as EngineName | undefined);
+  const list = await manifestList(flags.base);
+  if (!list)
+    throw new ScratchifyError('PLATFORM_MISMATCH', `--platform ${platforms.join(',')}: ${flags.base} is a single-platform image`, {
+      hint: 'name a multi-platform image (a manifest list) in a registry, or one --platform',
+    });
+  const dockerfileName = paths.out ? basename(paths.out) : 'Dockerfile';
+  const planned: { platform: string; result: GenerateResult; planned: Planned }[] = [];
+  for (const platform of platforms) {
+    o.say(`planning ${platform}`);
+    const image = await imageFor(engine, flags.base, platform);
+    const opened: OpenedRoot = { root: await openImageRoot(engine, image, o.progress), image, engine };
+    const p = await plan(opened, `${dockerfileName}.${platformKey(platform)}.scaffold.tar`);
+    planned.push({ platform, result: p.result, planned: p });
+  }
+  const dockerfile = renderMulti(planned, dockerfileName, engine.name);
+  const dir = paths.out ? dirname(paths.out) : process.cwd();
+  const files: { path: string; data: string | Buffer }[] = planned.map((p) => ({
+    path: join(dir, `${dockerfileName}.${platformKey(p.platform)}.scaffold.tar`),
+    data: p.result.scaffold,
+  }));
+  if (paths.out) files.push({ path: paths.out, data: dockerfile });
+  if (paths.sbomPath) {
+    for (const p of planned) {
+      const input = {
+        root: p.result.plan.root,
+        report: p.result.packages ?? { packages: [], unowned: p.result.plan.copiedFiles() },
+        program: flags.base,
+        base: `${flags.base} (${p.platform})`,
+        epoch: sourceDateEpoch(),
+        tool: o.tool,
+      };
+      files.push({
+        path: perPlatform(paths.sbomPath, platformKey(p.platform)),
+        data: flags['sbom-format'] === 'spdx' ? spdx(input) : cycloneDx(input),
+      });
+    }
+  }
+  writeAtomically(files);
+  if (!paths.out && !o.json) process.stdout.write(dockerfile);
+  for (const p of planned) {
+    for (const n of [...p.planned.traceNotes, ...p.result.notes]) o.say(`[${p.platform}] ${n}`);
+    for (const w of [...p.planned.traceWarnings, ...p.result.warnings]) process.stderr.write(`scratchify: warning: [${p.platform}] ${w}\n`);
+    if (!o.json) for (const l of sizeSummary(p.result)) o.say(`[${p.platform}] ${l}`);
+  }
+  return {
+    dockerfile: paths.out ?? null,
+    dockerfileText: dockerfile,
+    base: { list: list.digest, platforms: list.platforms },
+    platforms: planned.map((p) => ({ platform: p.platform, ...jsonReport(p.result, { ...paths, writeScaffold: true }) })),
+  };
+}
