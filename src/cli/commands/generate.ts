@@ -81,7 +81,6 @@ Reads the image's files without running anything from it, resolves the binary as
     const extra = (argv as string[]).slice(1);
     const expose = (flags.expose ?? []).map(checkExpose);
     checkTraceTimeout(flags['trace-timeout']);
-    const traces = flags.trace ?? [];
     if (flags.user !== undefined && !flags.user.trim())
       throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
     if (flags.base) checkImageReference('--base', flags.base);
