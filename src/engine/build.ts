@@ -50,7 +50,14 @@ function stageError(dockerfile: string, target: string, e: unknown): ScratchifyE
  * or an absolute path elsewhere. Docker builds with BuildKit,
  * or with the classic builder when its client has no buildx; Podman with Buildah. Errors name the step.
  */
-export async function buildContext(engine: Engine, dir: string, tag: string, dockerfile = 'Dockerfile', platform?: string): Promise<void> {
+export async function buildContext(
+  engine: Engine,
+  dir: string,
+  tag: string,
+  dockerfile = 'Dockerfile',
+  platform?: string,
+  buildArgs: Record<string, string> = {},
+): Promise<void> {
   // --platform labels the image with the base's platform (BuildKit takes it from nothing else).
   const args = [
     'build',
@@ -58,6 +65,7 @@ export async function buildContext(engine: Engine, dir: string, tag: string, doc
     '--network',
     'none',
     ...(platform ? ['--platform', platform] : []),
+    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
     '-f',
     isAbsolute(dockerfile) ? dockerfile : `${dir}/${dockerfile}`,
     '-t',

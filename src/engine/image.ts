@@ -21,6 +21,8 @@ export interface ImageInfo {
   platform?: string;
   /** The reference a Dockerfile pins: a multi-platform base's list at its digest, when the image came from one. */
   pinned?: string;
+  /** Then also this platform's own image, at its digest (what a builder that cannot pick from a list is given). */
+  platformRef?: string;
   /** The image's run configuration: what `run` does without flags. */
   config: BaseConfig;
 }

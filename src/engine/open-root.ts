@@ -62,7 +62,7 @@ export async function imageFor(engine: Engine, ref: string, platform: string | u
       },
     );
   const image = await inspectImage(engine, atDigest(ref, entry.digest));
-  return { ...image, ref, pinned: atDigest(ref, list.digest) };
+  return { ...image, ref, pinned: atDigest(ref, list.digest), platformRef: atDigest(ref, entry.digest) };
 }
 
 /** A --platform the base is not: refused before the export, naming both. */

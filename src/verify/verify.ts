@@ -94,12 +94,15 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       const where = context.dir ?? dir;
       const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
       req.say(`building the scratch image (round ${round + 1})`);
+      // A base taken from a multi-platform list is built from that platform's own image, pulled already: the
+      // classic builder (a docker client without buildx) cannot pick a platform out of a list.
       await buildContext(
         engine,
         where,
         tag,
         context.dockerfileInTemp ? join(dir, context.dockerfileName) : context.dockerfileName,
         req.base.platform,
+        req.base.platformRef ? { BASE: req.base.platformRef } : {},
       );
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];

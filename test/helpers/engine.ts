@@ -262,3 +262,46 @@ function linkOrCopy(from: string, to: string): void {
     copyFileSync(from, to);
   }
 }
+
+/**
+ * Debian's registry (distribution) serving on loopback from a temporary directory, for multi-platform bases and
+ * digest pinning; `stop` ends it and removes its storage.
+ */
+export async function loopbackRegistry(port: number): Promise<{ host: string; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-registry-'));
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
+  const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, stdio: 'ignore' });
+  const host = `127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://${host}/v2/`)).ok) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    host,
+    stop: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A multi-platform list in the registry, from local images of each platform (skopeo copies, Podman lists). */
+export async function pushList(host: string, name: string, images: Record<string, string>): Promise<string> {
+  const list = `localhost/scratchify-test-list-${process.pid}`;
+  await execa('podman', ['manifest', 'rm', list], { reject: false });
+  await execa('podman', ['manifest', 'create', list]);
+  for (const [arch, image] of Object.entries(images)) {
+    const one = `docker://${host}/${name}:${arch}`;
+    await execa('skopeo', ['copy', '--dest-tls-verify=false', `docker-daemon:${image}`, one], { timeout: 600_000 });
+    await execa('podman', ['manifest', 'add', '--tls-verify=false', list, one]);
+  }
+  await execa('podman', ['manifest', 'push', '--all', '--tls-verify=false', list, `docker://${host}/${name}:multi`], { timeout: 600_000 });
+  await execa('podman', ['manifest', 'rm', list], { reject: false });
+  return `${host}/${name}:multi`;
+}

@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DOCKER,
+  IN_CI,
+  PODMAN_LIMITS,
+  PODMAN_RUN,
+  dockerAnswers,
+  foreignBase,
+  loopbackRegistry,
+  nginxBase,
+  podmanAnswers,
+  pushList,
+} from '../helpers/engine.js';
+import { BIN } from '../helpers/paths.js';
+
+const run = ((await dockerAnswers()) && (await podmanAnswers())) || IN_CI;
+
+describe.runIf(run)('one Dockerfile for every platform of a multi-platform base in a registry on loopback', () => {
+  let registry: Awaited<ReturnType<typeof loopbackRegistry>>;
+  let base: string;
+  let dir: string;
+  beforeAll(async () => {
+    registry = await loopbackRegistry(5055);
+    base = await pushList(registry.host, 'scratchify/nginx', { amd64: (await nginxBase()).ref, arm64: await foreignBase('arm64') });
+    dir = mkdtempSync(join(tmpdir(), 'scratchify-multi-'));
+  }, 1_800_000);
+  afterAll(() => registry?.stop());
+
+  it('a stage per platform, the base pinned to the list digest; each platform builds, is labelled right and runs; each SBOM names its own packages', async () => {
+    const g = await execa(
+      BIN,
+      [
+        '/usr/sbin/nginx',
+        '--base',
+        base,
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '-o',
+        join(dir, 'Dockerfile'),
+        '--sbom',
+        join(dir, 'sbom.cdx.json'),
+      ],
+      {
+        reject: false,
+      },
+    );
+    expect(g.exitCode, g.stderr).toBe(0);
+    const text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    const index = await (
+      await fetch(`http://${registry.host}/v2/scratchify/nginx/manifests/multi`, {
+        headers: { Accept: 'application/vnd.oci.image.index.v1+json' },
+      })
+    ).headers.get('docker-content-digest');
+    expect(text).toContain(`ARG BASE=${registry.host}/scratchify/nginx@${index}`);
+    expect(text).toMatch(/^FROM --platform=linux\/arm64 \$\{BASE\} AS base-arm64$/m);
+    expect(text).toMatch(/^FROM scratchify-\$\{TARGETARCH\}\$\{TARGETVARIANT\}$/m);
+    for (const [platform, arch] of [
+      ['linux/amd64', 'amd64'],
+      ['linux/arm64', 'arm64'],
+    ]) {
+      const tag = `scratchify-test/multi:${arch}`;
+      const b = await execa(DOCKER, ['build', '-q', '--network', 'none', '--platform', platform, '-t', tag, dir], {
+        env: { DOCKER_BUILDKIT: '1' },
+        reject: false,
+        all: true,
+      });
+      expect(b.exitCode, b.all).toBe(0);
+      expect((await execa(DOCKER, ['image', 'inspect', '--format', '{{.Architecture}}', tag])).stdout).toBe(arch);
+      const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', tag, '-t'], { reject: false, all: true });
+      expect(t.all).toContain('test is successful');
+      const sbom = JSON.parse(readFileSync(join(dir, `sbom.${arch}.cdx.json`), 'utf8'));
+      const purls: string[] = sbom.components.map((c: { purl?: string }) => c.purl ?? '');
+      expect(purls.find((p) => p.startsWith('pkg:deb/debian/nginx@'))).toMatch(new RegExp(`arch=${arch}`));
+    }
+  }, 900_000);
+
+  it('Podman builds the whole list in one command: a manifest list with both platforms', async () => {
+    const pdir = mkdtempSync(join(tmpdir(), 'scratchify-multi-podman-'));
+    const g = await execa(
+      BIN,
+      ['/usr/sbin/nginx', '--engine', 'podman', '--base', base, '--platform', 'linux/amd64,linux/arm64', '-o', join(pdir, 'Dockerfile')],
+      {
+        reject: false,
+      },
+    );
+    expect(g.exitCode, g.stderr).toBe(0);
+    const list = `localhost/scratchify-test-multi:${process.pid}`;
+    const b = await execa(
+      'podman',
+      [
+        ...PODMAN_RUN,
+        'build',
+        ...PODMAN_LIMITS,
+        '-q',
+        '--network',
+        'none',
+        '--tls-verify=false',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--manifest',
+        list,
+        pdir,
+      ],
+      {
+        reject: false,
+        all: true,
+      },
+    );
+    expect(b.exitCode, b.all).toBe(0);
+    const manifest = JSON.parse((await execa('podman', ['manifest', 'inspect', list])).stdout);
+    expect(manifest.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort()).toEqual([
+      'amd64',
+      'arm64',
+    ]);
+    await execa('podman', ['manifest', 'rm', list], { reject: false });
+  }, 900_000);
+
+  it('each platform of the list verifies against its own base, arm64 under emulation', async () => {
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const r = await execa(
+        BIN,
+        ['verify', '/usr/sbin/nginx', '--base', base, '--platform', platform, '--smoke=-t', '--probe', 'http://127.0.0.1/'],
+        { reject: false },
+      );
+      expect(r.exitCode, `${platform}: ${JSON.stringify(r.stderr)}`).toBe(0);
+    }
+  }, 900_000);
+});
