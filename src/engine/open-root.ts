@@ -11,6 +11,8 @@ export interface OpenedRoot {
   root: Root;
   image?: ImageInfo;
   engine?: Engine;
+  /** Removes what opening made: the tag of a --dockerfile stage built to read it (its layers stay in the build cache). */
+  release?: () => Promise<void>;
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */
@@ -30,11 +32,18 @@ export async function openRoot(opts: {
       hint: 'write OS/ARCHITECTURE[/VARIANT], e.g. linux/arm64',
     });
   let image: ImageInfo;
+  let release: (() => Promise<void>) | undefined;
   if (opts.stage) {
-    image = await inspectImage(engine, await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network));
+    const tag = await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network);
+    image = await inspectImage(engine, tag);
+    // The stage image is ours: untagged once read (its export stays cached by ID, its layers in the build cache,
+    // so the next build of an unchanged stage is as fast and reads no export again).
+    release = async () => {
+      await engine.exec(['rmi', tag], { timeout: 120_000 });
+    };
     checkPlatform(opts.platform, image);
   } else image = await imageFor(engine, opts.image!, opts.platform);
-  return { root: await openImageRoot(engine, image, opts.progress), image, engine };
+  return { root: await openImageRoot(engine, image, opts.progress), image, engine, release };
 }
 
 /**

@@ -107,6 +107,8 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     const cv = c.get("--probe 'http://127.0.0.1/cv'")?.scratch?.http;
     expect(cv).toMatchObject({ status: 200, contentType: 'application/pdf', sha256: createHash('sha256').update(PDF).digest('hex') });
     expect(c.get('stop')).toMatchObject({ pass: true, scratch: { status: 'stopped', exitCode: 0 } });
+    // The stage image scratchify built to read the stage is not left behind.
+    expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).not.toMatch(/^scratchify-stage\/site$/m);
 
     // The Dockerfile written is the user's stages and the scratch stage: it builds as it is.
     await dockerBuild(blog, 'scratchify-test/blog:scratch', 'Dockerfile.scratch');

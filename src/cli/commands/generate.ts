@@ -111,7 +111,7 @@ Reads the image's files without running anything from it, resolves the binary as
       progress: this.progress(),
       platform: flags.platform,
     });
-    const { result, traceWarnings, traceNotes } = await this.plan(
+    const planned = await this.plan(
       flags,
       args.binary,
       extra,
@@ -123,6 +123,8 @@ Reads the image's files without running anything from it, resolves the binary as
       basename(scaffoldPath),
       paths,
     );
+    await opened.release?.();
+    const { result, traceWarnings, traceNotes } = planned;
     const { source, baseRef } = describeSource(flags, opened);
     const dockerfile = withUserStages(flags, result.dockerfile);
     const files = outputFiles(paths, result, dockerfile, {

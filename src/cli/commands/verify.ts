@@ -107,21 +107,26 @@ export default class Verify extends BaseCommand {
     );
     const say = this.say();
     const contexts = verifyContexts({ flags, opened, program: args.binary, extra, traced, file, out });
-    const report = await verify({
-      engine: opened.engine!,
-      base: opened.image!,
-      baseRoot: opened.root,
-      program: args.binary,
-      smokes,
-      service: steps.length
-        ? { steps, volumes: volumeSpecs, timeout, stopTimeout: seconds('stop-timeout', flags['stop-timeout']) }
-        : undefined,
-      compareStderr: flags['compare-stderr'],
-      fixRounds: flags.fix ? MAX_FIX_ROUNDS : 0,
-      timeout,
-      say,
-      context: contexts.build,
-    });
+    let report: Awaited<ReturnType<typeof verify>>;
+    try {
+      report = await verify({
+        engine: opened.engine!,
+        base: opened.image!,
+        baseRoot: opened.root,
+        program: args.binary,
+        smokes,
+        service: steps.length
+          ? { steps, volumes: volumeSpecs, timeout, stopTimeout: seconds('stop-timeout', flags['stop-timeout']) }
+          : undefined,
+        compareStderr: flags['compare-stderr'],
+        fixRounds: flags.fix ? MAX_FIX_ROUNDS : 0,
+        timeout,
+        say,
+        context: contexts.build,
+      });
+    } finally {
+      await opened.release?.();
+    }
     if (out) writeAtomically(contexts.output(report.added));
     if (!report.pass) process.exitCode = EXIT_CODES.MISMATCH;
     if (!this.jsonEnabled()) {
