@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
-import { DOCKER, IN_CI, dockerAnswers, ensureImage, verifyBase } from '../helpers/engine.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild, ensureImage, imagemagickBase, verifyBase } from '../helpers/engine.js';
 import { BIN } from '../helpers/paths.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -203,5 +203,36 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
     expect(images.stdout).not.toMatch(/scratchify-verify/);
     const containers = await execa(DOCKER, ['ps', '-a', '--format', '{{.Names}}']);
     expect(containers.stdout).not.toMatch(/scratchify-(trace|run)-/);
+  }, 600_000);
+});
+
+describe.runIf(run)('--fix adds what the run used, as precisely as --trace', () => {
+  it("convert's coders: the --fix image is within 10% of the --trace image, far below the base", async () => {
+    const base = await imagemagickBase();
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-fix-size-'));
+    const smoke = 'rose: -resize 50% /tmp/out.png';
+    const fixed = await verify(['/usr/bin/convert', '--base', base, `--smoke=${smoke}`, '--fix', '-o', 'Dfix'], dir);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    // Only the coders the run loaded, never the library directory whole.
+    expect(fixed.report.added.map((a) => a.path)).not.toContain('/usr/lib/x86_64-linux-gnu');
+    const traced = await execa(
+      BIN,
+      ['/usr/bin/convert', '--base', base, '--trace', `/usr/bin/convert ${smoke}`, '-o', join(dir, 'Dtrace')],
+      { reject: false },
+    );
+    expect(traced.exitCode, traced.stderr).toBe(0);
+    const size = async (name: string) => {
+      await dockerBuild(dir, `scratchify-test/fix-size:${name.toLowerCase()}`, name);
+      return Number(
+        (await execa(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', `scratchify-test/fix-size:${name.toLowerCase()}`])).stdout,
+      );
+    };
+    const [fix, trace, whole] = [
+      await size('Dfix'),
+      await size('Dtrace'),
+      Number((await execa(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', base])).stdout),
+    ];
+    expect(fix).toBeLessThanOrEqual(trace * 1.1);
+    expect(fix).toBeLessThan(whole / 2);
   }, 600_000);
 });

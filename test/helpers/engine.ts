@@ -305,3 +305,11 @@ export async function pushList(host: string, name: string, images: Record<string
   await execa('podman', ['manifest', 'rm', list], { reject: false });
   return `${host}/${name}:multi`;
 }
+
+/** ImageMagick, whose coders are modules it loads by name from a directory of many. */
+export async function imagemagickBase(): Promise<string> {
+  const tarball = await baseTarball('imagemagick-bookworm', 'bookworm', ['imagemagick']);
+  const ref = 'scratchify-test/imagemagick:bookworm';
+  await ensureImage(DOCKER, ref, tarball);
+  return ref;
+}
