@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Whole-process wall time, same run, scratchify against Debian's lddtree and libtree (medians of N runs after
-// one warm-up; peak RSS from GNU time). Usage: node bench/whole-process.mjs [--runs N] [--root DIR]
+// one warm-up; peak RSS from GNU time). Usage: node bench/whole-process.mjs [--runs N] [--root DIR] [--before OTHER/bin/run.js]
 // Needs: npm run build, pax-utils + python3-pyelftools, libtree, GNU time; --root an unpacked nginx base.
 import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { isElfFile } from './lib.mjs';
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : undefined;
+// --before BIN: the same scratchify rows with another build (a checkout of earlier code), in the same run.
+const beforeBin = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
 const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 const LDDTREE = ['/usr/bin/python3', '/usr/bin/lddtree'];
 
@@ -58,6 +60,11 @@ function measureOnce(label, cmd, argv) {
 function measureScratchify(label, argv) {
   const s = measure(label, BIN, argv);
   const bare = withoutCa ? measure(`  same, without ${CA_VAR}`, BIN, argv, withoutCa) : undefined;
+  if (beforeBin) {
+    const before = measure('  the code before, same run', beforeBin, argv);
+    if (withoutCa) measure(`  the code before, without ${CA_VAR}`, beforeBin, argv, withoutCa);
+    console.log(`    now/before ${(s / before).toFixed(2)}`);
+  }
   return { s, bare };
 }
 
