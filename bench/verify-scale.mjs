@@ -4,7 +4,7 @@
 // smoke test and `--trace` of the same command. Prints a summary and writes every result to
 // bench/results/verify-scale.json. Nothing is retried.
 //
-// Usage: node bench/verify-scale.mjs IMAGE [--jobs N] [--limit N]
+// Usage: node bench/verify-scale.mjs IMAGE [--jobs N] [--limit N] [--no-trace] [--flags '...'] [--out NAME]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,11 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => takeOption(argv, name, dflt);
 const jobs = Number(opt('--jobs', '2'));
 const limit = Number(opt('--limit', '100000'));
+// --no-trace: verify the image generate plans from the files alone; --flags '...': more generate flags
+// (--no-references, to see what compiled-in paths fix); --out NAME: the results file's name.
+const noTrace = argv.includes('--no-trace') ? (argv.splice(argv.indexOf('--no-trace'), 1), true) : false;
+const extraFlags = opt('--flags', '').split(' ').filter(Boolean);
+const outName = opt('--out', 'verify-scale');
 const image = argv[0];
 if (!image) {
   console.error('usage: node bench/verify-scale.mjs IMAGE [--jobs N] [--limit N]');
@@ -80,7 +85,8 @@ async function worker() {
       continue;
     }
     const started = Date.now();
-    const r = await run(BIN, ['verify', program, '--base', image, `--smoke=${smoke}`, '--trace', `${program} ${smoke}`, '--json'], 600);
+    const trace = noTrace ? [] : ['--trace', `${program} ${smoke}`];
+    const r = await run(BIN, ['verify', program, '--base', image, `--smoke=${smoke}`, ...trace, ...extraFlags, '--json'], 600);
     let report;
     try {
       report = JSON.parse(r.stdout);
@@ -115,5 +121,5 @@ const summary = {
   medianSeconds: verified.map((r) => r.seconds).sort((a, b) => a - b)[Math.floor(verified.length / 2)],
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'verify-scale.json'), `${JSON.stringify({ summary, results }, null, 2)}\n`);
+writeFileSync(join(import.meta.dirname, 'results', `${outName}.json`), `${JSON.stringify({ summary, results }, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));
