@@ -16,7 +16,8 @@ const jobs = Number(opt('--jobs', '2'));
 const limit = Number(opt('--limit', '100000'));
 // --no-trace: verify the image generate plans from the files alone; --flags '...': more generate flags
 // (--no-references, to see what compiled-in paths fix); --out NAME: the results file's name.
-const noTrace = argv.includes('--no-trace') ? (argv.splice(argv.indexOf('--no-trace'), 1), true) : false;
+const noTrace = argv.includes('--no-trace');
+if (noTrace) argv.splice(argv.indexOf('--no-trace'), 1);
 const extraFlags = opt('--flags', '').split(' ').filter(Boolean);
 const outName = opt('--out', 'verify-scale');
 const image = argv[0];
