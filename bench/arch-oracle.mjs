@@ -132,6 +132,12 @@ for (const arch of arches) {
       if (ours.get(name) !== path) differences.push(`${f}: ${name}: loader ${path}, scratchify ${ours.get(name)}`);
     }
     if (oracle.fatal && ours.get(oracle.fatal) !== null) differences.push(`${f}: the loader failed on ${oracle.fatal}`);
+    // And the other way: nothing scratchify loads that the loader does not (it lists the interpreter by its path).
+    const listed = new Set(oracle.found.values());
+    for (const [name, path] of ours) {
+      if (!oracle.found.has(name) && !oracle.fatal && !(path !== null && listed.has(path)))
+        differences.push(`${f}: ${name} => ${path} only in scratchify`);
+    }
   }
   results[arch] = {
     platform: ARCHES[arch],
