@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Use } from '../profiles/types.js';
-import { attributeEvents, type PathEvent, type ProcessFacts, type TracedPath } from './strace-log.js';
+import { attributeEvents, DIRFD_FIRST, type PathEvent, type ProcessFacts, type TracedPath, unescapeC } from './strace-log.js';
 
 /**
  * qemu-user's own syscall log (QEMU_STRACE=1), for programs of another architecture, which ptrace cannot follow
@@ -13,30 +13,14 @@ import { attributeEvents, type PathEvent, type ProcessFacts, type TracedPath } f
 /** Where a call's record starts: a pid, a space and a call name with its parenthesis. */
 const START = /(\d+) ([a-z_0-9]+)\(/g;
 const STRING = /^"((?:[^"\\]|\\.)*)"/;
-const RESULT = /\) = (-?\d+|0x[0-9a-f]+)(?: errno=\d+)?/;
+const RESULT = /\) = (0x[0-9a-f]+|-?\d+)(?: errno=\d+)?/;
 
-/** Calls whose path is their first argument, after a directory descriptor for the *at ones. */
-const AT = new Set([
-  'openat',
-  'openat2',
-  'newfstatat',
-  'fstatat64',
-  'statx',
-  'faccessat',
-  'faccessat2',
-  'readlinkat',
-  'execveat',
-  'mkdirat',
-]);
+/** Calls whose path is their first argument. */
 const PLAIN = new Set(['open', 'stat', 'lstat', 'stat64', 'lstat64', 'access', 'readlink', 'execve', 'chdir', 'mkdir']);
 
 interface Process {
   cwd: string;
   fds: Map<string, string>;
-}
-
-function unescapeQemu(s: string): string {
-  return s.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) => (e[0] === 'x' ? String.fromCharCode(Number.parseInt(e.slice(1), 16)) : e));
 }
 
 /** The records of the log, each as pid, call, argument text and result (undefined when none was printed). */
@@ -108,7 +92,7 @@ export function parseQemuStrace(
     }
     let rest = r.args;
     let base = p.cwd;
-    if (AT.has(r.call)) {
+    if (DIRFD_FIRST.has(r.call)) {
       const comma = rest.indexOf(',');
       const dirfd = rest.slice(0, comma);
       if (dirfd !== 'AT_FDCWD') base = p.fds.get(dirfd) ?? '';
@@ -116,7 +100,7 @@ export function parseQemuStrace(
     } else if (!PLAIN.has(r.call)) continue;
     const s = STRING.exec(rest);
     if (!s) continue;
-    const named = unescapeQemu(s[1]);
+    const named = unescapeC(s[1]);
     if (named === '' || (!named.startsWith('/') && !base)) continue;
     const path = named.startsWith('/') ? named : posix.join(base, named);
     const flags = rest.slice(s[0].length);

@@ -26,7 +26,8 @@ const READS = new Set([
   'readlink',
   'readlinkat',
 ]);
-const DIRFD_FIRST = new Set([
+/** Calls whose path comes after a directory descriptor. */
+export const DIRFD_FIRST = new Set([
   'openat',
   'openat2',
   'execveat',
@@ -40,8 +41,8 @@ const DIRFD_FIRST = new Set([
 ]);
 const CREATES = new Set(['mkdir', 'mkdirat', 'creat']);
 
-/** strace's C-style string escapes (with -s large enough nothing is cut). */
-function unescapeC(s: string): string {
+/** strace's C-style string escapes (with -s large enough nothing is cut); qemu-user's log writes them alike. */
+export function unescapeC(s: string): string {
   return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     if (/^[0-7]+$/.test(e)) return String.fromCharCode(Number.parseInt(e, 8));

@@ -35,6 +35,30 @@ function checks(report: Report): Map<string, Check> {
   return new Map((last?.checks ?? []).map((c) => [c.name, c]));
 }
 
+/** verify of Redis keeping its data on a volume: written, restarted with its stop signal, read back. */
+function redis(base: string, data: string, extra: string[] = []): string[] {
+  return [
+    '/usr/bin/redis-server',
+    '--base',
+    base,
+    ...extra,
+    '--user',
+    'redis',
+    '--volume',
+    `${data}:/var/lib/redis`,
+    '--probe-cmd',
+    'redis-cli set greeting hello',
+    '--restart',
+    '--probe-cmd',
+    'redis-cli get greeting',
+    '--',
+    '--dir',
+    '/var/lib/redis',
+    '--bind',
+    '127.0.0.1',
+  ];
+}
+
 const docker = (args: string[]) => execa(DOCKER, args, { reject: false, timeout: 120_000 });
 
 /** A user's uid:gid in the image, as its own `id` says (the tests give the service's account its data directory). */
@@ -292,25 +316,7 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     mkdirSync(join(dir, 'data'));
     // The redis account of the base owns its data directory, as the package makes it.
     await execa('chown', [await ids(DOCKER, services, 'redis'), join(dir, 'data')]);
-    const { code, report, stderr } = await verify([
-      '/usr/bin/redis-server',
-      '--base',
-      services,
-      '--user',
-      'redis',
-      '--volume',
-      `${join(dir, 'data')}:/var/lib/redis`,
-      '--probe-cmd',
-      'redis-cli set greeting hello',
-      '--restart',
-      '--probe-cmd',
-      'redis-cli get greeting',
-      '--',
-      '--dir',
-      '/var/lib/redis',
-      '--bind',
-      '127.0.0.1',
-    ]);
+    const { code, report, stderr } = await verify(redis(services, join(dir, 'data')));
     expect(code, stderr).toBe(0);
     const c = checks(report);
     expect(c.get('--restart')).toMatchObject({ pass: true });
@@ -465,29 +471,9 @@ describe.runIf(podman)('verify for services with Podman', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scratchify-podman-redis-'));
     mkdirSync(join(dir, 'data'));
     await execa('chown', [await ids('podman', ref, 'redis'), join(dir, 'data')]);
-    const { code, report, stderr } = await verify([
-      '/usr/bin/redis-server',
-      '--engine',
-      'podman',
-      '--base',
-      ref,
-      '--user',
-      'redis',
-      '--volume',
-      `${join(dir, 'data')}:/var/lib/redis`,
-      '--probe',
-      'tcp://127.0.0.1:6379 -d "PING\\r\\n" --expect PONG',
-      '--probe-cmd',
-      'redis-cli set greeting hello',
-      '--restart',
-      '--probe-cmd',
-      'redis-cli get greeting',
-      '--',
-      '--dir',
-      '/var/lib/redis',
-      '--bind',
-      '127.0.0.1',
-    ]);
+    const { code, report, stderr } = await verify(
+      redis(ref, join(dir, 'data'), ['--engine', 'podman', '--probe', 'tcp://127.0.0.1:6379 -d "PING\\r\\n" --expect PONG']),
+    );
     expect(code, stderr).toBe(0);
     expect(checks(report).get("--probe-cmd 'redis-cli get greeting'")?.scratch?.run?.stdout).toBe('hello');
     expect(checks(report).get('stop')).toMatchObject({ pass: true, scratch: { status: 'stopped' } });
