@@ -9,6 +9,7 @@ import { Root } from '../rootfs/root.js';
 import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
 import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
 import { Leftovers } from './cleanup.js';
+import { dropInitLayer } from './init-layer.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
@@ -84,7 +85,6 @@ function firstLine(e: unknown): string {
     .split('\n')[0];
 }
 
-/** The image's ID and digests; pulls it once if the engine does not have it. */
 /** The image the engine has under `ref`, or undefined: never pulls. */
 export async function localImage(engine: Engine, ref: string): Promise<ImageInfo | undefined> {
   const r = await engine.exec(['image', 'inspect', ref], { timeout: 60_000 });
@@ -92,6 +92,7 @@ export async function localImage(engine: Engine, ref: string): Promise<ImageInfo
   return fromRaw(ref, (JSON.parse(r.stdout) as RawImage[])[0]);
 }
 
+/** The image's ID, digests and configuration; pulls it once if the engine does not have it. */
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
   // Plain `image inspect` prints a JSON array with both engines (podman ignores a {{json .}} format).
   const inspect = async () => {
@@ -164,6 +165,8 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
     pruneCache(maxBytes(), dir);
   }
   touchEntry(dir, { engine: engine.name, ref: info.ref, id: info.id });
+  // Also on an index cached before the placeholders were known.
+  dropInitLayer(index);
   return new Root(new TarBackend(`image ${info.ref}`, tar, index));
 }
 

@@ -122,6 +122,13 @@ describe.runIf(run)('verify: the scratch image behaves as the base, in a base wi
     }, 600_000);
   }
 
+  it("bash names /etc/hosts, which Docker's export holds (an empty placeholder) but the image lacks: not copied, and the build works", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-verify-'));
+    const r = await verify(['/usr/bin/bash', '--base', base, "--smoke=-c 'echo $BASH_VERSION'", '-o', 'Dockerfile'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).not.toMatch(/\/etc\/(hosts|hostname|resolv\.conf)\b/);
+  }, 300_000);
+
   it('interpreters get their standard library without flags: python, perl, ruby, tcl', async () => {
     const smokes: [string, string][] = [
       ['/usr/bin/python3', `-c 'import encodings, json, ssl, sqlite3; print(json.dumps([sqlite3.sqlite_version, ssl.OPENSSL_VERSION]))'`],
