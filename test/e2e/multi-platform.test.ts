@@ -28,7 +28,17 @@ describe.runIf(run)('one Dockerfile for every platform of a multi-platform base 
     base = await pushList(registry.host, 'scratchify/nginx', { amd64: (await nginxBase()).ref, arm64: await foreignBase('arm64') });
     dir = mkdtempSync(join(tmpdir(), 'scratchify-multi-'));
   }, 1_800_000);
-  afterAll(() => registry?.stop());
+  afterAll(async () => {
+    registry?.stop();
+    // What Podman pulled from the list: left behind, a later run's pull of the same list leaves Podman 4.3 with a
+    // nameless list whose instance it cannot find, and `podman images` fails until it is removed.
+    const pulled = await execa('podman', ['images', '--no-trunc', '--format', '{{.Repository}} {{.ID}}'], { reject: false });
+    const ids = pulled.stdout
+      .split('\n')
+      .filter((l) => registry && l.startsWith(`${registry.host}/`))
+      .map((l) => l.split(' ')[1]);
+    if (ids.length) await execa('podman', ['rmi', '-f', ...new Set(ids)], { reject: false });
+  });
 
   it('a stage per platform, the base pinned to the list digest; each platform builds, is labelled right and runs; each SBOM names its own packages', async () => {
     const g = await execa(
