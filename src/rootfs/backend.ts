@@ -24,4 +24,10 @@ export interface FsBackend {
   readonly undecodable?: Map<string, string[]>;
   /** Opens a regular file; `size`, when given, is its size from lstat (saves an fstat per file). */
   open(path: string, size?: number): ByteSource;
+  /** Digests of a regular file the backend already knows (an image's cache hashed every file once). */
+  digests?(path: string, algorithms: string[]): string[] | undefined;
+  /** The path strings of an ELF file's read-only data, when the backend already knows them. */
+  pathStrings?(path: string): string[] | undefined;
+  /** Brings in the contents of many files at once, before they are read one by one (a bundle). */
+  prefetch?(paths: string[]): void;
 }

@@ -167,7 +167,6 @@ export class Root {
     }
   }
 
-  /** Reads a whole small binary file (ld.so.cache), refusing anything over `max` bytes. */
   /** The first `n` bytes of a regular file (fewer when it is shorter); undefined when it is not one. */
   readHead(path: string, n: number): Buffer | undefined {
     const r = this.lookup(path);
@@ -180,6 +179,7 @@ export class Root {
     }
   }
 
+  /** Reads a whole small binary file (ld.so.cache), refusing anything over `max` bytes. */
   readBytes(path: string, max: number): Buffer | undefined {
     const r = this.lookup(path);
     if (r?.entry.type !== 'file' || r.entry.size > max) return undefined;
@@ -195,6 +195,8 @@ export class Root {
   digests(path: string, algorithms: string[]): string[] | undefined {
     const r = this.lookup(path);
     if (r?.entry.type !== 'file') return undefined;
+    const known = this.backend.digests?.(r.path, algorithms);
+    if (known) return known;
     const src = this.backend.open(r.path, r.entry.size);
     const hashes = algorithms.map((a) => createHash(a));
     try {
