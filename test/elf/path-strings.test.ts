@@ -34,13 +34,19 @@ describe('path strings of read-only data', () => {
   it('a string across a chunk boundary is found once, whole, and no piece of it alone', () => {
     const s = '/usr/lib/straddling/the/boundary.conf';
     // The second chunk starts 257 bytes before 1 MiB, exactly at the second slash of /etc/abc/def.
-    const b = data(3 * MIB, [[MIB - 10, `${s}\0`], [MIB - 261, '/etc/abc/def\0']]);
+    const b = data(3 * MIB, [
+      [MIB - 10, `${s}\0`],
+      [MIB - 261, '/etc/abc/def\0'],
+    ]);
     const found = scanPathStrings(bufferSource(b), { constData: [{ offset: 0, size: b.length }] });
     expect(found.sort()).toEqual(['/etc/abc/def', s]);
   });
 
   it('reads only the ranges given, and within the file', () => {
-    const b = data(8192, [[100, '/outside/range\0'], [5000, '/inside/range\0']]);
+    const b = data(8192, [
+      [100, '/outside/range\0'],
+      [5000, '/inside/range\0'],
+    ]);
     expect(scanPathStrings(bufferSource(b), { constData: [{ offset: 4096, size: 1 << 30 }] })).toEqual(['/inside/range']);
   });
 });
