@@ -31,7 +31,9 @@ export class ElfReader {
 
   /**
    * Positional read through a small window cache: one 4 KiB read serves the ELF header, the program
-   * headers and PT_INTERP of most files, and one more the strings of the dynamic section.
+   * headers and PT_INTERP of most files, and one more the strings of the dynamic section. Windows start at
+   * multiples of their size, so any parse of a file reads whole pages, and a parse that reads less (no
+   * versions, no symbols) reads a subset of the pages a fuller one read: what an image's cache keeps of it.
    */
   protected read(position: number, length: number): Buffer {
     for (const w of this.windows) {
@@ -39,13 +41,14 @@ export class ElfReader {
         return w.buf.subarray(position - w.start, position - w.start + length);
       }
     }
-    if (length > WINDOW) return this.src.read(position, length);
+    const start = position - (position % WINDOW);
+    if (position + length > start + WINDOW) return this.src.read(position, length);
     const window = spareWindows.pop() ?? Buffer.allocUnsafeSlow(WINDOW);
     if (this.taken.length < MAX_SPARE_WINDOWS) this.taken.push(window);
-    const buf = window.subarray(0, this.src.readInto(window, position));
+    const buf = window.subarray(0, this.src.readInto(window, start));
     if (this.windows.length >= 4) this.windows.shift();
-    this.windows.push({ start: position, buf });
-    return buf.subarray(0, length);
+    this.windows.push({ start, buf });
+    return buf.subarray(position - start, position - start + length);
   }
 
   /** Windows taken by this parse, given back when it ends (the rest, past the cap, are left to the collector). */
