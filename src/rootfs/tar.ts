@@ -49,17 +49,18 @@ function cstring(b: Buffer, at: number, len: number): string {
   return b.toString('utf8', at, end < 0 || end > at + len ? at + len : end);
 }
 
-function parsePax(text: string): Record<string, string> {
+/** PAX records, `LEN key=value\n`, where LEN counts bytes: a name with non-ASCII letters is longer in bytes. */
+function parsePax(data: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
-  while (i < text.length) {
-    const sp = text.indexOf(' ', i);
+  while (i < data.length) {
+    const sp = data.indexOf(0x20, i);
     if (sp < 0) break;
-    const len = parseInt(text.slice(i, sp), 10);
-    if (!(len > 0)) break;
-    const rec = text.slice(sp + 1, i + len - 1);
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    const len = parseInt(data.toString('latin1', i, sp), 10);
+    if (!(len > 0) || i + len > data.length) break;
+    const rec = data.subarray(sp + 1, i + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) out[rec.toString('utf8', 0, eq)] = rec.toString('utf8', eq + 1);
     i += len;
   }
   return out;
@@ -72,6 +73,8 @@ export class TarIndexer {
   private longName?: string;
   private longLink?: string;
   ended = false;
+  /** The member the last header() described, under its normalized path. */
+  last?: { path: string; member: TarMember };
 
   /**
    * Takes the 512-byte header at `pos`. Returns the data bytes that follow it (padded to whole blocks) and,
@@ -108,14 +111,16 @@ export class TarIndexer {
       member.link = memberPath(linkName);
       member.hardlink = true;
     }
-    this.index[memberPath(rawName)] = member;
+    const path = memberPath(rawName);
+    this.index[path] = member;
+    this.last = { path, member };
     this.pax = {};
     this.longName = this.longLink = undefined;
     return { skip: flag === '1' || flag === '2' || flag === '5' ? 0 : padded(msize) };
   }
 
   extended(flag: string, data: Buffer): void {
-    if (flag === 'x') this.pax = { ...this.pax, ...parsePax(data.toString('utf8')) };
+    if (flag === 'x') this.pax = { ...this.pax, ...parsePax(data) };
     else if (flag === 'L') this.longName = cstring(data, 0, data.length);
     else if (flag === 'K') this.longLink = cstring(data, 0, data.length);
   }
