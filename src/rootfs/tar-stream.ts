@@ -71,17 +71,24 @@ export class TarStream {
       if (this.indexer.ended) return;
       if (extended) {
         this.extended = extended;
-        if (extended.size > 0) return this.expect('extended', extended.size, skip - extended.size);
-        this.indexer.extended(extended.flag, Buffer.alloc(0));
-        return this.expect('padding', skip, 0);
+        if (extended.size > 0) this.expect('extended', extended.size, skip - extended.size);
+        else {
+          this.indexer.extended(extended.flag, Buffer.alloc(0));
+          this.expect('padding', skip, 0);
+        }
+        return;
       }
       const last = this.indexer.last!;
       this.sink.member(last.path, last.member);
       const size = last.member.type === 'file' && !last.member.hardlink ? last.member.size : 0;
-      if (size > 0) return this.expect('data', size, skip - size);
-      return this.expect('padding', skip, 0);
+      if (size > 0) this.expect('data', size, skip - size);
+      else this.expect('padding', skip, 0);
+      return;
     }
-    if (this.part === 'padding') return this.expect('header', 0, 0);
+    if (this.part === 'padding') {
+      this.expect('header', 0, 0);
+      return;
+    }
     if (this.part === 'extended') {
       // A copy: the pieces may be views of a chunk the caller reuses.
       this.indexer.extended(this.extended!.flag, Buffer.from(this.take()));
