@@ -1,7 +1,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { ElfFormatError } from '../elf/errors.js';
 import { ScratchifyError, errorText } from '../errors.js';
-import type { Progress } from '../engine/image.js';
+import type { Progress } from '../engine/image-cache.js';
 import { LookupError } from '../rootfs/root.js';
 import { closest } from './suggest.js';
 

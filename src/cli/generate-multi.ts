@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { detectEngine, type EngineName } from '../engine/engine.js';
-import { openImageRoot, type Progress } from '../engine/image.js';
+import { openImageRoot, type Progress } from '../engine/image-cache.js';
 import { imageFor, type OpenedRoot } from '../engine/open-root.js';
 import { manifestList } from '../engine/registry.js';
 import { ScratchifyError } from '../errors.js';

@@ -54,7 +54,9 @@ class Parser extends ElfReader {
   }
 
   parse(): ElfFile {
-    const ident = this.read(0, 64);
+    // The first 64 bytes alone, not a window: a file that is not ELF (a script, a data file) is read no further,
+    // and an image's cache keeps only the head of such files.
+    const ident = this.src.read(0, 64);
     if (ident.length < 4 || !ident.subarray(0, 4).equals(C.ELFMAG)) {
       throw new NotElfError(this.name, shebangOf(ident));
     }

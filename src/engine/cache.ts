@@ -79,8 +79,10 @@ export function listCache(): CacheEntry[] {
     }
     let bytes = 0;
     let newest = 0;
-    for (const f of readdirSync(dir)) {
-      const st = statSync(join(dir, f));
+    // Files fetched since the export sit one level down.
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      const st = statSync(join(dir, f), { throwIfNoEntry: false });
+      if (!st?.isFile()) continue;
       bytes += st.size;
       newest = Math.max(newest, st.mtimeMs);
     }
@@ -124,8 +126,10 @@ function removeStale(): void {
       continue;
     }
     if (!statSync(path).isDirectory()) continue;
-    for (const f of readdirSync(path)) if (f.endsWith('.tmp') && stale(join(path, f))) rmSync(join(path, f), { force: true });
-    const complete = existsSync(join(path, 'rootfs.tar')) && existsSync(join(path, 'index.json'));
+    for (const f of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
+      if (f.endsWith('.tmp') && stale(join(path, f))) rmSync(join(path, f), { force: true });
+    }
+    const complete = existsSync(join(path, 'sparse.json'));
     if (!complete && !existsSync(`${path}.lock`)) rmSync(path, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 
@@ -11,6 +14,10 @@ export interface Engine {
   run(args: string[], options?: { timeout?: number; env?: Record<string, string>; stdoutFile?: string }): Promise<string>;
   /** Runs the engine CLI without failing on a non-zero status: what it printed, and the status. */
   exec(args: string[], options?: { timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  /** Exports a container's filesystem, handing the tar to `each` as it arrives; a throw from `each` stops it. */
+  exportStream(container: string, each: (chunk: Buffer) => void, options?: { timeout?: number }): Promise<void>;
+  /** The command line that runs the engine CLI with `args`, for a synchronous run (a file fetched mid-read). */
+  argv(args: string[]): [string, string[]];
 }
 
 /** podman needs runc and lowered rlimits on hosts like CI's; docker takes them from daemon.json. */
@@ -38,9 +45,84 @@ function toFile(cmd: string, args: string[], file: string, timeout: number): Pro
   }).finally(() => closeSync(fd));
 }
 
+/**
+ * Runs the engine with its output handed to `each` chunk by chunk; a throw from `each` stops the engine. The
+ * output is the child's stdout, or with `fifo` a named pipe the engine writes (`-o FIFO` given by the caller).
+ */
+function streamed(cmd: string, args: string[], each: (chunk: Buffer) => void, timeout: number, fifo?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', fifo ? 'ignore' : 'pipe', 'pipe'], timeout });
+    const output: Readable = fifo ? createReadStream(fifo) : child.stdout!;
+    let stderr = '';
+    let failed: unknown;
+    let exit: Error | null | undefined;
+    let ended = false;
+    const settle = () => {
+      if (exit === undefined || !ended) return;
+      if (failed) reject(failed);
+      else if (exit) reject(exit);
+      else resolve();
+    };
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()).length > 65536 && (stderr = stderr.slice(-65536)));
+    output.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        each(chunk);
+      } catch (e) {
+        failed = e;
+        child.kill();
+      }
+    });
+    output.on('error', (e: Error) => {
+      failed ??= e;
+      ended = true;
+      settle();
+    });
+    output.on('end', () => {
+      ended = true;
+      settle();
+    });
+    child.on('error', (e) => {
+      exit = e;
+      ended = true;
+      settle();
+    });
+    child.on('close', (code, signal) => {
+      exit = code === 0 ? null : Object.assign(new Error(`${cmd} ${args.join(' ')}: ${signal ?? `exit ${code}`}`), { stderr });
+      // An engine that failed before opening the pipe leaves our reader waiting for a writer: be that writer.
+      if (fifo && !ended) closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      settle();
+    });
+  });
+}
+
+/**
+ * podman export opens /dev/stdout by name, which fails on the socket Node gives a child as stdout
+ * ("no such device or address"): it writes to a named pipe instead. docker export -o writes a temporary file and
+ * renames it over the path, so docker keeps stdout.
+ */
+async function exportStream(name: EngineName, container: string, each: (chunk: Buffer) => void, timeout: number): Promise<void> {
+  if (name !== 'podman') return streamed(name, engineArgs(name, ['export', container]), each, timeout);
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-export-'));
+  try {
+    const fifo = join(dir, 'export.tar');
+    const { execa } = await import('execa');
+    await execa('mkfifo', ['-m', '600', fifo]);
+    await streamed(name, engineArgs(name, ['export', '-o', fifo, container]), each, timeout, fifo);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function make(name: EngineName): Engine {
   return {
     name,
+    exportStream(container, each, options = {}) {
+      return exportStream(name, container, each, options.timeout ?? 600_000);
+    },
+    argv(args) {
+      return [name, engineArgs(name, args)];
+    },
     async run(args, options = {}) {
       const { execa } = await import('execa');
       if (options.stdoutFile !== undefined) return toFile(name, engineArgs(name, args), options.stdoutFile, options.timeout ?? 120_000);

@@ -1,15 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
 import { platformOfImage } from '../elf/platform.js';
 import { onLoopback } from './registry.js';
 import type { BaseConfig } from '../generate/base-config.js';
-import { Root } from '../rootfs/root.js';
-import { indexTar, TarBackend, TarFormatError, type TarIndex } from '../rootfs/tar.js';
-import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
-import { Leftovers } from './cleanup.js';
-import { dropInitLayer } from './init-layer.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
@@ -78,7 +71,7 @@ export function imageConfig(raw: RawImage): BaseConfig {
   };
 }
 
-function firstLine(e: unknown): string {
+export function firstLine(e: unknown): string {
   const err = e as ExecaError;
   return String(err.stderr || err.shortMessage || err)
     .trim()
@@ -131,111 +124,4 @@ function fromRaw(ref: string, raw: RawImage): ImageInfo {
     platform: platformOfImage(raw.Os, raw.Architecture, raw.Variant),
     config: imageConfig(raw),
   };
-}
-
-/** The cache entry (directory) that holds an image's export. */
-export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
-  return join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
-}
-
-/** Progress on a terminal: what is being done, each line replacing the last until `last`. */
-export type Progress = (line: string, last?: boolean) => void;
-
-/**
- * The image's filesystem as a Root, without running anything from it: `create` a container (never started),
- * `export` its flattened filesystem once into a cache keyed by image ID, and index the tarball's headers.
- * A second run reads only the index. Two processes never export into one entry at once (a lock), and after an
- * export the cache is pruned to its bound, least recently used first.
- */
-export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
-  const dir = cacheEntryDir(engine, info);
-  const tar = join(dir, 'rootfs.tar');
-  const indexFile = join(dir, 'index.json');
-  const cached = (): TarIndex | undefined => {
-    if (!existsSync(indexFile) || !existsSync(tar)) return undefined;
-    try {
-      return JSON.parse(readFileSync(indexFile, 'utf8')) as TarIndex;
-    } catch {
-      return undefined; // a damaged cache is rebuilt
-    }
-  };
-  let index = cached();
-  if (!index) {
-    index = await withEntryLock(dir, async () => cached() ?? (await exportInto(engine, info, dir, tar, indexFile, progress)));
-    pruneCache(maxBytes(), dir);
-  }
-  touchEntry(dir, { engine: engine.name, ref: info.ref, id: info.id });
-  // Also on an index cached before the placeholders were known.
-  dropInitLayer(index);
-  return new Root(new TarBackend(`image ${info.ref}`, tar, index));
-}
-
-async function exportInto(
-  engine: Engine,
-  info: ImageInfo,
-  dir: string,
-  tar: string,
-  indexFile: string,
-  progress?: Progress,
-): Promise<TarIndex> {
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${tar}.${process.pid}.tmp`;
-  // Ctrl-C during the export removes the partial file, the created container and the lock (held by our caller).
-  const leftovers = new Leftovers(engine);
-  leftovers.dir(tmp);
-  leftovers.dir(`${dir}.lock`);
-  try {
-    let cid: string | undefined;
-    let removed: Promise<unknown> = Promise.resolve();
-    const ticker =
-      progress &&
-      setInterval(() => {
-        const size = statSync(tmp, { throwIfNoEntry: false })?.size ?? 0;
-        progress(`exporting ${info.ref}: ${formatSize(size)}`);
-      }, 250);
-    try {
-      // The command is never run: export needs a container, and create needs some command to record.
-      cid = leftovers.container((await engine.run(['create', info.id, '/scratchify-never-runs'])).trim());
-      // Through stdout into our own file (export -o writes elsewhere and renames), so its growth is progress.
-      await engine.run(['export', cid], { timeout: 600_000, stdoutFile: tmp });
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      await leftovers.settle();
-      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
-        hint: 'check the engine and free disk space',
-        cause: e,
-      });
-    } finally {
-      if (ticker) clearInterval(ticker);
-      // The container goes away while the tarball is indexed.
-      if (cid) removed = engine.run(['rm', '-f', cid]).catch(() => undefined);
-    }
-    let index: TarIndex;
-    try {
-      progress?.(`indexing ${info.ref}: ${formatSize(statSync(tmp).size)}`);
-      index = indexTar(tmp);
-      progress?.(`exported ${info.ref}: ${formatSize(statSync(tmp).size)}, ${Object.keys(index).length} files indexed`, true);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      if (!(e instanceof TarFormatError)) throw e;
-      throw new ScratchifyError(
-        'ENGINE_UNAVAILABLE',
-        `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
-        {
-          hint: 'check the engine and free disk space, then run again',
-          cause: e,
-        },
-      );
-    } finally {
-      await removed;
-    }
-    renameSync(tmp, tar);
-    writeFileSync(`${indexFile}.${process.pid}.tmp`, JSON.stringify(index));
-    renameSync(`${indexFile}.${process.pid}.tmp`, indexFile);
-    return index;
-  } finally {
-    // Finished, or failed and cleaned up here: nothing of it is left over (the lock is our caller's to release).
-    leftovers.forgetAll();
-    await leftovers.remove();
-  }
 }

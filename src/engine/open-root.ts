@@ -4,7 +4,8 @@ import { openDirRoot } from '../rootfs/open.js';
 import type { Root } from '../rootfs/root.js';
 import { buildStage } from './build.js';
 import { detectEngine, type Engine, type EngineName } from './engine.js';
-import { inspectImage, localImage, openImageRoot, type ImageInfo, type Progress } from './image.js';
+import { inspectImage, localImage, type ImageInfo } from './image.js';
+import { openImageRoot, type Progress } from './image-cache.js';
 import { atDigest, manifestList } from './registry.js';
 
 export interface OpenedRoot {

@@ -16,6 +16,7 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
   const out = [...scaffold];
   const seen = new Set(out.map((e) => e.path));
   let bytes = 0;
+  const files: { path: string; mode: number; uid: number; gid: number }[] = [];
   const addFile = (path: string) => {
     const e = root.lstat(path);
     if (e?.type !== 'file' || seen.has(path)) return;
@@ -25,10 +26,8 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
         hint: 'use the COPY lines (--base) for an image this large',
       });
     }
-    const content = root.readBytes(path, MAX_BYTES);
-    if (!content) return;
     seen.add(path);
-    out.push({ type: 'file', path, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, content });
+    files.push({ path, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid });
   };
   const walk = (dir: string, depth: number) => {
     if (depth > 64) return;
@@ -50,5 +49,11 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
   };
   for (const f of plan.files.keys()) addFile(f);
   for (const t of plan.trees.keys()) walk(t, 0);
+  // A cache that kept only parts of files fetches every one at once, not one engine call per file.
+  root.backend.prefetch?.(files.map((f) => f.path));
+  for (const f of files) {
+    const content = root.readBytes(f.path, MAX_BYTES);
+    if (content) out.push({ type: 'file', ...f, content });
+  }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { ElfFile, ParseOptions } from '../elf/file.js';
 import type { ByteSource } from '../elf/source.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
@@ -26,6 +27,8 @@ export interface FsBackend {
   open(path: string, size?: number): ByteSource;
   /** Digests of a regular file the backend already knows (an image's cache hashed every file once). */
   digests?(path: string, algorithms: string[]): string[] | undefined;
+  /** An ELF file as the reader parses it with `options`, when the backend already knows (or the error it gives). */
+  elf?(path: string, options?: ParseOptions): ElfFile | undefined;
   /** The path strings of an ELF file's read-only data, when the backend already knows them. */
   pathStrings?(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */

@@ -212,6 +212,8 @@ export class Root {
 
   /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */
   readElf(real: string, options?: ParseOptions): ElfFile {
+    const known = this.backend.elf?.(real, options);
+    if (known) return known;
     const src = this.backend.open(real, this.lstat(real)?.size);
     try {
       return parseElf(src, real, options);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { FileSource } from '../elf/source.js';
-import type { Entry, EntryType, FsBackend } from './backend.js';
+import type { EntryType } from './backend.js';
+import { IndexedBackend } from './indexed.js';
 
 /** One member of a tar stream: where its data starts in the tarball, and what it is. */
 export interface TarMember {
@@ -14,6 +15,11 @@ export interface TarMember {
   /** Symlink target, or for a hard link the member path it shares data with. */
   link?: string;
   hardlink?: boolean;
+  /**
+   * In an image's cache, which of the file's bytes it kept, as flat triples: offset in the file, length, offset in
+   * the cache's store. Anything else is fetched from the engine when read.
+   */
+  keep?: number[];
 }
 
 export type TarIndex = Record<string, TarMember>;
@@ -155,57 +161,19 @@ export function indexTar(path: string): TarIndex {
 }
 
 /** An image filesystem read straight from its exported tarball through an index of its members. */
-export class TarBackend implements FsBackend {
-  private readonly children = new Map<string, string[]>();
+export class TarBackend extends IndexedBackend {
   private fd?: number;
 
   constructor(
-    readonly description: string,
+    description: string,
     private readonly tarPath: string,
-    private readonly index: TarIndex,
+    index: TarIndex,
   ) {
-    for (const p of Object.keys(index)) {
-      if (p === '/') continue;
-      const slash = p.lastIndexOf('/');
-      const parent = slash === 0 ? '/' : p.slice(0, slash);
-      let list = this.children.get(parent);
-      if (!list) this.children.set(parent, (list = []));
-      list.push(p.slice(slash + 1));
-      // Tarballs may omit a parent directory's own header; it still exists.
-      for (let q = parent; q !== '/' && !index[q]; q = q.slice(0, q.lastIndexOf('/')) || '/') {
-        index[q] = { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 };
-        const up = q.slice(0, q.lastIndexOf('/')) || '/';
-        let l = this.children.get(up);
-        if (!l) this.children.set(up, (l = []));
-        l.push(q.slice(q.lastIndexOf('/') + 1));
-      }
-    }
-  }
-
-  /** The member holding the data: a hard link points at another member (bounded, in case of a cycle). */
-  private data(path: string): TarMember | undefined {
-    let m = this.index[path];
-    for (let i = 0; m?.hardlink && i < 40; i++) m = this.index[m.link!];
-    return m?.hardlink ? undefined : m;
-  }
-
-  lstat(path: string): Entry | undefined {
-    const m = this.index[path];
-    if (!m) return undefined;
-    const d = m.hardlink ? this.data(path) : m;
-    return { type: m.type, size: d?.size ?? 0, mode: m.mode, uid: m.uid, gid: m.gid };
-  }
-
-  readlink(path: string): string {
-    return this.index[path]?.link ?? '';
-  }
-
-  readdir(path: string): string[] {
-    return [...(this.children.get(path) ?? [])];
+    super(description, index);
   }
 
   open(path: string): FileSource {
-    const m = this.data(path);
+    const m = this.data(path)?.member;
     if (m?.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
     if (this.fd === undefined) this.fd = openSync(this.tarPath, 'r');
     return new FileSource(this.fd, { offset: m.offset, size: m.size });

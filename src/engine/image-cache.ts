@@ -1,0 +1,129 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScratchifyError } from '../errors.js';
+import { Root } from '../rootfs/root.js';
+import { SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
+import { Digester } from '../rootfs/digester.js';
+import { SparseBuilder } from '../rootfs/sparse-build.js';
+import { TarFormatError } from '../rootfs/tar.js';
+import { TarStream } from '../rootfs/tar-stream.js';
+import { RUNTIME_IMPORTS } from '../runtime/needs.js';
+import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
+import { Leftovers } from './cleanup.js';
+import type { Engine } from './engine.js';
+import { imageFetcher } from './fetch.js';
+import { firstLine, type ImageInfo } from './image.js';
+import { dropInitLayer } from './init-layer.js';
+
+/** Progress on a terminal: what is being done, each line replacing the last until `last`. */
+export type Progress = (line: string, last?: boolean) => void;
+
+/** The files of a complete entry; an entry without them all (or from an older scratchify) is made again. */
+const FILES = ['sparse.json', 'digests.json', 'store.bin'];
+
+/**
+ * Files other than ELF whose bytes generate reads whole: configuration, the package database, the copyright
+ * files an SBOM cites, the OS markers, the JVM's VM list.
+ */
+const KEEP_WHOLE = [/^\/etc\//, /^\/var\/lib\/dpkg\//, /^\/usr\/share\/doc\/[^/]+\/copyright$/, /^\/usr\/lib\/os-release$/, /\/jvm\.cfg$/];
+
+/** The cache entry (directory) that holds what scratchify keeps of an image. */
+export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
+  return join(cacheDir(), 'images', `${engine.name}-${info.id.replace(/^sha256:/, '')}`);
+}
+
+/**
+ * The image's filesystem as a Root, without running anything from it: `create` a container (never started) and
+ * read its `export` once as it streams, keeping in a cache keyed by image ID the index of every file, their
+ * digests, and the bytes generate reads (see SparseBuilder), a tenth of the image or less. A file read beyond
+ * that is fetched whole from the engine and kept. Two processes never export into one entry at once (a lock),
+ * and after an export the cache is pruned to its bound, least recently used first.
+ */
+export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
+  const dir = cacheEntryDir(engine, info);
+  const cached = (): SparseIndex | undefined => {
+    if (!FILES.every((f) => existsSync(join(dir, f)))) return undefined;
+    try {
+      const index = JSON.parse(readFileSync(join(dir, 'sparse.json'), 'utf8')) as SparseIndex;
+      return index.format === 2 ? index : undefined;
+    } catch {
+      return undefined; // a damaged cache is made again
+    }
+  };
+  let index = cached();
+  if (!index) {
+    index = await withEntryLock(dir, async () => cached() ?? (await exportInto(engine, info, dir, progress)));
+    pruneCache(maxBytes(), dir);
+  }
+  touchEntry(dir, { engine: engine.name, ref: info.ref, id: info.id });
+  return new Root(new SparseBackend(`image ${info.ref}`, dir, index, imageFetcher(engine, info.id, info.ref)));
+}
+
+async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress?: Progress): Promise<SparseIndex> {
+  mkdirSync(dir, { recursive: true });
+  // What an older scratchify kept here (a whole export) goes first.
+  for (const f of ['rootfs.tar', 'index.json', 'fetched', ...FILES]) rmSync(join(dir, f), { recursive: true, force: true });
+  const tmp = (f: string) => join(dir, `${f}.${process.pid}.tmp`);
+  // Ctrl-C during the export removes the partial files, the created container and the lock (held by our caller).
+  const leftovers = new Leftovers(engine);
+  for (const f of FILES) leftovers.dir(tmp(f));
+  leftovers.dir(`${dir}.lock`);
+  const storeFd = openSync(tmp('store.bin'), 'w');
+  const digester = new Digester();
+  const builder = new SparseBuilder(
+    storeFd,
+    { parse: { versions: true, imports: RUNTIME_IMPORTS }, keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)) },
+    digester,
+  );
+  const stream = new TarStream(builder);
+  let streamed = 0;
+  const ticker = progress && setInterval(() => progress(`exporting ${info.ref}: ${formatSize(streamed)}`), 250);
+  let cid: string | undefined;
+  try {
+    let index: SparseIndex;
+    try {
+      // The command is never run: export needs a container, and create needs some command to record.
+      cid = leftovers.container((await engine.run(['create', info.id, '/scratchify-never-runs'])).trim());
+      await engine.exportStream(cid, (chunk) => {
+        stream.push(chunk);
+        streamed += chunk.length;
+      });
+      const members = stream.finish();
+      dropInitLayer(members);
+      index = builder.result(members);
+    } catch (e) {
+      await digester.abort();
+      await leftovers.settle();
+      if (e instanceof TarFormatError) {
+        throw new ScratchifyError(
+          'ENGINE_UNAVAILABLE',
+          `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
+          {
+            hint: 'check the engine and free disk space, then run again',
+            cause: e,
+          },
+        );
+      }
+      if (e instanceof ScratchifyError) throw e;
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
+        hint: 'check the engine and free disk space',
+        cause: e,
+      });
+    } finally {
+      if (ticker) clearInterval(ticker);
+      closeSync(storeFd);
+    }
+    progress?.(`exported ${info.ref}: ${formatSize(streamed)}, kept ${formatSize(builder.stored)} of it`, true);
+    writeFileSync(tmp('digests.json'), JSON.stringify(await digester.finish()));
+    writeFileSync(tmp('sparse.json'), JSON.stringify(index));
+    // The index last: an entry is complete once it is there.
+    for (const f of ['store.bin', 'digests.json', 'sparse.json']) renameSync(tmp(f), join(dir, f));
+    return index;
+  } finally {
+    if (cid) await engine.run(['rm', '-f', cid]).catch(() => undefined);
+    // Finished, or failed and cleaned up here: nothing of it is left over (the lock is our caller's to release).
+    for (const f of FILES) rmSync(tmp(f), { force: true });
+    leftovers.forgetAll();
+    await leftovers.remove();
+  }
+}

@@ -1,0 +1,171 @@
+import { writeSync } from 'node:fs';
+import { ElfFormatError } from '../elf/errors.js';
+import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
+import { scanPathStrings } from '../elf/path-strings.js';
+import type { ByteSource } from '../elf/source.js';
+import type { ElfFacts, ElfFailure, SparseIndex } from './sparse.js';
+import type { TarIndex, TarMember } from './tar.js';
+import type { TarSink } from './tar-stream.js';
+
+/** Of a file kept in part only, its head: what tells a script's interpreter or a file's kind (ELF files too). */
+const HEAD = 512;
+/** An ELF file is held whole in memory while it is parsed; a larger one keeps its first page only. */
+const MAX_BUFFERED = 512 << 20;
+const ELF_MAGIC = 0x7f454c46;
+/** The dynamic loaders, read whole for their search directories (glibc's ld.so, ld64.so, musl's ld-musl). */
+const LOADER = /\/ld(?:-[^/]*|64)?\.so[^/]*$/;
+
+/** Where every file's bytes go to be hashed, in order (the Digester). */
+export interface HashSink {
+  begin(path: string): void;
+  update(chunk: Uint8Array): void;
+  end(): void;
+}
+
+export interface SparseOptions {
+  /** The fullest parse any reader makes of an ELF file: its result is kept, so no reader needs the file's bytes. */
+  parse: ParseOptions;
+  /** Files other than ELF that are kept whole (configuration, the package database). */
+  keepWhole(path: string): boolean;
+}
+
+interface Current {
+  path: string;
+  member: TarMember;
+  /** Bytes seen before the kind is known (the first four say whether it is ELF). */
+  early: Buffer[];
+  got: number;
+  kind?: 'elf' | 'whole' | 'head';
+  /** For a file kept in part: how much of its head. */
+  headBytes: number;
+  storeStart: number;
+}
+
+/**
+ * Makes an image's cache as its export streams by: for every regular file its SHA-1 and SHA-256, and the bytes
+ * readers need of it without the rest (configuration and loaders whole, the head of everything else), appended
+ * to the store; for every ELF file what the reader makes of it and the path strings of its read-only data.
+ */
+export class SparseBuilder implements TarSink {
+  readonly strings: Record<string, string[]> = {};
+  readonly elves: Record<string, ElfFacts> = {};
+  /** Bytes appended to the store. */
+  stored = 0;
+  private cur?: Current;
+  /** The ELF file being read, whole: one buffer reused from file to file, not one per file. */
+  private scratch = Buffer.allocUnsafeSlow(1 << 20);
+
+  constructor(
+    private readonly storeFd: number,
+    private readonly options: SparseOptions,
+    private readonly hashes: HashSink,
+  ) {}
+
+  member(path: string, member: TarMember): void {
+    this.cur = undefined;
+    if (member.type !== 'file' || member.hardlink) return;
+    member.offset = 0;
+    this.hashes.begin(path);
+    if (member.size === 0) {
+      this.hashes.end();
+      return;
+    }
+    this.cur = { path, member, early: [], got: 0, headBytes: HEAD, storeStart: this.stored };
+  }
+
+  data(chunk: Buffer): void {
+    const c = this.cur!;
+    this.hashes.update(chunk);
+    if (c.kind === undefined) {
+      c.early.push(chunk);
+      c.got += chunk.length;
+      if (c.got >= 4 || c.got === c.member.size) this.decide(c);
+      return;
+    }
+    this.take(c, chunk);
+  }
+
+  end(): void {
+    const c = this.cur;
+    if (!c) return;
+    this.cur = undefined;
+    this.hashes.end();
+    if (c.kind === 'elf') this.keepElf(c);
+    else c.member.keep = [0, this.stored - c.storeStart, c.storeStart];
+  }
+
+  /** The index and strings, once the stream has ended. */
+  result(members: TarIndex): SparseIndex {
+    return { format: 2, members, strings: this.strings, elves: this.elves, parsedWith: [...(this.options.parse.imports ?? [])] };
+  }
+
+  /** The first bytes are in: decide how the file is kept, and take what came so far. */
+  private decide(c: Current): void {
+    const early = c.early.length === 1 ? c.early[0] : Buffer.concat(c.early);
+    c.early = [];
+    if (early.length >= 4 && early.readUInt32BE(0) === ELF_MAGIC) {
+      if (c.member.size <= MAX_BUFFERED) {
+        c.kind = 'elf';
+        if (this.scratch.length < c.member.size) this.scratch = Buffer.allocUnsafeSlow(c.member.size);
+      } else {
+        // A file too large to hold: its head only; a reader parses it from the engine's copy.
+        c.kind = 'head';
+      }
+    } else {
+      c.kind = c.member.size <= HEAD || this.options.keepWhole(c.path) ? 'whole' : 'head';
+    }
+    c.got = 0;
+    this.take(c, early);
+  }
+
+  private take(c: Current, chunk: Buffer): void {
+    if (c.kind === 'whole') this.append(chunk);
+    else if (c.kind === 'head') {
+      if (c.got < c.headBytes) this.append(chunk.subarray(0, c.headBytes - c.got));
+    } else chunk.copy(this.scratch, c.got);
+    c.got += chunk.length;
+  }
+
+  /**
+   * An ELF file whole in memory: what the reader makes of it (with every option), the path strings of its
+   * read-only data, and its head; a loader whole, for its search directories.
+   */
+  private keepElf(c: Current): void {
+    const buf = this.scratch.subarray(0, c.got);
+    const head = LOADER.test(c.path) ? buf.length : Math.min(HEAD, buf.length);
+    this.append(buf.subarray(0, head));
+    c.member.keep = [0, head, c.storeStart];
+    const src = inMemory(buf);
+    const full = parsed(src, c.path, this.options.parse);
+    // A file whose versions or symbols are broken may still be read without them, as the resolver reads.
+    const basic = 'error' in full ? parsed(src, c.path, { versions: false }) : undefined;
+    this.elves[c.path] = basic ? { full, basic } : { full };
+    const elf = 'error' in full ? (basic && !('error' in basic) ? basic : undefined) : full;
+    if (elf?.constData) this.strings[c.path] = scanPathStrings(src, elf);
+  }
+
+  private append(b: Buffer): void {
+    for (let at = 0; at < b.length; ) at += writeSync(this.storeFd, b, at, b.length - at, this.stored + at);
+    this.stored += b.length;
+  }
+}
+
+/** A file held in memory as a ByteSource. */
+function inMemory(buf: Buffer): ByteSource {
+  return {
+    size: buf.length,
+    bytesRead: 0,
+    read: (pos, len) => buf.subarray(Math.min(pos, buf.length), Math.min(buf.length, pos + len)),
+    readInto: (target, pos) => buf.copy(target, 0, Math.min(pos, buf.length), Math.min(buf.length, pos + target.length)),
+    close() {},
+  };
+}
+
+function parsed(src: ByteSource, path: string, options: ParseOptions): ElfFile | ElfFailure {
+  try {
+    return parseElf(src, path, options);
+  } catch (e) {
+    if (!(e instanceof ElfFormatError)) throw e;
+    return { error: { offset: e.offset, reason: e.reason } };
+  }
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ElfFormatError } from '../elf/errors.js';
+import type { ElfFile, ParseOptions } from '../elf/file.js';
+import { FileSource, type ByteSource } from '../elf/source.js';
+import { IndexedBackend } from './indexed.js';
+import type { TarIndex, TarMember } from './tar.js';
+
+/** A parse that failed, as the reader's ElfFormatError said. */
+export interface ElfFailure {
+  error: { offset: number; reason: string };
+}
+
+/** What the reader made of an ELF file with every option, and without versions when that failed. */
+export interface ElfFacts {
+  full: ElfFile | ElfFailure;
+  basic?: ElfFile | ElfFailure;
+}
+
+/** What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`). */
+export interface SparseIndex {
+  format: 2;
+  members: TarIndex;
+  /** The path strings of each ELF file's read-only data, found when the cache was made. */
+  strings: Record<string, string[]>;
+  elves: Record<string, ElfFacts>;
+  /** The symbol names the full parse looked for among each file's imports. */
+  parsedWith: string[];
+}
+
+/** Brings whole files of the image from the engine: one, or many at once (a bundle). */
+export interface Fetcher {
+  one(path: string): Buffer;
+  many(paths: string[], each: (path: string, content: Buffer) => void): void;
+}
+
+/** Beyond this many files missing at once, one pass over the whole image is cheaper than one fetch per file. */
+const FETCH_ONE_BY_ONE = 16;
+
+/**
+ * An image's filesystem from its cache: the index of every member, the bytes that generate reads of most files
+ * (ELF structures, configuration, the package database, the heads of the rest) and their digests. A read of
+ * anything else fetches the whole file from the engine once, and the cache keeps it.
+ */
+export class SparseBackend extends IndexedBackend {
+  private fd?: number;
+  private digestTable?: Record<string, [string, string]>;
+
+  constructor(
+    description: string,
+    private readonly dir: string,
+    private readonly sparse: SparseIndex,
+    private readonly fetcher?: Fetcher,
+  ) {
+    super(description, sparse.members);
+    this.parsedWith = new Set(sparse.parsedWith);
+  }
+
+  private readonly parsedWith: ReadonlySet<string>;
+
+  open(path: string): ByteSource {
+    const d = this.data(path);
+    if (d?.member.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
+    const fetched = this.fetchedPath(d.path);
+    if (existsSync(fetched)) return FileSource.open(fetched);
+    if (this.fd === undefined) this.fd = openSync(join(this.dir, 'store.bin'), 'r');
+    return new SparseSource(this.fd, d.member, () => this.fetch(d.path, d.member));
+  }
+
+  digests(path: string, algorithms: string[]): string[] | undefined {
+    if (!algorithms.every((a) => a === 'sha1' || a === 'sha256')) return undefined;
+    const d = this.data(path);
+    if (!d) return undefined;
+    this.digestTable ??= JSON.parse(readFileSync(join(this.dir, 'digests.json'), 'utf8')) as Record<string, [string, string]>;
+    const both = this.digestTable[d.path];
+    return both && algorithms.map((a) => (a === 'sha1' ? both[0] : both[1]));
+  }
+
+  /**
+   * The ELF file as the reader would parse it with `options`, from what the cache found; undefined when it
+   * cannot say (symbols it did not look for, a file too large to have been parsed), and then the file is read.
+   */
+  elf(path: string, options: ParseOptions = {}): ElfFile | undefined {
+    const d = this.data(path);
+    const facts = d && this.sparse.elves[d.path];
+    if (!facts) return undefined;
+    const versions = options.versions ?? true;
+    if (options.imports && ![...options.imports].every((n) => this.parsedWith.has(n))) return undefined;
+    const r = versions || options.imports || !facts.basic ? facts.full : facts.basic;
+    if ('error' in r) throw new ElfFormatError(path, r.error.offset, r.error.reason);
+    const out: ElfFile = { ...r };
+    if (!versions) {
+      out.verneed = undefined;
+      out.verdef = undefined;
+      delete out.verneed;
+      delete out.verdef;
+    }
+    if (options.imports) out.imports = (r.imports ?? []).filter((n) => options.imports!.has(n));
+    else delete out.imports;
+    return out;
+  }
+
+  pathStrings(path: string): string[] | undefined {
+    const d = this.data(path);
+    return d && this.sparse.strings[d.path];
+  }
+
+  prefetch(paths: string[]): void {
+    const missing = [
+      ...new Set(
+        paths
+          .map((p) => this.data(p))
+          .filter((d) => d?.member.type === 'file' && !whole(d.member) && !existsSync(this.fetchedPath(d.path)))
+          .map((d) => d!.path),
+      ),
+    ];
+    if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
+    this.fetcher.many(missing, (p, content) => this.keepFetched(p, content));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private fetchedPath(path: string): string {
+    return join(this.dir, 'fetched', createHash('sha256').update(path).digest('hex'));
+  }
+
+  private fetch(path: string, member: TarMember): FileSource {
+    if (!this.fetcher) throw new Error(`${path}: only part of it is in the cache of ${this.description}, and no engine to fetch it from`);
+    const content = this.fetcher.one(path);
+    if (content.length !== member.size) {
+      throw new Error(`${path}: the engine gave ${content.length} bytes, the image's index says ${member.size} (did the image change?)`);
+    }
+    return FileSource.open(this.keepFetched(path, content));
+  }
+
+  /** Written beside and renamed: another process reading the same entry never sees half a file. */
+  private keepFetched(path: string, content: Buffer): string {
+    const file = this.fetchedPath(path);
+    mkdirSync(join(this.dir, 'fetched'), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, content);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+    return file;
+  }
+}
+
+/** True when the cache kept every byte of the file. */
+function whole(m: TarMember): boolean {
+  return m.size === 0 || (m.keep !== undefined && m.keep[0] === 0 && m.keep[1] === m.size);
+}
+
+/** A file of the cache: reads within what was kept come from the store; any other read fetches the whole file. */
+class SparseSource implements ByteSource {
+  readonly size: number;
+  bytesRead = 0;
+  private full?: FileSource;
+
+  constructor(
+    private readonly fd: number,
+    private readonly member: TarMember,
+    private readonly fetch: () => FileSource,
+  ) {
+    this.size = member.size;
+  }
+
+  read(position: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const got = this.readInto(buf, position);
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  readInto(target: Buffer, position: number): number {
+    const want = Math.max(0, Math.min(target.length, this.size - position));
+    if (want === 0) return 0;
+    if (!this.full) {
+      const k = this.member.keep ?? [];
+      for (let i = 0; i < k.length; i += 3) {
+        if (position >= k[i] && position + want <= k[i] + k[i + 1]) {
+          const n = readAll(this.fd, target, want, k[i + 2] + position - k[i]);
+          this.bytesRead += n;
+          return n;
+        }
+      }
+      this.full = this.fetch();
+    }
+    const n = this.full.readInto(target.subarray(0, want), position);
+    this.bytesRead += n;
+    return n;
+  }
+
+  close(): void {
+    this.full?.close();
+  }
+}
+
+function readAll(fd: number, target: Buffer, want: number, at: number): number {
+  const src = new FileSource(fd, { offset: at, size: want }, false);
+  return src.readInto(target.subarray(0, want), 0);
+}

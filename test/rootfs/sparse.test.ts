@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ElfFormatError } from '../../src/elf/errors.js';
+import { parseElf, type ParseOptions } from '../../src/elf/file.js';
+import { scanPathStrings } from '../../src/elf/path-strings.js';
+import { FileSource } from '../../src/elf/source.js';
+import { Digester } from '../../src/rootfs/digester.js';
+import { Root } from '../../src/rootfs/root.js';
+import { type Fetcher, SparseBackend, type SparseIndex } from '../../src/rootfs/sparse.js';
+import { SparseBuilder } from '../../src/rootfs/sparse-build.js';
+import { TarStream } from '../../src/rootfs/tar-stream.js';
+import { RUNTIME_IMPORTS } from '../../src/runtime/needs.js';
+
+/** Host ELF files copied into the tree (read as data, never run). */
+const HOST_ELVES = {
+  '/usr/bin/ls': '/bin/ls',
+  '/usr/lib/libc.so.6': '/lib/x86_64-linux-gnu/libc.so.6',
+  '/usr/lib/ld-linux-x86-64.so.2': '/lib64/ld-linux-x86-64.so.2',
+  '/usr/lib/libz.so.1': '/lib/x86_64-linux-gnu/libz.so.1',
+};
+
+/** A tree with ELF files, configuration, a large data file, a hard link and a truncated ELF file, and its cache. */
+async function cached() {
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-sparse-'));
+  const tree = join(dir, 'tree');
+  for (const d of ['usr/bin', 'usr/lib', 'etc', 'usr/share/data']) mkdirSync(join(tree, d), { recursive: true });
+  for (const [to, from] of Object.entries(HOST_ELVES)) copyFileSync(realpathSync(from), join(tree, to));
+  writeFileSync(join(tree, 'etc/nsswitch.conf'), 'passwd: files\n'.repeat(100));
+  writeFileSync(join(tree, 'usr/share/data/big.bin'), createHash('sha512').update('x').digest().toString('hex').repeat(4000));
+  for (let i = 0; i < 20; i++) writeFileSync(join(tree, `usr/share/data/d${i}.txt`), `data ${i}\n`.repeat(200));
+  linkSync(join(tree, 'usr/bin/ls'), join(tree, 'usr/bin/dir'));
+  writeFileSync(
+    join(tree, 'usr/lib/broken.so'),
+    Buffer.concat([readFileSync(realpathSync(HOST_ELVES['/usr/lib/libz.so.1'])).subarray(0, 64)]),
+  );
+  const archive = execFileSync('tar', ['--format=gnu', '-cf', '-', '-C', tree, '.'], { maxBuffer: 1 << 30 });
+
+  const entry = join(dir, 'entry');
+  mkdirSync(entry);
+  const fd = openSync(join(entry, 'store.bin'), 'w');
+  const digester = new Digester();
+  const builder = new SparseBuilder(
+    fd,
+    { parse: { versions: true, imports: RUNTIME_IMPORTS }, keepWhole: (p) => p.startsWith('/etc/') },
+    digester,
+  );
+  const stream = new TarStream(builder);
+  for (let at = 0; at < archive.length; at += 65536) stream.push(archive.subarray(at, at + 65536));
+  const index: SparseIndex = builder.result(stream.finish());
+  closeSync(fd);
+  writeFileSync(join(entry, 'digests.json'), JSON.stringify(await digester.finish()));
+
+  const calls = { one: [] as string[], many: [] as string[][] };
+  const fetcher: Fetcher = {
+    one: (p) => {
+      calls.one.push(p);
+      return readFileSync(join(tree, p));
+    },
+    many: (paths, each) => {
+      calls.many.push(paths);
+      for (const p of paths) each(p, readFileSync(join(tree, p)));
+    },
+  };
+  const open = () => new Root(new SparseBackend('test tree', entry, index, fetcher));
+  return { tree, entry, index, calls, open, fetcher, archiveBytes: archive.length, stored: builder.stored };
+}
+
+const OPTIONS: ParseOptions[] = [{}, { versions: false }, { versions: false, imports: RUNTIME_IMPORTS }, { imports: RUNTIME_IMPORTS }];
+
+describe('the sparse image cache', async () => {
+  const c = await cached();
+
+  it('answers every ELF parse the readers make as the reader does on the whole file, without fetching', () => {
+    const root = c.open();
+    for (const path of Object.keys(HOST_ELVES)) {
+      for (const options of OPTIONS) {
+        const src = FileSource.open(join(c.tree, path));
+        const expected = parseElf(src, path, options);
+        src.close();
+        expect(root.readElf(path, options), `${path} ${JSON.stringify(options)}`).toEqual(expected);
+      }
+      const src = FileSource.open(join(c.tree, path));
+      expect(root.backend.pathStrings?.(path)).toEqual(scanPathStrings(src, parseElf(src, path)));
+      src.close();
+    }
+    // A hard link is answered for its target's facts.
+    expect(root.readElf('/usr/bin/dir')).toEqual(root.readElf('/usr/bin/ls'));
+    expect(c.calls.one).toEqual([]);
+  });
+
+  it('keeps a fraction of the bytes: heads, the loader and configuration whole', () => {
+    expect(c.stored).toBeLessThan(c.archiveBytes / 10);
+    const root = c.open();
+    expect(root.readText('/etc/nsswitch.conf')).toBe(readFileSync(join(c.tree, 'etc/nsswitch.conf'), 'utf8'));
+    expect(
+      root.readBytes('/usr/lib/ld-linux-x86-64.so.2', 1 << 30)?.equals(readFileSync(join(c.tree, 'usr/lib/ld-linux-x86-64.so.2'))),
+    ).toBe(true);
+    expect(
+      root.readHead('/usr/share/data/big.bin', 100)?.equals(readFileSync(join(c.tree, 'usr/share/data/big.bin')).subarray(0, 100)),
+    ).toBe(true);
+    expect(c.calls.one).toEqual([]);
+  });
+
+  it("gives every file's SHA-1 and SHA-256 as hashing its bytes does, without fetching", () => {
+    const root = c.open();
+    for (const path of ['/usr/bin/ls', '/usr/bin/dir', '/etc/nsswitch.conf', '/usr/share/data/big.bin']) {
+      const bytes = readFileSync(join(c.tree, path));
+      const expected = ['sha1', 'sha256'].map((a) => createHash(a).update(bytes).digest('hex'));
+      expect(root.digests(path, ['sha1', 'sha256'])).toEqual(expected);
+    }
+    expect(c.calls.one).toEqual([]);
+  });
+
+  it('a parse that fails fails with the reader’s error, from the facts alone', () => {
+    const root = c.open();
+    let expected: unknown;
+    try {
+      parseElf(FileSource.open(join(c.tree, 'usr/lib/broken.so')), '/usr/lib/broken.so');
+    } catch (e) {
+      expected = e;
+    }
+    expect(expected).toBeInstanceOf(ElfFormatError);
+    expect(() => root.readElf('/usr/lib/broken.so')).toThrow((expected as Error).message);
+    expect(c.calls.one).toEqual([]);
+  });
+
+  it('fetches a file read beyond what was kept once, keeps it, and a second process reads the kept copy', () => {
+    const before = c.calls.one.length;
+    const bytes = readFileSync(join(c.tree, 'usr/share/data/big.bin'));
+    expect(
+      c
+        .open()
+        .readBytes('/usr/share/data/big.bin', 1 << 30)
+        ?.equals(bytes),
+    ).toBe(true);
+    expect(
+      c
+        .open()
+        .readBytes('/usr/share/data/big.bin', 1 << 30)
+        ?.equals(bytes),
+    ).toBe(true);
+    expect(c.calls.one.slice(before)).toEqual(['/usr/share/data/big.bin']);
+  });
+
+  it('fetches many files in one pass, and refuses a fetched file whose size differs from the index', () => {
+    const paths = Array.from({ length: 20 }, (_, i) => `/usr/share/data/d${i}.txt`);
+    const root = c.open();
+    root.backend.prefetch?.(paths);
+    expect(c.calls.many).toEqual([paths]);
+    const before = c.calls.one.length;
+    for (const p of paths) expect(root.readText(p)).toBe(readFileSync(join(c.tree, p), 'utf8'));
+    expect(c.calls.one.length).toBe(before);
+
+    const fresh = mkdtempSync(join(tmpdir(), 'scratchify-sparse-'));
+    copyFileSync(join(c.entry, 'store.bin'), join(fresh, 'store.bin'));
+    const lying = new Root(new SparseBackend('test tree', fresh, c.index, { ...c.fetcher, one: () => Buffer.from('short') }));
+    expect(() => lying.readText('/usr/share/data/d0.txt')).toThrow(/the engine gave 5 bytes, the image's index says 1400/);
+  });
+});
