@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// From start to Dockerfile for nginx with a real engine, same run: cold cache (the image is exported and
-// indexed) and warm cache (only the index is read), against `docker export` of the same image to /dev/null.
-// Usage: node bench/generate.mjs IMAGE [--runs N]     (after npm run build, with dockerd running)
+// From start to Dockerfile for nginx with a real engine, same run: cold cache (the image is exported and what
+// generate reads kept) and warm cache, against `docker export` of the same image to /dev/null, with the cache's
+// size against the image's. `--before DIR` times another checkout (built) the same way, runs interleaved.
+// Usage: node bench/generate.mjs [IMAGE] [--runs N] [--before DIR]   (after npm run build, with dockerd running)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const image = process.argv[2] ?? 'scratchify-test/nginx-base:bookworm';
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
-const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
-const cache = mkdtempSync(join(tmpdir(), 'scratchify-bench-cache-'));
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const image = args[0] && !args[0].startsWith('--') ? args[0] : 'scratchify-test/nginx-base:bookworm';
+const runs = Number(opt('--runs')) || 5;
+const before = opt('--before');
 const out = mkdtempSync(join(tmpdir(), 'scratchify-bench-out-'));
-const env = { ...process.env, SCRATCHIFY_CACHE: cache };
 
 function wall(fn) {
   const t = performance.now();
@@ -20,27 +21,49 @@ function wall(fn) {
   return (performance.now() - t) / 1000;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+function bytesUnder(dir) {
+  let n = 0;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const s = statSync(join(dir, f));
+    if (s.isFile()) n += s.size;
+  }
+  return n;
+}
+
+/** One checkout's runs: a cache of its own, emptied before each cold run. */
+function subject(name, root) {
+  const cache = mkdtempSync(join(tmpdir(), 'scratchify-bench-cache-'));
+  const env = { ...process.env, SCRATCHIFY_CACHE: cache };
+  const gen = () => {
+    const r = spawnSync(join(root, 'bin', 'run.js'), ['/usr/sbin/nginx', '--base', image, '-o', join(out, `${name}.Dockerfile`)], { env });
+    if (r.status !== 0) throw new Error(r.stderr.toString());
+  };
+  return { name, cache, gen, cold: [], warm: [], bytes: 0 };
+}
+const subjects = [subject('this tree', join(import.meta.dirname, '..'))];
+if (before) subjects.push(subject(`--before ${before}`, before));
 
 const exportTimes = [];
 for (let i = 0; i < runs; i++) {
   const cid = execFileSync('docker', ['create', image, '/x'], { encoding: 'utf8' }).trim();
   exportTimes.push(wall(() => spawnSync('sh', ['-c', `docker export ${cid} > /dev/null`])));
   execFileSync('docker', ['rm', cid]);
+  for (const s of subjects) {
+    rmSync(s.cache, { recursive: true, force: true });
+    s.cold.push(wall(s.gen));
+    s.bytes = bytesUnder(s.cache);
+    s.warm.push(wall(s.gen));
+  }
 }
-const gen = () => {
-  const r = spawnSync(BIN, ['/usr/sbin/nginx', '--base', image, '-o', join(out, 'Dockerfile')], { env });
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-};
-const cold = [];
-const warm = [];
-for (let i = 0; i < runs; i++) {
-  rmSync(cache, { recursive: true, force: true });
-  cold.push(wall(gen));
-  warm.push(wall(gen));
-}
+const imageBytes = Number(execFileSync('docker', ['image', 'inspect', image, '--format', '{{.Size}}'], { encoding: 'utf8' }));
 const e = median(exportTimes);
-console.log(`docker export to /dev/null  median ${e.toFixed(2)} s`);
-console.log(`scratchify, cold cache      median ${median(cold).toFixed(2)} s  (${(median(cold) / e).toFixed(2)}x export; target <= 1.5x)`);
-console.log(`scratchify, warm cache      median ${median(warm).toFixed(3)} s  (target < 0.3 s)`);
-rmSync(cache, { recursive: true, force: true });
+console.log(`docker export to /dev/null  median ${e.toFixed(2)} s; image ${mib(imageBytes)}`);
+for (const s of subjects) {
+  console.log(`${s.name}:`);
+  console.log(`  cold cache  median ${median(s.cold).toFixed(2)} s  (${(median(s.cold) / e).toFixed(2)}x export; target <= 1.2x)`);
+  console.log(`  warm cache  median ${median(s.warm).toFixed(3)} s  (target <= 0.3 s)`);
+  console.log(`  cache       ${mib(s.bytes)} (${((100 * s.bytes) / imageBytes).toFixed(1)}% of the image; target <= 10%)`);
+  rmSync(s.cache, { recursive: true, force: true });
+}
 rmSync(out, { recursive: true, force: true });

@@ -39,15 +39,22 @@ export function imageFetcher(engine: Engine, imageId: string, ref: string): Fetc
     }
     return r.stdout as Buffer | null;
   };
+  const removeContainer = () => {
+    if (!cid) return;
+    spawnSync(...engine.argv(['rm', '-f', cid]), { stdio: 'ignore', timeout: 60_000 });
+    leftovers.forget(cid);
+    cid = undefined;
+  };
+  let onExit = false;
   const container = (): string => {
     if (cid) return cid;
     cid = leftovers.container(String(run(['create', imageId, '/scratchify-never-runs'])).trim());
-    process.once('exit', () => {
-      if (cid) spawnSync(...engine.argv(['rm', '-f', cid]), { stdio: 'ignore', timeout: 60_000 });
-    });
+    if (!onExit) process.once('exit', removeContainer);
+    onExit = true;
     return cid;
   };
   return {
+    close: removeContainer,
     one(path) {
       const tar = run(['cp', `${container()}:${path}`, '-'], 'pipe', MAX_ONE + (1 << 20))!;
       let content: Buffer | undefined;

@@ -2,8 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
-import { SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
-import { Digester } from '../rootfs/digester.js';
+import { SPARSE_FORMAT, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
 import { SparseBuilder } from '../rootfs/sparse-build.js';
 import { TarFormatError } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
@@ -19,7 +18,7 @@ import { dropInitLayer } from './init-layer.js';
 export type Progress = (line: string, last?: boolean) => void;
 
 /** The files of a complete entry; an entry without them all (or from an older scratchify) is made again. */
-const FILES = ['sparse.json', 'digests.json', 'store.bin'];
+const FILES = ['sparse.json', 'store.bin'];
 
 /**
  * Files other than ELF whose bytes generate reads whole: configuration, the package database, the copyright
@@ -45,7 +44,7 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
     if (!FILES.every((f) => existsSync(join(dir, f)))) return undefined;
     try {
       const index = JSON.parse(readFileSync(join(dir, 'sparse.json'), 'utf8')) as SparseIndex;
-      return index.format === 2 ? index : undefined;
+      return index.format === SPARSE_FORMAT ? index : undefined;
     } catch {
       return undefined; // a damaged cache is made again
     }
@@ -62,19 +61,17 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
 async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress?: Progress): Promise<SparseIndex> {
   mkdirSync(dir, { recursive: true });
   // What an older scratchify kept here (a whole export) goes first.
-  for (const f of ['rootfs.tar', 'index.json', 'fetched', ...FILES]) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of ['rootfs.tar', 'index.json', 'fetched', 'digests.json', ...FILES]) rmSync(join(dir, f), { recursive: true, force: true });
   const tmp = (f: string) => join(dir, `${f}.${process.pid}.tmp`);
   // Ctrl-C during the export removes the partial files, the created container and the lock (held by our caller).
   const leftovers = new Leftovers(engine);
   for (const f of FILES) leftovers.dir(tmp(f));
   leftovers.dir(`${dir}.lock`);
   const storeFd = openSync(tmp('store.bin'), 'w');
-  const digester = new Digester();
-  const builder = new SparseBuilder(
-    storeFd,
-    { parse: { versions: true, imports: RUNTIME_IMPORTS }, keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)) },
-    digester,
-  );
+  const builder = new SparseBuilder(storeFd, {
+    parse: { versions: true, imports: RUNTIME_IMPORTS },
+    keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)),
+  });
   const stream = new TarStream(builder);
   let streamed = 0;
   const ticker = progress && setInterval(() => progress(`exporting ${info.ref}: ${formatSize(streamed)}`), 250);
@@ -92,7 +89,6 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
       dropInitLayer(members);
       index = builder.result(members);
     } catch (e) {
-      await digester.abort();
       await leftovers.settle();
       if (e instanceof TarFormatError) {
         throw new ScratchifyError(
@@ -114,10 +110,9 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
       closeSync(storeFd);
     }
     progress?.(`exported ${info.ref}: ${formatSize(streamed)}, kept ${formatSize(builder.stored)} of it`, true);
-    writeFileSync(tmp('digests.json'), JSON.stringify(await digester.finish()));
     writeFileSync(tmp('sparse.json'), JSON.stringify(index));
     // The index last: an entry is complete once it is there.
-    for (const f of ['store.bin', 'digests.json', 'sparse.json']) renameSync(tmp(f), join(dir, f));
+    for (const f of ['store.bin', 'sparse.json']) renameSync(tmp(f), join(dir, f));
     return index;
   } finally {
     if (cid) await engine.run(['rm', '-f', cid]).catch(() => undefined);

@@ -37,14 +37,19 @@ export async function openRoot(opts: {
   if (opts.stage) {
     const tag = await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network);
     image = await inspectImage(engine, tag);
-    // The stage image is ours: untagged once read (its export stays cached by ID, its layers in the build cache,
-    // so the next build of an unchanged stage is as fast and reads no export again).
+    checkPlatform(opts.platform, image);
+    const root = await openImageRoot(engine, image, opts.progress);
+    // The stage image is ours: removed once read (what scratchify keeps of it stays cached by ID, its layers in
+    // the build cache, so the next build of an unchanged stage is as fast and reads no export again). The
+    // container files were fetched from goes first: the engine keeps an image a container uses.
     release = async () => {
+      root.backend.close?.();
       await engine.exec(['rmi', tag], { timeout: 120_000 });
     };
-    checkPlatform(opts.platform, image);
-  } else image = await imageFor(engine, opts.image!, opts.platform);
-  return { root: await openImageRoot(engine, image, opts.progress), image, engine, release };
+    return { root, image, engine, release };
+  }
+  image = await imageFor(engine, opts.image!, opts.platform);
+  return { root: await openImageRoot(engine, image, opts.progress), image, engine };
 }
 
 /**

@@ -57,6 +57,7 @@ interface FileDigest {
 }
 
 function hashed(root: Root, paths: string[]): FileDigest[] {
+  root.prepareDigests(paths);
   return paths.flatMap((path) => {
     const d = root.digests(path, ['sha1', 'sha256']);
     return d ? [{ path, sha1: d[0], sha256: d[1] }] : [];

@@ -25,12 +25,16 @@ export interface FsBackend {
   readonly undecodable?: Map<string, string[]>;
   /** Opens a regular file; `size`, when given, is its size from lstat (saves an fstat per file). */
   open(path: string, size?: number): ByteSource;
-  /** Digests of a regular file the backend already knows (an image's cache hashed every file once). */
+  /** Digests of a regular file the backend already knows (an image's cache hashed it once). */
   digests?(path: string, algorithms: string[]): string[] | undefined;
+  /** Learns the SHA-1 and SHA-256 of many files at once, before they are asked one by one (an SBOM's files). */
+  prepareDigests?(paths: string[]): void;
   /** An ELF file as the reader parses it with `options`, when the backend already knows (or the error it gives). */
   elf?(path: string, options?: ParseOptions): ElfFile | undefined;
   /** The path strings of an ELF file's read-only data, when the backend already knows them. */
   pathStrings?(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */
   prefetch?(paths: string[]): void;
+  /** Lets go of what reading holds (descriptors, a container of the engine's); reading again takes them anew. */
+  close?(): void;
 }

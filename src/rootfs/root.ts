@@ -191,6 +191,13 @@ export class Root {
     }
   }
 
+  /** Lets the backend learn the digests of many files at once (one pass over an image, not one read per file). */
+  prepareDigests(paths: string[]): void {
+    if (!this.backend.prepareDigests) return;
+    const files = paths.map((p) => this.lookup(p)).filter((r) => r?.entry.type === 'file');
+    this.backend.prepareDigests(files.map((r) => r!.path));
+  }
+
   /** Digests of a regular file's bytes, read in 1 MiB pieces (never whole into memory). */
   digests(path: string, algorithms: string[]): string[] | undefined {
     const r = this.lookup(path);

@@ -3,7 +3,7 @@ import { ElfFormatError } from '../elf/errors.js';
 import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
 import { scanPathStrings } from '../elf/path-strings.js';
 import type { ByteSource } from '../elf/source.js';
-import type { ElfFacts, ElfFailure, SparseIndex } from './sparse.js';
+import { type ElfFacts, type ElfFailure, SPARSE_FORMAT, type SparseIndex } from './sparse.js';
 import type { TarIndex, TarMember } from './tar.js';
 import type { TarSink } from './tar-stream.js';
 
@@ -14,13 +14,6 @@ const MAX_BUFFERED = 512 << 20;
 const ELF_MAGIC = 0x7f454c46;
 /** The dynamic loaders, read whole for their search directories (glibc's ld.so, ld64.so, musl's ld-musl). */
 const LOADER = /\/ld(?:-[^/]*|64)?\.so[^/]*$/;
-
-/** Where every file's bytes go to be hashed, in order (the Digester). */
-export interface HashSink {
-  begin(path: string): void;
-  update(chunk: Uint8Array): void;
-  end(): void;
-}
 
 export interface SparseOptions {
   /** The fullest parse any reader makes of an ELF file: its result is kept, so no reader needs the file's bytes. */
@@ -42,9 +35,10 @@ interface Current {
 }
 
 /**
- * Makes an image's cache as its export streams by: for every regular file its SHA-1 and SHA-256, and the bytes
- * readers need of it without the rest (configuration and loaders whole, the head of everything else), appended
- * to the store; for every ELF file what the reader makes of it and the path strings of its read-only data.
+ * Makes an image's cache as its export streams by: for every regular file the bytes readers need of it without
+ * the rest (configuration and loaders whole, the head of everything else), appended to the store; for every ELF
+ * file what the reader makes of it and the path strings of its read-only data. Nothing is hashed here: digests
+ * are for an SBOM's files only, and hashing every file of an image cost a third of the export's time.
  */
 export class SparseBuilder implements TarSink {
   readonly strings: Record<string, string[]> = {};
@@ -58,24 +52,18 @@ export class SparseBuilder implements TarSink {
   constructor(
     private readonly storeFd: number,
     private readonly options: SparseOptions,
-    private readonly hashes: HashSink,
   ) {}
 
   member(path: string, member: TarMember): void {
     this.cur = undefined;
     if (member.type !== 'file' || member.hardlink) return;
     member.offset = 0;
-    this.hashes.begin(path);
-    if (member.size === 0) {
-      this.hashes.end();
-      return;
-    }
+    if (member.size === 0) return;
     this.cur = { path, member, early: [], got: 0, headBytes: HEAD, storeStart: this.stored };
   }
 
   data(chunk: Buffer): void {
     const c = this.cur!;
-    this.hashes.update(chunk);
     if (c.kind === undefined) {
       c.early.push(chunk);
       c.got += chunk.length;
@@ -89,14 +77,19 @@ export class SparseBuilder implements TarSink {
     const c = this.cur;
     if (!c) return;
     this.cur = undefined;
-    this.hashes.end();
     if (c.kind === 'elf') this.keepElf(c);
     else c.member.keep = [0, this.stored - c.storeStart, c.storeStart];
   }
 
   /** The index and strings, once the stream has ended. */
   result(members: TarIndex): SparseIndex {
-    return { format: 2, members, strings: this.strings, elves: this.elves, parsedWith: [...(this.options.parse.imports ?? [])] };
+    return {
+      format: SPARSE_FORMAT,
+      members,
+      strings: this.strings,
+      elves: this.elves,
+      parsedWith: [...(this.options.parse.imports ?? [])],
+    };
   }
 
   /** The first bytes are in: decide how the file is kept, and take what came so far. */

@@ -18,9 +18,15 @@ export interface ElfFacts {
   basic?: ElfFile | ElfFailure;
 }
 
+/**
+ * The cache's format. The ELF facts are the reader's output kept as data: whenever the reader's result (or what
+ * the builder keeps) changes, this number goes up, and caches made before are made again.
+ */
+export const SPARSE_FORMAT = 3;
+
 /** What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`). */
 export interface SparseIndex {
-  format: 2;
+  format: typeof SPARSE_FORMAT;
   members: TarIndex;
   /** The path strings of each ELF file's read-only data, found when the cache was made. */
   strings: Record<string, string[]>;
@@ -33,6 +39,8 @@ export interface SparseIndex {
 export interface Fetcher {
   one(path: string): Buffer;
   many(paths: string[], each: (path: string, content: Buffer) => void): void;
+  /** Removes what fetching made (a container); a later fetch makes it again. */
+  close(): void;
 }
 
 /** Beyond this many files missing at once, one pass over the whole image is cheaper than one fetch per file. */
@@ -40,12 +48,12 @@ const FETCH_ONE_BY_ONE = 16;
 
 /**
  * An image's filesystem from its cache: the index of every member, the bytes that generate reads of most files
- * (ELF structures, configuration, the package database, the heads of the rest) and their digests. A read of
+ * (ELF structures, configuration, the package database, the heads of the rest) and digests learnt for SBOMs. A read of
  * anything else fetches the whole file from the engine once, and the cache keeps it.
  */
 export class SparseBackend extends IndexedBackend {
   private fd?: number;
-  private digestTable?: Record<string, [string, string]>;
+  private knownDigests?: Record<string, [string, string]>;
 
   constructor(
     description: string,
@@ -71,10 +79,28 @@ export class SparseBackend extends IndexedBackend {
   digests(path: string, algorithms: string[]): string[] | undefined {
     if (!algorithms.every((a) => a === 'sha1' || a === 'sha256')) return undefined;
     const d = this.data(path);
-    if (!d) return undefined;
-    this.digestTable ??= JSON.parse(readFileSync(join(this.dir, 'digests.json'), 'utf8')) as Record<string, [string, string]>;
-    const both = this.digestTable[d.path];
+    const both = d && this.digestTable()[d.path];
     return both && algorithms.map((a) => (a === 'sha1' ? both[0] : both[1]));
+  }
+
+  /**
+   * Hashes files the cache holds only in part through one pass over the image, and keeps their digests (not
+   * their bytes): an SBOM cites every file of an image, a cache of a tenth of it cannot hold them. A few files
+   * are fetched one by one when asked, and kept.
+   */
+  prepareDigests(paths: string[]): void {
+    const table = this.digestTable();
+    const missing = this.notHeld(paths).filter((p) => !table[p]);
+    if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
+    const found: Record<string, [string, string]> = {};
+    this.fetcher.many(missing, (p, content) => {
+      found[p] = [createHash('sha1').update(content).digest('hex'), createHash('sha256').update(content).digest('hex')];
+    });
+    Object.assign(table, found);
+    // Another process may have added digests since this one read them: keep theirs too.
+    const file = join(this.dir, 'digests.json');
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ ...readDigests(file), ...table }));
+    renameSync(`${file}.${process.pid}.tmp`, file);
   }
 
   /**
@@ -107,21 +133,30 @@ export class SparseBackend extends IndexedBackend {
   }
 
   prefetch(paths: string[]): void {
-    const missing = [
-      ...new Set(
-        paths
-          .map((p) => this.data(p))
-          .filter((d) => d?.member.type === 'file' && !whole(d.member) && !existsSync(this.fetchedPath(d.path)))
-          .map((d) => d!.path),
-      ),
-    ];
+    const missing = this.notHeld(paths);
     if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
     this.fetcher.many(missing, (p, content) => this.keepFetched(p, content));
+  }
+
+  /** Of regular files, those whose bytes the cache holds in part only (neither kept whole nor fetched), once each. */
+  private notHeld(paths: string[]): string[] {
+    const out = new Set<string>();
+    for (const p of paths) {
+      const d = this.data(p);
+      if (d?.member.type === 'file' && !whole(d.member) && !existsSync(this.fetchedPath(d.path))) out.add(d.path);
+    }
+    return [...out];
+  }
+
+  private digestTable(): Record<string, [string, string]> {
+    this.knownDigests ??= readDigests(join(this.dir, 'digests.json'));
+    return this.knownDigests;
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.fetcher?.close();
   }
 
   private fetchedPath(path: string): string {
@@ -144,6 +179,16 @@ export class SparseBackend extends IndexedBackend {
     writeFileSync(`${file}.${process.pid}.tmp`, content);
     renameSync(`${file}.${process.pid}.tmp`, file);
     return file;
+  }
+}
+
+/** Digests kept by earlier runs; none when there is no file yet (or a damaged one: they are made again). */
+function readDigests(file: string): Record<string, [string, string]> {
+  try {
+    const t = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, [string, string]>) : {};
+  } catch {
+    return {};
   }
 }
 

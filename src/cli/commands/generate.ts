@@ -111,31 +111,27 @@ Reads the image's files without running anything from it, resolves the binary as
       progress: this.progress(),
       platform: flags.platform,
     });
-    const planned = await this.plan(
-      flags,
-      args.binary,
-      extra,
-      expose,
-      steps,
-      volumeSpecs,
-      stopTimeout,
-      opened,
-      basename(scaffoldPath),
-      paths,
-    );
-    await opened.release?.();
+    let planned: Awaited<ReturnType<typeof this.plan>>;
+    let dockerfile: string;
+    let files: ReturnType<typeof outputFiles>;
+    // The outputs read the image too (an SBOM's digests, a bundle's files): the stage image goes after them.
+    try {
+      planned = await this.plan(flags, args.binary, extra, expose, steps, volumeSpecs, stopTimeout, opened, basename(scaffoldPath), paths);
+      const { source, baseRef } = describeSource(flags, opened);
+      dockerfile = withUserStages(flags, planned.result.dockerfile);
+      files = outputFiles(paths, planned.result, dockerfile, {
+        program: args.binary,
+        base: baseRef ?? source,
+        source,
+        expose,
+        sbomFormat: flags['sbom-format'],
+        tool: this.config.version,
+        force: flags.force,
+      });
+    } finally {
+      await opened.release?.();
+    }
     const { result, traceWarnings, traceNotes } = planned;
-    const { source, baseRef } = describeSource(flags, opened);
-    const dockerfile = withUserStages(flags, result.dockerfile);
-    const files = outputFiles(paths, result, dockerfile, {
-      program: args.binary,
-      base: baseRef ?? source,
-      source,
-      expose,
-      sbomFormat: flags['sbom-format'],
-      tool: this.config.version,
-      force: flags.force,
-    });
     writeAtomically(files);
     if (!out && !bundlePath && !this.jsonEnabled()) process.stdout.write(dockerfile);
     for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
