@@ -36,7 +36,11 @@ function subject(name, root) {
   const cache = mkdtempSync(join(tmpdir(), 'scratchify-bench-cache-'));
   const env = { ...process.env, SCRATCHIFY_CACHE: cache };
   const gen = () => {
-    const r = spawnSync(join(root, 'bin', 'run.js'), ['/usr/sbin/nginx', '--base', image, '-o', join(out, `${name}.Dockerfile`)], { env });
+    const r = spawnSync(
+      join(root, 'bin', 'run.js'),
+      ['/usr/sbin/nginx', '--base', image, '-o', join(out, `${name.replace(/[^a-z0-9]/gi, '_')}.Dockerfile`)],
+      { env },
+    );
     if (r.status !== 0) throw new Error(r.stderr.toString());
   };
   return { name, cache, gen, cold: [], warm: [], bytes: 0 };

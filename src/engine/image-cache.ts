@@ -6,6 +6,7 @@ import { SPARSE_FORMAT, SparseBackend, type SparseIndex } from '../rootfs/sparse
 import { SparseBuilder } from '../rootfs/sparse-build.js';
 import { TarFormatError } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
+import { ELF_PROBES } from '../profiles/probes.js';
 import { RUNTIME_IMPORTS } from '../runtime/needs.js';
 import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
 import { Leftovers } from './cleanup.js';
@@ -71,6 +72,7 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
   const builder = new SparseBuilder(storeFd, {
     parse: { versions: true, imports: RUNTIME_IMPORTS },
     keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)),
+    probes: ELF_PROBES,
   });
   const stream = new TarStream(builder);
   let streamed = 0;

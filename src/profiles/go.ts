@@ -1,5 +1,7 @@
+import type { ElfFile } from '../elf/file.js';
+import type { ByteSource } from '../elf/source.js';
 import type { Root } from '../rootfs/root.js';
-import { containsStrings } from './binary-strings.js';
+import { containsStrings, probed } from './binary-probes.js';
 
 /** What a Go binary says about itself in its build info blob, read without running it. */
 export interface GoInfo {
@@ -38,29 +40,24 @@ function uvarint(b: Buffer, at: number): [number, number] {
  * C program costs one small read rather than a scan of the whole file.
  */
 export function goInfo(root: Root, real: string): GoInfo | undefined {
-  let at: number | undefined;
-  try {
-    at = root.readElf(real, { versions: false }).dataOffset;
-  } catch {
-    return undefined;
-  }
+  return probed(root, real, 'go', goBuildInfo);
+}
+
+/** goInfo from the file's bytes: a probe an image's cache runs on every ELF file. */
+export function goBuildInfo(src: ByteSource, elf?: ElfFile): GoInfo | undefined {
+  const at = elf?.dataOffset;
   if (at === undefined) return undefined;
-  const src = root.backend.open(real);
   let blob: Buffer | undefined;
-  try {
-    const data = src.read(at, DATA_SEARCH);
-    const needle = Buffer.from(MAGIC, 'latin1');
-    for (let i = data.indexOf(needle); i >= 0; i = data.indexOf(needle, i + 1)) {
-      if (i % 16 === 0) {
-        blob = src.read(at + i, 64 << 10);
-        break;
-      }
+  const data = src.read(at, DATA_SEARCH);
+  const needle = Buffer.from(MAGIC, 'latin1');
+  for (let i = data.indexOf(needle); i >= 0; i = data.indexOf(needle, i + 1)) {
+    if (i % 16 === 0) {
+      blob = src.read(at + i, 64 << 10);
+      break;
     }
-  } finally {
-    src.close();
   }
   if (!blob) return undefined;
-  const info: GoInfo = { settings: {}, x509: containsStrings(root, real, X509_MARKERS).size > 0 };
+  const info: GoInfo = { settings: {}, x509: containsStrings(src, X509_MARKERS).size > 0 };
   if (blob.length >= HEADER && blob[15] & FLAG_VERSION_INLINE) {
     let [len, at] = uvarint(blob, HEADER);
     if (len >= 0 && at + len <= blob.length) {

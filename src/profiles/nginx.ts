@@ -1,6 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import { globInRoot } from '../rootfs/glob.js';
-import { stringAfter } from './binary-strings.js';
+import type { ByteSource } from '../elf/source.js';
+import { probed, stringAfter } from './binary-probes.js';
 import { parseConfigureArgs, parseNginxConf, type Directive, type NginxBuild } from './nginx-conf.js';
 import { emptyProfile, type ProfileContext, type ProfileResult } from './types.js';
 
@@ -66,14 +67,20 @@ export function isNginx(program: string): boolean {
   return /(^|\/)nginx(-debug)?$/.test(program);
 }
 
+/** The arguments nginx was configured with, as `nginx -V` prints them: a probe an image's cache runs on every ELF file. */
+export function nginxConfigure(src: ByteSource): string | undefined {
+  return stringAfter(src, 'configure arguments:');
+}
+
 /**
  * nginx, read and never run: compiled-in paths from its `configure arguments:`, then nginx.conf and every
  * file it includes, for modules, config, web roots, logs, temp paths and the worker user.
  */
+
 export function nginxProfile(ctx: ProfileContext): ProfileResult {
   const { root } = ctx;
   const out = emptyProfile('nginx');
-  const build: NginxBuild = parseConfigureArgs(stringAfter(root, ctx.real, 'configure arguments:'));
+  const build: NginxBuild = parseConfigureArgs(probed(root, ctx.real, 'nginx-configure', nginxConfigure));
   const confDir = build.confPath.slice(0, build.confPath.lastIndexOf('/')) || '/';
   const fromPrefix = (p: string) => (p.startsWith('/') ? p : `${build.prefix}/${p}`);
   const fromConf = (p: string) => (p.startsWith('/') ? p : `${confDir}/${p}`);

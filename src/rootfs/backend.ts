@@ -31,6 +31,8 @@ export interface FsBackend {
   prepareDigests?(paths: string[]): void;
   /** An ELF file as the reader parses it with `options`, when the backend already knows (or the error it gives). */
   elf?(path: string, options?: ParseOptions): ElfFile | undefined;
+  /** What the profile probe `name` found in an ELF file when the backend knows (null: nothing), else undefined. */
+  probe?(path: string, name: string): unknown;
   /** The path strings of an ELF file's read-only data, when the backend already knows them. */
   pathStrings?(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */

@@ -20,6 +20,8 @@ export interface SparseOptions {
   parse: ParseOptions;
   /** Files other than ELF that are kept whole (configuration, the package database). */
   keepWhole(path: string): boolean;
+  /** What profiles learn from a program's bytes (see profiles/binary-probes.ts), run on every ELF file. */
+  probes: Record<string, (src: ByteSource, elf?: ElfFile) => unknown>;
 }
 
 interface Current {
@@ -42,6 +44,7 @@ interface Current {
  */
 export class SparseBuilder implements TarSink {
   readonly strings: Record<string, string[]> = {};
+  readonly probed: Record<string, Record<string, unknown>> = {};
   readonly elves: Record<string, ElfFacts> = {};
   /** Bytes appended to the store. */
   stored = 0;
@@ -89,6 +92,8 @@ export class SparseBuilder implements TarSink {
       strings: this.strings,
       elves: this.elves,
       parsedWith: [...(this.options.parse.imports ?? [])],
+      probes: Object.keys(this.options.probes),
+      probed: this.probed,
     };
   }
 
@@ -135,6 +140,17 @@ export class SparseBuilder implements TarSink {
     this.elves[c.path] = basic ? { full, basic } : { full };
     const elf = 'error' in full ? (basic && !('error' in basic) ? basic : undefined) : full;
     if (elf?.constData) this.strings[c.path] = scanPathStrings(src, elf);
+    if (!elf) return;
+    for (const [name, probe] of Object.entries(this.options.probes)) {
+      let found: unknown;
+      try {
+        found = probe(src, elf);
+      } catch {
+        // A probe that cannot read a hostile file finds nothing in it, as the profile then would.
+        continue;
+      }
+      if (found !== undefined) (this.probed[c.path] ??= {})[name] = found;
+    }
   }
 
   private append(b: Buffer): void {

@@ -22,7 +22,7 @@ export interface ElfFacts {
  * The cache's format. The ELF facts are the reader's output kept as data: whenever the reader's result (or what
  * the builder keeps) changes, this number goes up, and caches made before are made again.
  */
-export const SPARSE_FORMAT = 3;
+export const SPARSE_FORMAT = 4;
 
 /** What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`). */
 export interface SparseIndex {
@@ -33,6 +33,9 @@ export interface SparseIndex {
   elves: Record<string, ElfFacts>;
   /** The symbol names the full parse looked for among each file's imports. */
   parsedWith: string[];
+  /** The probes run on every ELF file whose parse succeeded, and by file what each found (none: not there). */
+  probes: string[];
+  probed: Record<string, Record<string, unknown>>;
 }
 
 /** Brings whole files of the image from the engine: one, or many at once (a bundle). */
@@ -125,6 +128,12 @@ export class SparseBackend extends IndexedBackend {
     if (options.imports) out.imports = (r.imports ?? []).filter((n) => options.imports!.has(n));
     else delete out.imports;
     return out;
+  }
+
+  probe(path: string, name: string): unknown {
+    const d = this.data(path);
+    if (!d || !this.sparse.elves[d.path] || !this.sparse.probes.includes(name)) return undefined;
+    return this.sparse.probed[d.path]?.[name] ?? null;
   }
 
   pathStrings(path: string): string[] | undefined {

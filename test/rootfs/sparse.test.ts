@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { ElfFormatError } from '../../src/elf/errors.js';
 import { parseElf, type ParseOptions } from '../../src/elf/file.js';
 import { scanPathStrings } from '../../src/elf/path-strings.js';
+import { probed, stringAfter } from '../../src/profiles/binary-probes.js';
 import { FileSource } from '../../src/elf/source.js';
 import { Root } from '../../src/rootfs/root.js';
 import { type Fetcher, SparseBackend, type SparseIndex } from '../../src/rootfs/sparse.js';
@@ -52,7 +53,11 @@ async function cached() {
   const entry = join(dir, 'entry');
   mkdirSync(entry);
   const fd = openSync(join(entry, 'store.bin'), 'w');
-  const builder = new SparseBuilder(fd, { parse: { versions: true, imports: RUNTIME_IMPORTS }, keepWhole: (p) => p.startsWith('/etc/') });
+  const builder = new SparseBuilder(fd, {
+    parse: { versions: true, imports: RUNTIME_IMPORTS },
+    keepWhole: (p) => p.startsWith('/etc/'),
+    probes: { banner: (src) => stringAfter(src, LIBC_MARKER) },
+  });
   const stream = new TarStream(builder);
   for (let at = 0; at < archive.length; at += 65536) stream.push(archive.subarray(at, at + 65536));
   const index: SparseIndex = builder.result(stream.finish());
@@ -74,6 +79,9 @@ async function cached() {
   return { tree, entry, index, calls, open, fetcher, archiveBytes: archive.length, stored: builder.stored };
 }
 
+/** A marker glibc's libc.so.6 holds (its version banner), and the other objects do not. */
+const LIBC_MARKER = 'GNU C Library ';
+
 const OPTIONS: ParseOptions[] = [{}, { versions: false }, { versions: false, imports: RUNTIME_IMPORTS }, { imports: RUNTIME_IMPORTS }];
 
 describe('the sparse image cache', async () => {
@@ -92,6 +100,15 @@ describe('the sparse image cache', async () => {
       expect(root.backend.pathStrings?.(path)).toEqual(scanPathStrings(src, parseElf(src, path)));
       src.close();
     }
+    // A probe's result, from the facts: found in libc, known absent from ls.
+    const banner = probed(root, '/usr/lib/libc.so.6', 'banner', () => 'read the file');
+    expect(banner).toMatch(/^\(/);
+    const src = FileSource.open(join(c.tree, 'usr/lib/libc.so.6'));
+    expect(banner).toBe(stringAfter(src, LIBC_MARKER));
+    src.close();
+    expect(root.backend.probe?.('/usr/bin/ls', 'banner')).toBeNull();
+    expect(probed(root, '/usr/bin/ls', 'banner', () => 'read the file')).toBeUndefined();
+    expect(root.backend.probe?.('/usr/bin/ls', 'another')).toBeUndefined();
     // A hard link is answered for its target's facts.
     expect(root.readElf('/usr/bin/dir')).toEqual(root.readElf('/usr/bin/ls'));
     expect(c.calls.one).toEqual([]);
