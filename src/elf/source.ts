@@ -56,3 +56,14 @@ export class FileSource implements ByteSource {
     if (this.ownsFd) closeSync(this.fd);
   }
 }
+
+/** A file held in memory as a ByteSource (an ELF file read whole from a stream, a file fetched for a bundle). */
+export function bufferSource(buf: Buffer): ByteSource {
+  return {
+    size: buf.length,
+    bytesRead: 0,
+    read: (pos, len) => buf.subarray(Math.min(pos, buf.length), Math.min(buf.length, pos + len)),
+    readInto: (target, pos) => buf.copy(target, 0, Math.min(pos, buf.length), Math.min(buf.length, pos + target.length)),
+    close() {},
+  };
+}

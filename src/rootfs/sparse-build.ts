@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { ElfFormatError } from '../elf/errors.js';
 import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
 import { scanPathStrings } from '../elf/path-strings.js';
-import type { ByteSource } from '../elf/source.js';
+import { bufferSource, type ByteSource } from '../elf/source.js';
 import { type ElfFacts, type ElfFailure, SPARSE_FORMAT, type SparseIndex } from './sparse.js';
 import type { TarIndex, TarMember } from './tar.js';
 import type { TarSink } from './tar-stream.js';
@@ -133,7 +133,7 @@ export class SparseBuilder implements TarSink {
     const head = LOADER.test(c.path) ? buf.length : Math.min(HEAD, buf.length);
     this.append(buf.subarray(0, head));
     c.member.keep = [0, head, c.storeStart];
-    const src = inMemory(buf);
+    const src = bufferSource(buf);
     const full = parsed(src, c.path, this.options.parse);
     // A file whose versions or symbols are broken may still be read without them, as the resolver reads.
     const basic = 'error' in full ? parsed(src, c.path, { versions: false }) : undefined;
@@ -157,17 +157,6 @@ export class SparseBuilder implements TarSink {
     for (let at = 0; at < b.length; ) at += writeSync(this.storeFd, b, at, b.length - at, this.stored + at);
     this.stored += b.length;
   }
-}
-
-/** A file held in memory as a ByteSource. */
-function inMemory(buf: Buffer): ByteSource {
-  return {
-    size: buf.length,
-    bytesRead: 0,
-    read: (pos, len) => buf.subarray(Math.min(pos, buf.length), Math.min(buf.length, pos + len)),
-    readInto: (target, pos) => buf.copy(target, 0, Math.min(pos, buf.length), Math.min(buf.length, pos + target.length)),
-    close() {},
-  };
 }
 
 function parsed(src: ByteSource, path: string, options: ParseOptions): ElfFile | ElfFailure {

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { join } from 'node:path';
 import { ElfFormatError } from '../elf/errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
-import { FileSource, type ByteSource } from '../elf/source.js';
+import { bufferSource, FileSource, type ByteSource } from '../elf/source.js';
 import { IndexedBackend } from './indexed.js';
 import type { TarIndex, TarMember } from './tar.js';
 
@@ -57,6 +57,8 @@ const FETCH_ONE_BY_ONE = 16;
 export class SparseBackend extends IndexedBackend {
   private fd?: number;
   private knownDigests?: Record<string, [string, string]>;
+  /** Files fetched for this process only (prefetch). */
+  private readonly held = new Map<string, Buffer>();
 
   constructor(
     description: string,
@@ -73,6 +75,8 @@ export class SparseBackend extends IndexedBackend {
   open(path: string): ByteSource {
     const d = this.data(path);
     if (d?.member.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
+    const held = this.held.get(d.path);
+    if (held) return bufferSource(held);
     const fetched = this.fetchedPath(d.path);
     if (existsSync(fetched)) return FileSource.open(fetched);
     if (this.fd === undefined) this.fd = openSync(join(this.dir, 'store.bin'), 'r');
@@ -141,10 +145,14 @@ export class SparseBackend extends IndexedBackend {
     return d && this.sparse.strings[d.path];
   }
 
+  /**
+   * Many files about to be read (a bundle's): fetched in one pass and held in memory for this process, not kept
+   * in the cache, which would grow by the whole minimal root.
+   */
   prefetch(paths: string[]): void {
     const missing = this.notHeld(paths);
     if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
-    this.fetcher.many(missing, (p, content) => this.keepFetched(p, content));
+    this.fetcher.many(missing, (p, content) => this.held.set(p, content));
   }
 
   /** Of regular files, those whose bytes the cache holds in part only (neither kept whole nor fetched), once each. */
@@ -152,7 +160,7 @@ export class SparseBackend extends IndexedBackend {
     const out = new Set<string>();
     for (const p of paths) {
       const d = this.data(p);
-      if (d?.member.type === 'file' && !whole(d.member) && !existsSync(this.fetchedPath(d.path))) out.add(d.path);
+      if (d?.member.type === 'file' && !whole(d.member) && !this.held.has(d.path) && !existsSync(this.fetchedPath(d.path))) out.add(d.path);
     }
     return [...out];
   }

@@ -187,15 +187,17 @@ describe('the sparse image cache', async () => {
     expect(c.calls.one.slice(before)).toEqual(['/usr/share/data/big.bin']);
   });
 
-  it('fetches many files in one pass, and refuses a fetched file whose size differs from the index', () => {
+  it('fetches many files in one pass and holds them for this process only; refuses a fetched file whose size differs from the index', () => {
     const paths = Array.from({ length: 20 }, (_, i) => `/usr/share/data/d${i}.txt`);
     const root = c.open();
     const many = c.calls.many.length;
+    const kept = readdirSync(join(c.entry, 'fetched')).length;
     root.backend.prefetch?.(paths);
     expect(c.calls.many.slice(many)).toEqual([paths]);
     const before = c.calls.one.length;
     for (const p of paths) expect(root.readText(p)).toBe(readFileSync(join(c.tree, p), 'utf8'));
     expect(c.calls.one.length).toBe(before);
+    expect(readdirSync(join(c.entry, 'fetched'))).toHaveLength(kept);
 
     const fresh = mkdtempSync(join(tmpdir(), 'scratchify-sparse-'));
     copyFileSync(join(c.entry, 'store.bin'), join(fresh, 'store.bin'));
