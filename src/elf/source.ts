@@ -35,9 +35,7 @@ export class FileSource implements ByteSource {
   }
 
   read(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
-    const got = this.readInto(buf, position);
-    return got === buf.length ? buf : buf.subarray(0, got);
+    return readThrough(this, position, length);
   }
 
   readInto(target: Buffer, position: number): number {
@@ -55,6 +53,13 @@ export class FileSource implements ByteSource {
   close(): void {
     if (this.ownsFd) closeSync(this.fd);
   }
+}
+
+/** `read` for a source whose reads all go through its `readInto`: a new buffer, cut to what was read. */
+export function readThrough(src: ByteSource, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, src.size - position)));
+  const got = src.readInto(buf, position);
+  return got === buf.length ? buf : buf.subarray(0, got);
 }
 
 /** A file held in memory as a ByteSource (an ELF file read whole from a stream, a file fetched for a bundle). */

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { join } from 'node:path';
 import { ElfFormatError } from '../elf/errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
-import { bufferSource, FileSource, type ByteSource } from '../elf/source.js';
+import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
 import { IndexedBackend } from './indexed.js';
 import type { TarIndex, TarMember } from './tar.js';
 
@@ -229,9 +229,7 @@ class SparseSource implements ByteSource {
   }
 
   read(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
-    const got = this.readInto(buf, position);
-    return got === buf.length ? buf : buf.subarray(0, got);
+    return readThrough(this, position, length);
   }
 
   readInto(target: Buffer, position: number): number {
