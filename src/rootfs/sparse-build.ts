@@ -140,7 +140,7 @@ export class SparseBuilder implements TarSink {
     this.elves[c.path] = basic ? { full, basic } : { full };
     const elf = 'error' in full ? (basic && !('error' in basic) ? basic : undefined) : full;
     if (elf?.constData) this.strings[c.path] = scanPathStrings(src, elf);
-    if (!elf) return;
+    // Without a parse too, as profiles probe a file the reader refuses.
     for (const [name, probe] of Object.entries(this.options.probes)) {
       let found: unknown;
       try {
