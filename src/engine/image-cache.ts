@@ -68,13 +68,8 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
   const leftovers = new Leftovers(engine);
   for (const f of FILES) leftovers.dir(tmp(f));
   leftovers.dir(`${dir}.lock`);
-  const storeFd = openSync(tmp('store.bin'), 'w');
-  const builder = new SparseBuilder(storeFd, {
-    parse: { versions: true, imports: RUNTIME_IMPORTS },
-    keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)),
-    probes: ELF_PROBES,
-  });
-  const stream = new TarStream(builder);
+  let storeFd: number | undefined;
+  let builder: SparseBuilder | undefined;
   let streamed = 0;
   const ticker = progress && setInterval(() => progress(`exporting ${info.ref}: ${formatSize(streamed)}`), 250);
   let cid: string | undefined;
@@ -83,6 +78,14 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
     try {
       // The command is never run: export needs a container, and create needs some command to record.
       cid = leftovers.container((await engine.run(['create', info.id, '/scratchify-never-runs'])).trim());
+      // The partial files appear once the container exists: one killed outright leaves both, or neither.
+      storeFd = openSync(tmp('store.bin'), 'w');
+      builder = new SparseBuilder(storeFd, {
+        parse: { versions: true, imports: RUNTIME_IMPORTS },
+        keepWhole: (p) => KEEP_WHOLE.some((r) => r.test(p)),
+        probes: ELF_PROBES,
+      });
+      const stream = new TarStream(builder);
       await engine.exportStream(cid, (chunk) => {
         stream.push(chunk);
         streamed += chunk.length;
@@ -109,9 +112,9 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
       });
     } finally {
       if (ticker) clearInterval(ticker);
-      closeSync(storeFd);
+      if (storeFd !== undefined) closeSync(storeFd);
     }
-    progress?.(`exported ${info.ref}: ${formatSize(streamed)}, kept ${formatSize(builder.stored)} of it`, true);
+    progress?.(`exported ${info.ref}: ${formatSize(streamed)}, kept ${formatSize(builder!.stored)} of it`, true);
     writeFileSync(tmp('sparse.json'), JSON.stringify(index));
     // The index last: an entry is complete once it is there.
     for (const f of ['store.bin', 'sparse.json']) renameSync(tmp(f), join(dir, f));

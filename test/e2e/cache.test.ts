@@ -88,7 +88,7 @@ describe.runIf(run)('the image cache: shared safely, bounded, listed, pruned; pr
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stderr.trim()).toBe('scratchify: interrupted; removed what it had made');
     expect(cacheFiles(cache).filter((f) => /\.tmp$|\.lock$/.test(f))).toEqual([]);
-    const created = await execa(DOCKER, ['ps', '-a', '--filter', 'status=created', '--format', '{{.Command}}']);
+    const created = await execa(DOCKER, ['ps', '-a', '--no-trunc', '--filter', 'status=created', '--format', '{{.Command}}']);
     expect(created.stdout).not.toMatch(/scratchify-never-runs/);
 
     // A process killed outright cannot clean up: its lock and partial archive stay until cache prune.
@@ -104,7 +104,7 @@ describe.runIf(run)('the image cache: shared safely, bounded, listed, pruned; pr
     await execa(BIN, ['cache', 'prune'], { env: { SCRATCHIFY_CACHE: cache } });
     expect(cacheFiles(cache).filter((f) => /\.tmp$|\.lock$/.test(f))).toEqual([]);
     // Its created container stays: nothing was left to remove it. The test removes it (tests run one file at a time).
-    const ps = await execa(DOCKER, ['ps', '-a', '--filter', 'status=created', '--format', '{{.ID}} {{.Command}}']);
+    const ps = await execa(DOCKER, ['ps', '-a', '--no-trunc', '--filter', 'status=created', '--format', '{{.ID}} {{.Command}}']);
     const left = ps.stdout
       .split('\n')
       .filter((l) => l.includes('scratchify-never-runs'))
