@@ -98,8 +98,8 @@ function streamed(cmd: string, args: string[], each: (chunk: Buffer) => void, ti
 
 /**
  * podman export opens /dev/stdout by name, which fails on the socket Node gives a child as stdout
- * ("no such device or address"): it writes to a named pipe instead. docker export -o writes a temporary file and
- * renames it over the path, so docker keeps stdout.
+ * ("no such device or address"): it writes to a named pipe instead. docker export -o refuses a named pipe
+ * ("cannot write to a named pipe"), so docker keeps stdout.
  */
 async function exportStream(name: EngineName, container: string, each: (chunk: Buffer) => void, timeout: number): Promise<void> {
   if (name !== 'podman') return streamed(name, engineArgs(name, ['export', container]), each, timeout);
