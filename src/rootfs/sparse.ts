@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElfFormatError } from '../elf/errors.js';
+import { ScratchifyError } from '../errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
 import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
 import { IndexedBackend } from './indexed.js';
@@ -59,6 +60,7 @@ export class SparseBackend extends IndexedBackend {
   private knownDigests?: Record<string, [string, string]>;
   /** Files fetched for this process only (prefetch). */
   private readonly held = new Map<string, Buffer>();
+  private readonly parsedWith: ReadonlySet<string>;
 
   constructor(
     description: string,
@@ -69,8 +71,6 @@ export class SparseBackend extends IndexedBackend {
     super(description, sparse.members);
     this.parsedWith = new Set(sparse.parsedWith);
   }
-
-  private readonly parsedWith: ReadonlySet<string>;
 
   open(path: string): ByteSource {
     const d = this.data(path);
@@ -124,8 +124,6 @@ export class SparseBackend extends IndexedBackend {
     if ('error' in r) throw new ElfFormatError(path, r.error.offset, r.error.reason);
     const out: ElfFile = { ...r };
     if (!versions) {
-      out.verneed = undefined;
-      out.verdef = undefined;
       delete out.verneed;
       delete out.verdef;
     }
@@ -181,10 +179,24 @@ export class SparseBackend extends IndexedBackend {
   }
 
   private fetch(path: string, member: TarMember): FileSource {
-    if (!this.fetcher) throw new Error(`${path}: only part of it is in the cache of ${this.description}, and no engine to fetch it from`);
+    if (!this.fetcher) {
+      throw new ScratchifyError(
+        'ENGINE_UNAVAILABLE',
+        `${path}: only part of it is in the cache of ${this.description}, and no engine to fetch it from`,
+        {
+          hint: 'start the engine the image is in',
+        },
+      );
+    }
     const content = this.fetcher.one(path);
     if (content.length !== member.size) {
-      throw new Error(`${path}: the engine gave ${content.length} bytes, the image's index says ${member.size} (did the image change?)`);
+      throw new ScratchifyError(
+        'ENGINE_UNAVAILABLE',
+        `${path}: the engine gave ${content.length} bytes, the image's index says ${member.size}`,
+        {
+          hint: 'the image changed under its ID, or its cache is damaged: run scratchify cache prune, then again',
+        },
+      );
     }
     return FileSource.open(this.keepFetched(path, content));
   }
