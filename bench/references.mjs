@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the compiled-in references rule adds, over every ELF program in /usr/bin and /usr/sbin of a root: the
 // plan with and without it (--no-references), in files and bytes, and which paths it adds most often. In-process
-// on the unbundled tree, reading an exported root archive (scratchify's own cache entry, or any tar).
+// on the unbundled tree, reading a root archive (`docker export` of a created container, or any tar).
 // Usage: node bench/references.mjs ROOTFS.tar   Needs: npm run build. Writes bench/results/references.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
