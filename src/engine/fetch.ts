@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource } from '../elf/source.js';
 import { ScratchifyError } from '../errors.js';
 import type { Fetcher } from '../rootfs/sparse.js';
-import { indexTar } from '../rootfs/tar.js';
+import { indexTar, TarBackend } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
 import { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
@@ -78,17 +77,15 @@ export function imageFetcher(engine: Engine, imageId: string, ref: string): Fetc
         } finally {
           closeSync(fd);
         }
-        const index = indexTar(file);
-        const tarFd = openSync(file, 'r');
+        const tar = new TarBackend(`the export of ${ref}`, file, indexTar(file));
         try {
           for (const p of paths) {
-            let m = index[p];
-            for (let i = 0; m?.hardlink && i < 40; i++) m = index[m.link!];
-            if (m?.type !== 'file' || m.hardlink) continue;
-            each(p, new FileSource(tarFd, { offset: m.offset, size: m.size }, false).read(0, m.size));
+            if (tar.lstat(p)?.type !== 'file') continue;
+            const src = tar.open(p);
+            each(p, src.read(0, src.size));
           }
         } finally {
-          closeSync(tarFd);
+          tar.close();
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
