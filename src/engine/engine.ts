@@ -11,7 +11,7 @@ export type EngineName = 'docker' | 'podman';
 export interface Engine {
   name: EngineName;
   /** Runs the engine CLI; output as text. Failures become ScratchifyError by the caller's classification. */
-  run(args: string[], options?: { timeout?: number; env?: Record<string, string>; stdoutFile?: string }): Promise<string>;
+  run(args: string[], options?: { timeout?: number; env?: Record<string, string> }): Promise<string>;
   /** Runs the engine CLI without failing on a non-zero status: what it printed, and the status. */
   exec(args: string[], options?: { timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   /** Exports a container's filesystem, handing the tar to `each` as it arrives; a throw from `each` stops it. */
@@ -25,24 +25,6 @@ function engineArgs(name: EngineName, args: string[]): string[] {
   if (name !== 'podman') return args;
   const runtime = process.env.SCRATCHIFY_PODMAN_RUNTIME;
   return runtime ? ['--runtime', runtime, ...args] : args;
-}
-
-/**
- * Runs the engine with its stdout on `file`: the file's descriptor is the child's own stdout, so the bytes
- * (a whole image) never pass through this process. Rejects with the engine's stderr when it fails.
- */
-function toFile(cmd: string, args: string[], file: string, timeout: number): Promise<string> {
-  const fd = openSync(file, 'w');
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, 'pipe'], timeout });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()).length > 65536 && (stderr = stderr.slice(-65536)));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve('');
-      else reject(Object.assign(new Error(`${cmd} ${args.join(' ')}: ${signal ?? `exit ${code}`}`), { stderr }));
-    });
-  }).finally(() => closeSync(fd));
 }
 
 /**
@@ -125,7 +107,6 @@ function make(name: EngineName): Engine {
     },
     async run(args, options = {}) {
       const { execa } = await import('execa');
-      if (options.stdoutFile !== undefined) return toFile(name, engineArgs(name, args), options.stdoutFile, options.timeout ?? 120_000);
       const r = await execa(name, engineArgs(name, args), {
         timeout: options.timeout ?? 120_000,
         stripFinalNewline: true,
