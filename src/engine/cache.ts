@@ -116,6 +116,11 @@ function stale(file: string): boolean {
  * What an interrupted export left (before it could clean up, or from a process killed outright): its lock and
  * partial files, once their process is gone, and an entry that never got its archive and index.
  */
+/** An entry is complete with its store and its index (written last); one without both is made again. */
+export function entryComplete(dir: string): boolean {
+  return existsSync(join(dir, 'store.bin')) && existsSync(join(dir, 'sparse.json'));
+}
+
 function removeStale(): void {
   const root = imagesDir();
   if (!existsSync(root)) return;
@@ -129,8 +134,7 @@ function removeStale(): void {
     for (const f of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
       if (f.endsWith('.tmp') && stale(join(path, f))) rmSync(join(path, f), { force: true });
     }
-    const complete = existsSync(join(path, 'sparse.json'));
-    if (!complete && !existsSync(`${path}.lock`)) rmSync(path, { recursive: true, force: true });
+    if (!entryComplete(path) && !existsSync(`${path}.lock`)) rmSync(path, { recursive: true, force: true });
   }
 }
 

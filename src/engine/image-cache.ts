@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
@@ -8,7 +8,7 @@ import { TarFormatError } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
 import { ELF_PROBES } from '../profiles/probes.js';
 import { RUNTIME_IMPORTS } from '../runtime/needs.js';
-import { cacheDir, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
+import { cacheDir, entryComplete, formatSize, maxBytes, pruneCache, touchEntry, withEntryLock } from './cache.js';
 import { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import { imageFetcher } from './fetch.js';
@@ -18,7 +18,7 @@ import { dropInitLayer } from './init-layer.js';
 /** Progress on a terminal: what is being done, each line replacing the last until `last`. */
 export type Progress = (line: string, last?: boolean) => void;
 
-/** The files of a complete entry; an entry without them all (or from an older scratchify) is made again. */
+/** The files an export writes (beside, then renamed into place: the store first, the index last). */
 const FILES = ['sparse.json', 'store.bin'];
 
 /**
@@ -42,7 +42,7 @@ export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
 export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
   const dir = cacheEntryDir(engine, info);
   const cached = (): SparseIndex | undefined => {
-    if (!FILES.every((f) => existsSync(join(dir, f)))) return undefined;
+    if (!entryComplete(dir)) return undefined;
     try {
       const index = JSON.parse(readFileSync(join(dir, 'sparse.json'), 'utf8')) as SparseIndex;
       return index.format === SPARSE_FORMAT ? index : undefined;
