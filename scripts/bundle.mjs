@@ -56,6 +56,8 @@ async function warm(file, work) {
   process.stdout.write = process.stderr.write = () => true;
   try {
     await work(loaded.exports);
+  } catch {
+    // A warm-up that fails (an odd build machine) still leaves what it compiled; the cache is only a speed-up.
   } finally {
     [process.stdout.write, process.stderr.write] = writes;
   }
