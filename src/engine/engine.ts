@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
+import { defaultSocket, dockerPings } from './ping.js';
 
 export type EngineName = 'docker' | 'podman';
 
@@ -123,6 +124,7 @@ function make(name: EngineName): Engine {
 }
 
 async function answers(name: EngineName): Promise<string | undefined> {
+  if (name === 'docker' && (await dockerPings(defaultSocket()))) return undefined;
   // execa is loaded on first use: importing it costs about 90 ms, which `resolve` never needs.
   const { execa } = await import('execa');
   try {

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultSocket, dockerPings } from '../../src/engine/ping.js';
+
+const dirs: string[] = [];
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'scratchify-ping-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A daemon on a unix socket that answers every request with `reply` (or never, when undefined). */
+async function daemon(reply: string | undefined): Promise<{ path: string; requests: string[] }> {
+  const path = join(tempDir(), 'docker.sock');
+  const requests: string[] = [];
+  const server = createServer((c) => {
+    c.on('data', (d) => {
+      requests.push(d.toString());
+      if (reply !== undefined) c.end(reply);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(path, r));
+  return { path, requests };
+}
+
+const OK = 'HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK';
+
+describe('the docker ping that spares a `docker version` per command', () => {
+  it('is true when the daemon answers GET /_ping with 200 OK', async () => {
+    const d = await daemon(OK);
+    expect(await dockerPings(d.path)).toBe(true);
+    expect(d.requests[0]).toMatch(/^GET \/_ping HTTP\/1\.0\r\n/);
+  });
+
+  it('is false for any other answer, no daemon, no answer in time or no socket', async () => {
+    expect(await dockerPings((await daemon('HTTP/1.1 500 Internal Server Error\r\n\r\nno')).path)).toBe(false);
+    expect(await dockerPings((await daemon('HTTP/1.1 200 OK\r\n\r\nnot ok')).path)).toBe(false);
+    expect(await dockerPings(join(tempDir(), 'absent.sock'))).toBe(false);
+    const started = Date.now();
+    expect(await dockerPings((await daemon(undefined)).path, 150)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await dockerPings(undefined)).toBe(false);
+  });
+
+  it('leaves endpoints other than the default socket to the CLI', () => {
+    const saved = { ...process.env };
+    try {
+      for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG']) delete process.env[k];
+      const config = tempDir();
+      process.env.DOCKER_CONFIG = config;
+      expect(defaultSocket()).toBe('/var/run/docker.sock');
+      writeFileSync(join(config, 'config.json'), JSON.stringify({ currentContext: 'default' }));
+      expect(defaultSocket()).toBe('/var/run/docker.sock');
+      writeFileSync(join(config, 'config.json'), JSON.stringify({ currentContext: 'remote' }));
+      expect(defaultSocket()).toBeUndefined();
+      writeFileSync(join(config, 'config.json'), '{}');
+      process.env.DOCKER_HOST = 'tcp://10.0.0.1:2376';
+      expect(defaultSocket()).toBeUndefined();
+      delete process.env.DOCKER_HOST;
+      process.env.DOCKER_CONTEXT = 'remote';
+      expect(defaultSocket()).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
+  });
+});
