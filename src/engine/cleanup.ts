@@ -61,9 +61,13 @@ export class Leftovers {
     return name;
   }
 
-  /** A container that removes itself (--rm) once done: forgotten then, removed only if Ctrl-C comes first. */
+  /**
+   * A container that removes itself (--rm) once done, or one or a directory the command removed on its own:
+   * forgotten then, so that a later Ctrl-C neither removes nor reports it.
+   */
   forget(name: string): void {
     this.containers.delete(name);
+    this.dirs.delete(name);
   }
 
   volume(name: string): string {

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ExecaError } from 'execa';
 import { ScratchifyError } from '../errors.js';
-import { defaultSocket, dockerPings } from './ping.js';
+import { defaultSocket, dockerGet, dockerPings } from './docker-api.js';
 
 export type EngineName = 'docker' | 'podman';
 
@@ -19,6 +19,11 @@ export interface Engine {
   exportStream(container: string, each: (chunk: Buffer) => void, options?: { timeout?: number }): Promise<void>;
   /** The command line that runs the engine CLI with `args`, for a synchronous run (a file fetched mid-read). */
   argv(args: string[]): [string, string[]];
+  /**
+   * GET on the engine's API without a CLI process (docker on its default socket); absent, or undefined for no
+   * answer: ask the CLI.
+   */
+  apiGet?(path: string): Promise<{ status: number; body: string } | undefined>;
 }
 
 /** podman needs runc and lowered rlimits on hosts like CI's; docker takes them from daemon.json. */
@@ -97,9 +102,10 @@ async function exportStream(name: EngineName, container: string, each: (chunk: B
   }
 }
 
-function make(name: EngineName): Engine {
+function make(name: EngineName, socket?: string): Engine {
   return {
     name,
+    apiGet: socket ? (path) => dockerGet(socket, path) : undefined,
     exportStream(container, each, options = {}) {
       return exportStream(name, container, each, options.timeout ?? 600_000);
     },
@@ -124,7 +130,6 @@ function make(name: EngineName): Engine {
 }
 
 async function answers(name: EngineName): Promise<string | undefined> {
-  if (name === 'docker' && (await dockerPings(defaultSocket()))) return undefined;
   // execa is loaded on first use: importing it costs about 90 ms, which `resolve` never needs.
   const { execa } = await import('execa');
   try {
@@ -142,6 +147,8 @@ export async function detectEngine(preferred?: EngineName): Promise<Engine> {
   const order: EngineName[] = preferred ? [preferred] : ['docker', 'podman'];
   const problems: string[] = [];
   for (const name of order) {
+    const socket = name === 'docker' ? defaultSocket() : undefined;
+    if (await dockerPings(socket)) return make(name, socket);
     const problem = await answers(name);
     if (!problem) return make(name);
     problems.push(problem);

@@ -89,6 +89,7 @@ export function imageFetcher(engine: Engine, imageId: string, ref: string): Fetc
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        leftovers.forget(dir);
       }
     },
   };

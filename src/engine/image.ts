@@ -3,6 +3,7 @@ import { ScratchifyError } from '../errors.js';
 import { platformOfImage } from '../elf/platform.js';
 import { onLoopback } from './registry.js';
 import type { BaseConfig } from '../generate/base-config.js';
+import { plainReference } from './docker-api.js';
 import type { Engine } from './engine.js';
 
 export interface ImageInfo {
@@ -89,6 +90,9 @@ export async function localImage(engine: Engine, ref: string): Promise<ImageInfo
 export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo> {
   // Plain `image inspect` prints a JSON array with both engines (podman ignores a {{json .}} format).
   const inspect = async () => {
+    // Through the API when it is at hand: the same JSON as the CLI's, without a process (a warm run starts none).
+    const api = plainReference(ref) ? await engine.apiGet?.(`/images/${ref}/json`) : undefined;
+    if (api?.status === 200) return JSON.parse(api.body) as RawImage;
     const parsed = JSON.parse(await engine.run(['image', 'inspect', ref])) as RawImage[];
     return parsed[0];
   };

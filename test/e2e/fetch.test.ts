@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -73,4 +73,27 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
       expect(await createdBy(name === 'docker' ? DOCKER : 'podman')).toEqual([]);
     }, 300_000);
   }
+
+  it("docker: the image's inspect read from the API is the CLI's, and a warm generate starts no process", async () => {
+    const engine = await detectEngine('docker');
+    expect(engine.apiGet, 'docker answers on its default socket here').toBeDefined();
+    const api = await engine.apiGet!(`/images/${base.ref}/json`);
+    expect(api?.status).toBe(200);
+    const cli = JSON.parse((await execa(DOCKER, ['image', 'inspect', base.ref])).stdout)[0];
+    expect(JSON.parse(api!.body)).toEqual(cli);
+    expect((await engine.apiGet!('/images/scratchify-test/no-such-image:none/json'))?.status).toBe(404);
+    // A first run makes the entry warm (when the tests above have not); strace -f sees every process the next starts.
+    const out = mkdtempSync(join(tmpdir(), 'scratchify-fetch-out-'));
+    try {
+      const log = join(out, 'strace.log');
+      const argv = [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), '/usr/sbin/nginx', '--base', base.ref, '-o', join(out, 'D')];
+      await execa(process.execPath, argv);
+      await execa('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', log, process.execPath, ...argv]);
+      const started = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('execve(') && !l.includes('ENOENT'));
+      expect(started).toHaveLength(1);
+      expect(readFileSync(join(out, 'D'), 'utf8')).toContain('COPY --from=base');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

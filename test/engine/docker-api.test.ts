@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSocket, dockerPings } from '../../src/engine/ping.js';
+import { defaultSocket, dockerGet, dockerPings, plainReference } from '../../src/engine/docker-api.js';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -50,6 +50,24 @@ describe('the docker ping that spares a `docker version` per command', () => {
     expect(await dockerPings((await daemon(undefined)).path, 150)).toBe(false);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await dockerPings(undefined)).toBe(false);
+  });
+
+  it('GET gives the status and the body after the headers, or nothing for a reply that is not HTTP or too large', async () => {
+    const body = JSON.stringify({ Id: 'sha256:ab', RepoTags: ['a:b'] });
+    const d = await daemon(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`);
+    expect(await dockerGet(d.path, '/images/a:b/json')).toEqual({ status: 200, body });
+    expect(d.requests[0]).toMatch(/^GET \/images\/a:b\/json HTTP\/1\.0\r\n/);
+    const missing = await daemon('HTTP/1.0 404 Not Found\r\n\r\n{"message":"No such image: x"}');
+    expect((await dockerGet(missing.path, '/images/x/json'))?.status).toBe(404);
+    expect(await dockerGet((await daemon('SSH-2.0-OpenSSH\r\n')).path, '/_ping')).toBeUndefined();
+    expect(await dockerGet((await daemon(`HTTP/1.0 200 OK\r\n\r\n${'x'.repeat(5 << 20)}`)).path, '/_ping')).toBeUndefined();
+  });
+
+  it('asks the API only about references that cannot be read as another path or a query', () => {
+    for (const ok of ['nginx', 'myorg/app:1.2', 'localhost:5000/a/b@sha256:0123abcd', 'sha256:3cfafa25b7b6', 'a_b-c.d+e'])
+      expect(plainReference(ok), ok).toBe(true);
+    for (const bad of ['../containers/x', 'a/../../b', 'a?all=1', 'a b', 'a#b', '/abs', 'a%2Fb', '', './a'])
+      expect(plainReference(bad), bad).toBe(false);
   });
 
   it('leaves endpoints other than the default socket to the CLI', () => {
