@@ -89,7 +89,9 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
       const argv = [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), '/usr/sbin/nginx', '--base', base.ref, '-o', join(out, 'D')];
       await execa(process.execPath, argv);
       await execa('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', log, process.execPath, ...argv]);
-      const started = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('execve(') && !l.includes('ENOENT'));
+      const started = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('execve(') && !l.includes('ENOENT'));
       expect(started).toHaveLength(1);
       expect(readFileSync(join(out, 'D'), 'utf8')).toContain('COPY --from=base');
     } finally {
