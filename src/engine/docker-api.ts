@@ -23,35 +23,82 @@ export function defaultSocket(): string | undefined {
   return DEFAULT_SOCKET;
 }
 
+export interface ApiReply {
+  status: number;
+  body: string;
+}
+
 /**
- * GET `path` of the engine API on a unix socket (HTTP/1.0: one plain body, then the daemon closes). Undefined when
- * there is no answer, a malformed one, or none in time: the caller then asks the CLI, which says why.
+ * One request to the engine API on a unix socket, in HTTP/1.0: the daemon sends one plain body (never chunked)
+ * and closes. A 200 reply's body goes to `each` as it arrives when given (an export); any other reply, or a 200
+ * one without `each`, is returned whole (up to 4 MiB). Undefined when there is no answer, a malformed one, or
+ * nothing for `timeoutMs`: the caller then asks the CLI, which says why. A throw from `each` ends the request
+ * and is what the promise rejects with.
  */
-export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+export function dockerRequest(
+  socketPath: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  options: { json?: unknown; each?: (chunk: Buffer) => void; timeoutMs?: number } = {},
+): Promise<ApiReply | undefined> {
+  return new Promise((resolve, reject) => {
+    let head: Buffer | undefined = Buffer.alloc(0);
+    let status = 0;
+    const body: Buffer[] = [];
     let size = 0;
     let settled = false;
     const socket = connect({ path: socketPath });
-    const done = (r: { status: number; body: string } | undefined) => {
+    const done = (r: ApiReply | undefined, error?: unknown) => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      resolve(r);
+      if (error) reject(error);
+      else resolve(r);
     };
-    socket.setTimeout(timeoutMs, () => done(undefined));
-    socket.on('error', () => done(undefined));
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`));
-    socket.on('data', (d: Buffer) => {
-      chunks.push(d);
+    const streaming = () => status === 200 && options.each !== undefined;
+    const take = (d: Buffer) => {
+      if (streaming()) {
+        try {
+          options.each!(d);
+        } catch (e) {
+          done(undefined, e);
+        }
+        return;
+      }
+      body.push(d);
       if ((size += d.length) > MAX_REPLY) done(undefined);
+    };
+    socket.setTimeout(options.timeoutMs ?? 2000, () => done(undefined));
+    socket.on('error', () => done(undefined));
+    socket.on('connect', () => {
+      const payload = options.json === undefined ? '' : JSON.stringify(options.json);
+      const headers = payload ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n` : '';
+      socket.write(`${method} ${path} HTTP/1.0\r\nHost: docker\r\n${headers}\r\n${payload}`);
     });
-    socket.on('end', () => {
-      const reply = Buffer.concat(chunks).toString('utf8');
-      const head = /^HTTP\/1\.[01] (\d{3}) [^\r\n]*\r\n(?:[^\r\n]*\r\n)*?\r\n/.exec(reply);
-      done(head ? { status: Number(head[1]), body: reply.slice(head[0].length) } : undefined);
+    socket.on('data', (d: Buffer) => {
+      if (head === undefined) return take(d);
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > 65536) done(undefined);
+        return;
+      }
+      const m = /^HTTP\/1\.[01] (\d{3}) /.exec(head.toString('latin1', 0, end));
+      if (!m) return done(undefined);
+      status = Number(m[1]);
+      const rest = head.subarray(end + 4);
+      head = undefined;
+      if (rest.length > 0) take(rest);
     });
+    socket.on('end', () =>
+      done(head === undefined ? { status, body: streaming() ? '' : Buffer.concat(body).toString('utf8') } : undefined),
+    );
   });
+}
+
+/** GET `path`: see dockerRequest. */
+export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): Promise<ApiReply | undefined> {
+  return dockerRequest(socketPath, 'GET', path, { timeoutMs });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Fetcher } from '../rootfs/sparse.js';
 import { indexTar, TarBackend } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
 import { Leftovers } from './cleanup.js';
-import type { Engine } from './engine.js';
+import { type Engine, NEVER_RUNS } from './engine.js';
 
 /** A file of an image is at most this large when fetched alone (a bigger one comes through a whole export). */
 const MAX_ONE = 2 * 1024 ** 3;
@@ -47,7 +47,7 @@ export function imageFetcher(engine: Engine, imageId: string, ref: string): Fetc
   let onExit = false;
   const container = (): string => {
     if (cid) return cid;
-    cid = leftovers.container(String(run(['create', imageId, '/scratchify-never-runs'])).trim());
+    cid = leftovers.container(String(run(['create', imageId, NEVER_RUNS])).trim());
     if (!onExit) process.once('exit', removeContainer);
     onExit = true;
     return cid;

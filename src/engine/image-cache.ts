@@ -77,7 +77,14 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
     let index: SparseIndex;
     try {
       // The command is never run: export needs a container, and create needs some command to record.
-      cid = leftovers.container((await engine.run(['create', info.id, '/scratchify-never-runs'])).trim());
+      const created = await engine.createIdle(info.id);
+      // A Ctrl-C that came while the engine created it: removed here, as nothing else knows of it.
+      try {
+        cid = leftovers.container(created);
+      } catch (e) {
+        await engine.removeContainer(created);
+        throw e;
+      }
       // The partial files appear once the container exists: one killed outright leaves both, or neither.
       storeFd = openSync(tmp('store.bin'), 'w');
       builder = new SparseBuilder(storeFd, {
@@ -120,7 +127,7 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
     for (const f of ['store.bin', 'sparse.json']) renameSync(tmp(f), join(dir, f));
     return index;
   } finally {
-    if (cid) await engine.run(['rm', '-f', cid]).catch(() => undefined);
+    if (cid) await engine.removeContainer(cid).catch(() => undefined);
     // Finished, or failed and cleaned up here: nothing of it is left over (the lock is our caller's to release).
     for (const f of FILES) rmSync(tmp(f), { force: true });
     leftovers.forgetAll();

@@ -82,6 +82,8 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
     const cli = JSON.parse((await execa(DOCKER, ['image', 'inspect', base.ref])).stdout)[0];
     expect(JSON.parse(api!.body)).toEqual(cli);
     expect((await engine.apiGet!('/images/scratchify-test/no-such-image:none/json'))?.status).toBe(404);
+    // The export through the API: the daemon's own words for a container that is not there, at once.
+    await expect(engine.exportStream('0'.repeat(64), () => {})).rejects.toThrow(/No such container/);
     // A first run makes the entry warm (when the tests above have not); strace -f sees every process the next starts.
     const out = mkdtempSync(join(tmpdir(), 'scratchify-fetch-out-'));
     try {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSocket, dockerGet, dockerPings, plainReference } from '../../src/engine/docker-api.js';
+import { defaultSocket, dockerGet, dockerPings, dockerRequest, plainReference } from '../../src/engine/docker-api.js';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -61,6 +61,54 @@ describe('the docker ping that spares a `docker version` per command', () => {
     expect((await dockerGet(missing.path, '/images/x/json'))?.status).toBe(404);
     expect(await dockerGet((await daemon('SSH-2.0-OpenSSH\r\n')).path, '/_ping')).toBeUndefined();
     expect(await dockerGet((await daemon(`HTTP/1.0 200 OK\r\n\r\n${'x'.repeat(5 << 20)}`)).path, '/_ping')).toBeUndefined();
+  });
+
+  it('streams a 200 body to `each` as it arrives, byte for byte; a throw from `each` ends it; an error reply comes whole', async () => {
+    const body = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const path = join(tempDir(), 'docker.sock');
+    const requests: string[] = [];
+    const server = createServer((c) => {
+      c.on('data', async (d) => {
+        requests.push(d.toString());
+        // The head split across writes, then the body in pieces: the reader must not care where writes end.
+        c.write('HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r');
+        await new Promise((r) => setTimeout(r, 20));
+        c.write('\n\r\n');
+        for (let i = 0; i < body.length; i += 70_000) c.write(body.subarray(i, i + 70_000));
+        c.end();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(path, r));
+    const got: Buffer[] = [];
+    expect(await dockerRequest(path, 'GET', '/containers/c/export', { each: (b) => got.push(Buffer.from(b)) })).toEqual({
+      status: 200,
+      body: '',
+    });
+    expect(Buffer.concat(got).equals(body)).toBe(true);
+    const stop = new Error('enough');
+    await expect(
+      dockerRequest(path, 'GET', '/containers/c/export', {
+        each: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+
+    const refused = await daemon('HTTP/1.0 404 Not Found\r\n\r\n{"message":"No such container: c"}');
+    const r = await dockerRequest(refused.path, 'GET', '/containers/c/export', { each: () => {} });
+    expect(r).toEqual({ status: 404, body: '{"message":"No such container: c"}' });
+  });
+
+  it('sends a JSON body with its type and length', async () => {
+    const d = await daemon('HTTP/1.0 201 Created\r\n\r\n{"Id":"ab"}');
+    const json = { Image: 'sha256:ab', Cmd: ['/x'], Label: 'é' };
+    expect(await dockerRequest(d.path, 'POST', '/containers/create', { json })).toEqual({ status: 201, body: '{"Id":"ab"}' });
+    const [head, payload] = d.requests[0].split('\r\n\r\n');
+    expect(head).toMatch(/^POST \/containers\/create HTTP\/1\.0\r\n/);
+    expect(head).toContain('Content-Type: application/json');
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(JSON.stringify(json))}`);
+    expect(JSON.parse(payload)).toEqual(json);
   });
 
   it('asks the API only about references that cannot be read as another path or a query', () => {
