@@ -71,6 +71,8 @@ export class SparseBuilder implements TarSink {
       c.early.push(chunk);
       c.got += chunk.length;
       if (c.got >= 4 || c.got === c.member.size) this.decide(c);
+      // Held past this call, while the chunk it is cut from may be reused: a copy.
+      else c.early = [Buffer.concat(c.early)];
       return;
     }
     this.take(c, chunk);

@@ -6,6 +6,7 @@ const BLOCK = 512;
 export interface TarSink {
   /** A member's header. For a regular file with bytes, `data` calls follow with exactly its bytes, then `end`. */
   member(path: string, member: TarMember): void;
+  /** Valid during the call only: it may be a view of a read buffer the stream's source reuses. */
   data(chunk: Buffer): void;
   end(): void;
 }
@@ -47,6 +48,8 @@ export class TarStream {
       }
       if (this.left === 0) this.next();
     }
+    // A header or record cut by the chunk's end waits for the next one: a copy, as the chunk may be reused.
+    if (this.pending.length > 0) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
   }
 
   /** The index of every member; fails if the stream stopped inside one. */

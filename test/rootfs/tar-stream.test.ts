@@ -23,7 +23,10 @@ function archive(format: 'gnu' | 'pax'): Buffer {
   return readFileSync(join(dir, 'a.tar'));
 }
 
-/** Streams `bytes` in chunks of the given sizes (cycled) and collects each member's bytes. */
+/**
+ * Streams `bytes` in chunks of the given sizes (cycled) through one buffer overwritten after each push, as a socket's
+ * reused read buffer is, and collects each member's bytes.
+ */
 function stream(bytes: Buffer, sizes: number[]) {
   const members: Record<string, TarMember> = {};
   const data: Record<string, Buffer[]> = {};
@@ -37,9 +40,12 @@ function stream(bytes: Buffer, sizes: number[]) {
     data: (c) => data[open!].push(Buffer.from(c)),
     end: () => (open = undefined),
   });
+  const reused = Buffer.alloc(Math.max(...sizes));
   for (let at = 0, i = 0; at < bytes.length; i++) {
-    const n = sizes[i % sizes.length];
-    s.push(bytes.subarray(at, at + n));
+    const n = Math.min(sizes[i % sizes.length], bytes.length - at);
+    bytes.copy(reused, 0, at, at + n);
+    s.push(reused.subarray(0, n));
+    reused.fill(0xa5);
     at += n;
   }
   return { index: s.finish(), members, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.concat(v)])) };
