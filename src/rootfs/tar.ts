@@ -30,25 +30,44 @@ const BLOCK = 512;
 /** PAX and GNU long-name records are short; a huge one is not a real header. */
 const MAX_EXTENDED_HEADER = 1 << 20;
 
+/** A name with an empty or "." component: only these need taking apart. */
+const UNUSUAL_NAME = /^\/|\/\/|\/$|(?:^|\/)\.(?:\/|$)/;
+
 /** Normalizes a member name to the absolute form the Root uses: "./usr/lib/" -> "/usr/lib". */
-function memberPath(name: string): string {
+export function memberPath(name: string): string {
+  // Engines write "usr/lib/x" and "usr/lib/": this runs for every member of every export, so the usual forms
+  // skip the split.
+  let s = name.startsWith('./') ? name.slice(2) : name;
+  if (s.endsWith('/')) s = s.slice(0, -1);
+  if (!UNUSUAL_NAME.test(s)) return s === '' ? '/' : `/${s}`;
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   return `/${parts.join('/')}`;
 }
 
-function octal(b: Buffer, at: number, len: number): number {
+/**
+ * A numeric header field: octal digits after optional spaces, ended by a space, a NUL or the field's end (what
+ * parseInt of the text up to its first NUL read, without making the text).
+ */
+export function octal(b: Buffer, at: number, len: number): number {
   // GNU base-256 for values that do not fit in octal (sizes over 8 GiB).
   if (b[at] & 0x80) {
     let v = 0;
     for (let i = 1; i < len; i++) v = v * 256 + b[at + i];
     return v;
   }
-  const s = b
-    .toString('latin1', at, at + len)
-    .replace(/\0.*$/, '')
-    .trim();
-  return s ? parseInt(s, 8) : 0;
+  let i = at;
+  const end = at + len;
+  while (i < end && (b[i] === 0x20 || (b[i] >= 0x09 && b[i] <= 0x0d))) i++;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c < 0x30 || c > 0x37) break;
+    v = v * 8 + (c - 0x30);
+  }
+  return v;
 }
+
+const USTAR = Buffer.from('ustar\0', 'latin1');
 
 function cstring(b: Buffer, at: number, len: number): string {
   const end = b.indexOf(0, at);
@@ -98,7 +117,7 @@ export class TarIndexer {
       if (msize > MAX_EXTENDED_HEADER) throw new TarFormatError(`extended header of ${msize} bytes at ${pos}`);
       return { skip: padded(msize), extended: { flag, size: msize } };
     }
-    const prefix = hdr.toString('latin1', 257, 263) === 'ustar\0' ? cstring(hdr, 345, 155) : '';
+    const prefix = hdr.compare(USTAR, 0, 6, 257, 263) === 0 ? cstring(hdr, 345, 155) : '';
     const rawName = this.pax.path ?? this.longName ?? (prefix ? `${prefix}/${cstring(hdr, 0, 100)}` : cstring(hdr, 0, 100));
     const linkName = this.pax.linkpath ?? this.longLink ?? cstring(hdr, 157, 100);
     if (this.pax.size !== undefined) msize = Number(this.pax.size);
