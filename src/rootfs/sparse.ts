@@ -77,8 +77,9 @@ export class SparseBackend extends IndexedBackend {
     if (d?.member.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
     const held = this.held.get(d.path);
     if (held) return bufferSource(held);
-    const fetched = this.fetchedPath(d.path);
-    if (existsSync(fetched)) return FileSource.open(fetched);
+    // A file kept whole is never fetched: no name to hash and look for (dpkg's lists are read this way, by the hundred).
+    const fetched = whole(d.member) ? undefined : this.fetchedPath(d.path);
+    if (fetched && existsSync(fetched)) return FileSource.open(fetched);
     if (this.fd === undefined) this.fd = openSync(join(this.dir, 'store.bin'), 'r');
     return new SparseSource(this.fd, d.member, () => this.fetch(d.path, d.member));
   }
