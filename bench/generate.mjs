@@ -2,7 +2,8 @@
 // From start to Dockerfile for nginx with a real engine, same run: cold cache (the image is exported and what
 // generate reads kept) and warm cache, against `docker export` of the same image to /dev/null, with the cache's
 // size against the image's. `--before DIR` times another checkout (built) the same way, runs interleaved.
-// Usage: node bench/generate.mjs [IMAGE] [--runs N] [--before DIR]   (after npm run build, with dockerd running)
+// Usage: node bench/generate.mjs [IMAGE] [--program PATH] [--runs N] [--before DIR]   (after npm run build, with
+// dockerd running; PATH defaults to /usr/sbin/nginx, the default image's program)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const image = args[0] && !args[0].startsWith('--') ? args[0] : 'scratchify-test/nginx-base:bookworm';
 const runs = Number(opt('--runs')) || 5;
+const program = opt('--program') ?? '/usr/sbin/nginx';
 const before = opt('--before');
 const out = mkdtempSync(join(tmpdir(), 'scratchify-bench-out-'));
 
@@ -37,7 +39,7 @@ function subject(name, root) {
   const gen = (env = { ...process.env, SCRATCHIFY_CACHE: cache }) => {
     const r = spawnSync(
       join(root, 'bin', 'run.js'),
-      ['/usr/sbin/nginx', '--base', image, '-o', join(out, `${name.replace(/[^a-z0-9]/gi, '_')}.Dockerfile`)],
+      [program, '--base', image, '-o', join(out, `${name.replace(/[^a-z0-9]/gi, '_')}.Dockerfile`)],
       { env },
     );
     if (r.status !== 0) throw new Error(r.stderr.toString());
