@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -185,12 +185,25 @@ async function answers(name: EngineName): Promise<string | undefined> {
   }
 }
 
+/** Whether `command` is an executable file in a directory of PATH (a few stat calls, no process). */
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => {
+    try {
+      accessSync(join(dir || '.', command), constants.X_OK);
+      return statSync(join(dir || '.', command)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The engine to use: the one asked for, else docker when it answers, else podman. */
 export async function detectEngine(preferred?: EngineName): Promise<Engine> {
   const order: EngineName[] = preferred ? [preferred] : ['docker', 'podman'];
   const problems: string[] = [];
   for (const name of order) {
-    const socket = name === 'docker' ? defaultSocket() : undefined;
+    // The API answers for what a generate does; builds, runs and traces still need the CLI, so it must be there.
+    const socket = name === 'docker' && onPath('docker') ? defaultSocket() : undefined;
     if (await dockerPings(socket)) return make(name, socket);
     const problem = await answers(name);
     if (!problem) return make(name);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSocket, dockerGet, dockerPings, dockerRequest, plainReference } from '../../src/engine/docker-api.js';
+import { detectEngine } from '../../src/engine/engine.js';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -116,6 +117,16 @@ describe('the docker ping that spares a `docker version` per command', () => {
       expect(plainReference(ok), ok).toBe(true);
     for (const bad of ['../containers/x', 'a/../../b', 'a?all=1', 'a b', 'a#b', '/abs', 'a%2Fb', '', './a'])
       expect(plainReference(bad), bad).toBe(false);
+  });
+
+  it('is not used without the docker CLI, which builds and runs still need', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = tempDir();
+    try {
+      await expect(detectEngine('docker')).rejects.toThrow(/docker is not installed/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('leaves endpoints other than the default socket to the CLI', () => {
