@@ -34,7 +34,7 @@ export interface ApiReply {
  * and closes. A 200 reply's body goes to `each` as it arrives when given (an export); any other reply, or a 200
  * one without `each`, is returned whole (up to 4 MiB). Undefined when there is no answer, a malformed one, or
  * nothing for `timeoutMs`: the caller then asks the CLI, which says why. A throw from `each` ends the request
- * and is what the promise rejects with.
+ * and is what the promise rejects with, as is a connection that fails while a body streams.
  */
 export function dockerRequest(
   socketPath: string,
@@ -81,7 +81,8 @@ export function dockerRequest(
       if ((size += d.length) > MAX_REPLY) done(undefined);
     };
     socket.setTimeout(options.timeoutMs ?? 2000, () => done(undefined));
-    socket.on('error', () => done(undefined));
+    // Before a streamed body began, no answer; after, the export broke off, which the caller must hear of.
+    socket.on('error', (e) => done(undefined, head === undefined && streaming() ? e : undefined));
     socket.on('connect', () => {
       const payload = options.json === undefined ? '' : JSON.stringify(options.json);
       const headers = payload ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n` : '';

@@ -106,6 +106,15 @@ async function exportStream(name: EngineName, container: string, each: (chunk: B
   }
 }
 
+/** JSON the daemon sent, or undefined for anything else it may send (a proxy's page, a truncated reply). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The command a created container records: it is never run. */
 export const NEVER_RUNS = '/scratchify-never-runs';
 
@@ -123,7 +132,7 @@ function viaApi(socket: string, cli: () => Engine) {
         json: { Image: image, Cmd: [NEVER_RUNS] },
         timeoutMs: 120_000,
       });
-      const id = r?.status === 201 ? (JSON.parse(r.body) as { Id?: unknown }).Id : undefined;
+      const id = r?.status === 201 ? (parseJson(r.body) as { Id?: unknown } | undefined)?.Id : undefined;
       return typeof id === 'string' && /^[0-9a-f]{64}$/.test(id) ? id : cli().createIdle(image);
     },
     async removeContainer(id: string): Promise<void> {
@@ -133,7 +142,8 @@ function viaApi(socket: string, cli: () => Engine) {
     async exportStream(container: string, each: (chunk: Buffer) => void, options: { timeout?: number } = {}): Promise<void> {
       const r = await dockerRequest(socket, 'GET', `/containers/${container}/export`, { each, timeoutMs: options.timeout ?? 600_000 });
       if (r?.status === 200) return;
-      const why = r ? ((JSON.parse(r.body || '{}') as { message?: string }).message ?? `status ${r.status}`) : 'no answer on its socket';
+      const message = r && (parseJson(r.body) as { message?: unknown } | undefined)?.message;
+      const why = typeof message === 'string' ? message : r ? `status ${r.status}` : 'no answer on its socket';
       throw Object.assign(new Error(`docker export ${container}: ${why}`), { stderr: why });
     },
   };
