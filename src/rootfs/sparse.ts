@@ -20,8 +20,9 @@ export interface ElfFacts {
 }
 
 /**
- * The cache's format. The ELF facts are the reader's output kept as data: whenever the reader's result (or what
- * the builder keeps) changes, this number goes up, and caches made before are made again.
+ * The cache's format. The ELF facts are the reader's output kept as data, the probed values the probes' output:
+ * whenever the reader's or a probe's result (or what the builder keeps) changes, this number goes up, and caches
+ * made before are made again.
  */
 export const SPARSE_FORMAT = 5;
 
