@@ -71,8 +71,8 @@ describe('the docker ping that spares a `docker version` per command', () => {
     const path = join(tempDir(), 'docker.sock');
     const requests: string[] = [];
     const server = createServer((c) => {
-    // The client hangs up when it has what it wanted: our writes after that fail, as they may.
-    c.on('error', () => {});
+      // The client hangs up when it has what it wanted: our writes after that fail, as they may.
+      c.on('error', () => {});
       c.on('data', async (d) => {
         requests.push(d.toString());
         // The head split across writes, then the body in pieces: the reader must not care where writes end.
