@@ -9,11 +9,14 @@ const MAX_REPLY = 4 << 20;
 const READ_BUFFER = 1 << 20;
 
 /**
- * The daemon the docker CLI would talk to, when that is the default socket: not when DOCKER_HOST, DOCKER_CONTEXT
- * or a current context in the CLI's config names another endpoint, which only the CLI itself can reach.
+ * The unix socket the docker CLI would talk to: the default one, or DOCKER_HOST's when it names a unix socket
+ * (rootless docker's). Undefined when DOCKER_HOST names another kind of endpoint (tcp://, ssh://) or a context
+ * (DOCKER_CONTEXT, or a current context in the CLI's config) may name one: only the CLI itself reaches those.
  */
 export function defaultSocket(): string | undefined {
-  if (process.env.DOCKER_HOST || process.env.DOCKER_CONTEXT) return undefined;
+  if (process.env.DOCKER_CONTEXT) return undefined;
+  const host = process.env.DOCKER_HOST;
+  if (host) return /^unix:\/\/\/./.test(host) ? host.slice('unix://'.length) : undefined;
   try {
     const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { currentContext?: unknown };

@@ -147,6 +147,13 @@ describe('the docker ping that spares a `docker version` per command', () => {
       writeFileSync(join(config, 'config.json'), '{}');
       process.env.DOCKER_HOST = 'tcp://10.0.0.1:2376';
       expect(defaultSocket()).toBeUndefined();
+      process.env.DOCKER_HOST = 'ssh://build@10.0.0.1';
+      expect(defaultSocket()).toBeUndefined();
+      // Rootless docker's socket: the API is at hand there too, whatever a context says.
+      process.env.DOCKER_HOST = 'unix:///run/user/1000/docker.sock';
+      expect(defaultSocket()).toBe('/run/user/1000/docker.sock');
+      process.env.DOCKER_HOST = 'unix://relative.sock';
+      expect(defaultSocket()).toBeUndefined();
       delete process.env.DOCKER_HOST;
       process.env.DOCKER_CONTEXT = 'remote';
       expect(defaultSocket()).toBeUndefined();
