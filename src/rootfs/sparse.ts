@@ -78,9 +78,8 @@ export class SparseBackend extends IndexedBackend {
     if (d?.member.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
     const held = this.held.get(d.path);
     if (held) return bufferSource(held);
-    // A file kept whole is never fetched: no name to hash and look for (dpkg's lists are read this way, by the hundred).
-    const fetched = whole(d.member) ? undefined : this.fetchedPath(d.path);
-    if (fetched && existsSync(fetched)) return FileSource.open(fetched);
+    // A copy fetched before is looked for only by a read past what was kept: most reads (dpkg's lists, a file's
+    // first bytes, by the hundred) need no name hashed and no file looked for.
     if (this.fd === undefined) this.fd = openSync(join(this.dir, 'store.bin'), 'r');
     return new SparseSource(this.fd, d.member, () => this.fetch(d.path, d.member));
   }
@@ -181,6 +180,8 @@ export class SparseBackend extends IndexedBackend {
   }
 
   private fetch(path: string, member: TarMember): FileSource {
+    const kept = this.fetchedPath(path);
+    if (existsSync(kept)) return FileSource.open(kept);
     if (!this.fetcher) {
       throw new ScratchifyError(
         'ENGINE_UNAVAILABLE',
