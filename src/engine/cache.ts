@@ -112,15 +112,15 @@ function stale(file: string): boolean {
   return pid > 0 && !alive(pid);
 }
 
-/**
- * What an interrupted export left (before it could clean up, or from a process killed outright): its lock and
- * partial files, once their process is gone, and an entry that never got its archive and index.
- */
 /** An entry is complete with its store and its index (written last); one without both is made again. */
 export function entryComplete(dir: string): boolean {
   return existsSync(join(dir, 'store.bin')) && existsSync(join(dir, 'sparse.json'));
 }
 
+/**
+ * What an interrupted export left (before it could clean up, or from a process killed outright): its lock and
+ * partial files, once their process is gone, and an entry that never got its store and index.
+ */
 function removeStale(): void {
   const root = imagesDir();
   if (!existsSync(root)) return;

@@ -36,8 +36,9 @@ export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
  * The image's filesystem as a Root, without running anything from it: `create` a container (never started) and
  * read its `export` once as it streams, keeping in a cache keyed by image ID the index of every file, what the
  * ELF reader and the profiles' probes make of every ELF file, and the bytes generate reads (see SparseBuilder), a
- * tenth of the image or less. A file read beyond that is fetched whole from the engine and kept. Two processes never export into one entry at once (a lock),
- * and after an export the cache is pruned to its bound, least recently used first.
+ * tenth of the image or less. A file read beyond that is fetched whole from the engine and kept. Two processes
+ * never export into one entry at once (a lock), and after an export the cache is pruned to its bound, least
+ * recently used first.
  */
 export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
   const dir = cacheEntryDir(engine, info);

@@ -81,7 +81,6 @@ export function nginxConfigure(src: ByteSource, elf?: ElfFile): string | undefin
  * nginx, read and never run: compiled-in paths from its `configure arguments:`, then nginx.conf and every
  * file it includes, for modules, config, web roots, logs, temp paths and the worker user.
  */
-
 export function nginxProfile(ctx: ProfileContext): ProfileResult {
   const { root } = ctx;
   const out = emptyProfile('nginx');
