@@ -15,20 +15,22 @@ export abstract class IndexedBackend implements FsBackend {
   ) {
     for (const p of Object.keys(index)) {
       if (p === '/') continue;
-      const slash = p.lastIndexOf('/');
-      const parent = slash === 0 ? '/' : p.slice(0, slash);
-      let list = this.children.get(parent);
-      if (!list) this.children.set(parent, (list = []));
-      list.push(p.slice(slash + 1));
+      const parent = this.listIn(p);
       // Archives may omit a parent directory's own header; it still exists.
-      for (let q = parent; q !== '/' && !index[q]; q = q.slice(0, q.lastIndexOf('/')) || '/') {
+      for (let q = parent; q !== '/' && !index[q]; q = this.listIn(q)) {
         index[q] = { type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 };
-        const up = q.slice(0, q.lastIndexOf('/')) || '/';
-        let l = this.children.get(up);
-        if (!l) this.children.set(up, (l = []));
-        l.push(q.slice(q.lastIndexOf('/') + 1));
       }
     }
+  }
+
+  /** Lists `path` under its parent directory, and returns the parent. */
+  private listIn(path: string): string {
+    const slash = path.lastIndexOf('/');
+    const parent = slash === 0 ? '/' : path.slice(0, slash);
+    let list = this.children.get(parent);
+    if (!list) this.children.set(parent, (list = []));
+    list.push(path.slice(slash + 1));
+    return parent;
   }
 
   /** The member holding the data, and its path: a hard link points at another member (bounded, in case of a cycle). */

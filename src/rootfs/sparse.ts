@@ -35,7 +35,7 @@ export interface SparseIndex {
   elves: Record<string, ElfFacts>;
   /** The symbol names the full parse looked for among each file's imports. */
   parsedWith: string[];
-  /** The probes run on every ELF file the builder held whole, parsed or not, and by file what each found (none: not there). */
+  /** The probes run on every ELF file the builder held whole, parsed or not; by file, what each found (none: absent). */
   probes: string[];
   probed: Record<string, Record<string, unknown>>;
 }
