@@ -63,3 +63,21 @@ describe('tar index of an image export', () => {
     expect(root.readdir('/usr/lib')).toEqual(['hard', 'libz.so.1', 'libz.so.1.2', 'n'.repeat(150)]);
   });
 });
+
+describe('an archive that omits the headers of parent directories', () => {
+  it('still has those directories, each listed once under its own parent', () => {
+    const tree = join(tmp, 'no-parents');
+    mkdirSync(join(tree, 'usr/lib/deep'), { recursive: true });
+    writeFileSync(join(tree, 'usr/lib/deep/a'), 'a');
+    writeFileSync(join(tree, 'usr/lib/b'), 'b');
+    const p = join(tmp, 'no-parents.tar');
+    execFileSync('tar', ['--no-recursion', '-cf', p, '-C', tree, 'usr/lib/deep/a', 'usr/lib/b']);
+    const root = new Root(new TarBackend('no parents', p, indexTar(p)));
+    expect(root.readdir('/')).toEqual(['usr']);
+    expect(root.readdir('/usr')).toEqual(['lib']);
+    expect([...root.readdir('/usr/lib')].sort()).toEqual(['b', 'deep']);
+    expect(root.readdir('/usr/lib/deep')).toEqual(['a']);
+    expect(root.lstat('/usr/lib/deep')?.type).toBe('dir');
+    expect(root.readText('/usr/lib/deep/a', 10)).toBe('a');
+  });
+});
