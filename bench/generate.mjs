@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CA_VAR, withoutCa } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -49,11 +50,7 @@ function subject(name, root) {
 const subjects = [subject('this tree', join(import.meta.dirname, '..'))];
 if (before) subjects.push(subject(`--before ${before}`, before));
 
-// Node 20 reads the NODE_EXTRA_CA_CERTS bundle before running any JavaScript (see bench/whole-process.mjs): warm
-// runs are also timed without it when it is set.
-const CA_VAR = 'NODE_EXTRA_CA_CERTS';
-const withoutCa = process.env[CA_VAR] ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== CA_VAR)) : undefined;
-
+// Warm runs are also timed without NODE_EXTRA_CA_CERTS when it is set (see bench/lib.mjs).
 const exportTimes = [];
 for (let i = 0; i < runs; i++) {
   const cid = execFileSync('docker', ['create', image, '/x'], { encoding: 'utf8' }).trim();

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isElfFile } from './lib.mjs';
+import { CA_VAR, isElfFile, withoutCa } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
@@ -14,11 +14,6 @@ const rootArg = args.includes('--root') ? args[args.indexOf('--root') + 1] : und
 const beforeBin = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
 const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 const LDDTREE = ['/usr/bin/python3', '/usr/bin/lddtree'];
-
-// Node 20 reads and parses the NODE_EXTRA_CA_CERTS bundle before running any JavaScript (~40 ms here, where the
-// variable is set machine-wide). scratchify makes no TLS connections, so its rows are also measured without it.
-const CA_VAR = 'NODE_EXTRA_CA_CERTS';
-const withoutCa = process.env[CA_VAR] ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== CA_VAR)) : undefined;
 
 function time(cmd, argv, env = process.env) {
   // Wall time from here (GNU time prints only hundredths, too coarse for libtree's 0.04 s) less what spawning
