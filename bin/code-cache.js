@@ -6,6 +6,7 @@
 // or foreign cache costs a compile, never a wrong result. (Hashing at run time would cost more than it saves.)
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
+const Module = require('node:module');
 const vm = require('node:vm');
 
 const BUILD_ID = /^\/\* build ([0-9a-f]{64}) \*\//;
@@ -33,4 +34,16 @@ function loadCached(file) {
   return { exports: module.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, saveCache };
 }
 
-module.exports = { loadCached };
+/**
+ * loadCached, with the bundle then in require's cache under its own name: a later require of that file (oclif's
+ * explicit command target) gets these exports instead of loading and compiling the bundle a second time.
+ */
+function requireCached(file) {
+  const loaded = loadCached(file);
+  const mod = new Module(file);
+  Object.assign(mod, { filename: file, loaded: true, exports: loaded.exports });
+  require.cache[file] = mod;
+  return loaded;
+}
+
+module.exports = { loadCached, requireCached };

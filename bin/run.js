@@ -4,8 +4,7 @@
 // `scratchify resolve` first tries the small fast-path bundle; everything else, and any resolve argv the fast
 // path does not read exactly as oclif would, goes to the oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif.
 const { join } = require('node:path');
-const Module = require('node:module');
-const { loadCached } = require('./code-cache.js');
+const { loadCached, requireCached } = require('./code-cache.js');
 
 const argv = process.argv.slice(2);
 const dist = join(__dirname, '..', 'dist');
@@ -18,9 +17,5 @@ if (argv[0] === 'resolve' && !process.env.SCRATCHIFY_NO_FAST_PATH) {
 }
 if (!handled) {
   // oclif requires the same file for its commands (package.json's oclif.commands): it finds this one in the cache.
-  const file = join(dist, 'scratchify.cjs');
-  const cli = new Module(file, module);
-  Object.assign(cli, { filename: file, loaded: true, exports: loadCached(file).exports });
-  require.cache[file] = cli;
-  cli.exports.main(argv, join(__dirname, '..'));
+  requireCached(join(dist, 'scratchify.cjs')).exports.main(argv, join(__dirname, '..'));
 }

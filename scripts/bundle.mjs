@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,10 +48,7 @@ async function bundle(entry, file, options = {}) {
 /** Runs `work` on the loaded bundle with stdout and stderr muted, then saves V8's code cache: it then holds the
  * functions that ran, compiled, not only the top level. */
 async function warm(file, work) {
-  const loaded = loadCached(file);
-  const mod = new Module(file);
-  Object.assign(mod, { filename: file, loaded: true, exports: loaded.exports });
-  require.cache[file] = mod;
+  const loaded = requireCached(file);
   const writes = [process.stdout.write, process.stderr.write];
   process.stdout.write = process.stderr.write = () => true;
   try {
@@ -65,8 +62,7 @@ async function warm(file, work) {
   loaded.saveCache();
 }
 
-const require = createRequire(import.meta.url);
-const { loadCached } = require(join(root, 'bin', 'code-cache.js'));
+const { requireCached } = createRequire(import.meta.url)(join(root, 'bin', 'code-cache.js'));
 
 // The CLI is CommonJS, not an ES module, because only a script can be given V8's code cache on Node 20: with it
 // a warm generate starts ~0.15 s sooner. oclif loads typescript and ts-node only for TypeScript plugins, which we
