@@ -33,8 +33,6 @@ interface Current {
   early: Buffer[];
   got: number;
   kind?: 'elf' | 'whole' | 'head';
-  /** For a file kept in part: how much of its head. */
-  headBytes: number;
   storeStart: number;
 }
 
@@ -64,7 +62,7 @@ export class SparseBuilder implements TarSink {
     if (member.type !== 'file' || member.hardlink) return;
     member.offset = 0;
     if (member.size === 0) return;
-    this.cur = { path, member, early: [], got: 0, headBytes: HEAD, storeStart: this.stored };
+    this.cur = { path, member, early: [], got: 0, storeStart: this.stored };
   }
 
   data(chunk: Buffer): void {
@@ -124,7 +122,7 @@ export class SparseBuilder implements TarSink {
   private take(c: Current, chunk: Buffer): void {
     if (c.kind === 'whole') this.append(chunk);
     else if (c.kind === 'head') {
-      if (c.got < c.headBytes) this.append(chunk.subarray(0, c.headBytes - c.got));
+      if (c.got < HEAD) this.append(chunk.subarray(0, HEAD - c.got));
     } else chunk.copy(this.scratch, c.got);
     c.got += chunk.length;
   }
