@@ -5,6 +5,9 @@ import type { Entry, FsBackend } from './backend.js';
 /** The kernel's limit on symlinks followed in one lookup (MAXSYMLINKS). */
 export const MAX_LINKS = 40;
 
+/** Longer paths are walked from the top, so the walk's recursion through parent directories stays shallow. */
+const MAX_SEEDED_PATH = 1024;
+
 export type LookupCode = 'ENOENT' | 'ENOTDIR' | 'ELOOP';
 
 export class LookupError extends Error {
@@ -111,15 +114,31 @@ export class Root {
   }
 
   private walk(path: string, followLast: boolean): Resolved | Failure {
+    // A name in a directory already resolved starts from that directory: searches and listings look up thousands
+    // of names in a few directories, and walking each from the top cost a string and a map lookup per component.
+    // The directory's own resolution is cached like any other, so the walk below gives the same result and the
+    // same error. Only plain last components, and bounded depth: this recurses once per component.
+    const slash = path.lastIndexOf('/');
+    if (slash > 0 && slash < MAX_SEEDED_PATH) {
+      const last = path.slice(slash + 1);
+      if (last !== '' && last !== '.' && last !== '..') {
+        const dir = this.cachedWalk(path.slice(0, slash), true);
+        if ('code' in dir) return { code: dir.code, path, at: dir.at };
+        if (dir.entry.type !== 'dir') return { code: 'ENOTDIR', path, at: dir.path };
+        const hops = dir.hops.length > 0 ? [...dir.hops] : [];
+        return this.walkFrom(path, [last], dir.path === '/' ? '' : dir.path, dir.entry, hops, followLast);
+      }
+    }
     // Components still to walk, the next one last; '' and '.' never enter, so an empty list means the
-    // component at hand is the last. The path so far is kept as a string ('' for the top): this runs for
-    // every distinct path a search tries.
+    // component at hand is the last.
     const todo: string[] = [];
     pushComponents(todo, path);
-    let cur = '';
-    const hops: LinkHop[] = [];
-    let entry: Entry = this.lstat('/')!;
-    let followed = 0;
+    return this.walkFrom(path, todo, '', this.lstat('/')!, [], followLast);
+  }
+
+  /** Walks `todo` from `cur` (the real path so far, '' for the top), having followed `hops` already. */
+  private walkFrom(path: string, todo: string[], cur: string, entry: Entry, hops: LinkHop[], followLast: boolean): Resolved | Failure {
+    let followed = hops.length;
     while (todo.length > 0) {
       const c = todo.pop()!;
       if (c === '..') {

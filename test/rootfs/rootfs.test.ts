@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -151,5 +151,77 @@ describe('--include globs agree with fast-glob on the same tree', () => {
     const got = globInRoot(tree, pattern).filter((p) => tree.lstat(p)?.type === 'file');
     expect(got).toEqual(want);
     expect(want.length).toBeGreaterThan(0);
+  });
+});
+
+describe('lookups agree with the kernel, whichever names were looked up before', () => {
+  // Relative links only, inside one directory: there the kernel's own resolution is the root's, so realpath and
+  // its errors are the oracle. A lookup starts from its directory's cached resolution; asking for the names in
+  // two orders (parents first, then children first) must not change any answer.
+  const dir = mkdtempSync(join(tmpdir(), 'scratchify-kernel-'));
+  for (const d of ['usr/lib/deep/er', 'usr/bin', 'etc']) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'usr/lib/deep/er/f'), 'f');
+  writeFileSync(join(dir, 'etc/conf'), 'c');
+  symlinkSync('usr/lib', join(dir, 'lib'));
+  symlinkSync('../lib/deep', join(dir, 'usr/bin/up'));
+  symlinkSync('er/f', join(dir, 'usr/lib/deep/to-f'));
+  symlinkSync('../../etc', join(dir, 'usr/lib/etc-dir'));
+  symlinkSync('nope', join(dir, 'etc/dangling'));
+  symlinkSync('conf', join(dir, 'etc/to-conf'));
+  // A chain of links to a directory, and one to a file: 20 each, 40 together, the kernel's limit; one more fails.
+  for (let i = 0; i < 20; i++) symlinkSync(i === 0 ? 'usr/lib/deep/er' : `d${i - 1}`, join(dir, `d${i}`));
+  for (let i = 0; i < 21; i++) symlinkSync(i === 0 ? 'f' : `f${i - 1}`, join(dir, `usr/lib/deep/er/f${i}`));
+  const names = [
+    '/lib/deep/er/f',
+    '/usr/bin/up/er/f',
+    '/usr/bin/up/to-f',
+    '/usr/bin/up/../deep/to-f',
+    '/lib/etc-dir/conf',
+    '/lib/etc-dir/to-conf',
+    '/lib/etc-dir/dangling',
+    '/lib/etc-dir/conf/x',
+    '/etc/to-conf/x',
+    '/usr/bin/up/missing/f',
+    '/d19/f',
+    '/d19/f19',
+    '/d19/f20',
+    '/d18/f20',
+    '/lib/deep/er/../er/./f',
+  ];
+  const kernel = (p: string) => {
+    try {
+      // Not path.join, which would take the .. away before the kernel sees it.
+      return realpathSync.native(`${dir}${p}`).slice(dir.length);
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code;
+    }
+  };
+  const ours = (r: Root, p: string) => {
+    try {
+      return r.resolve(p).path;
+    } catch (e) {
+      return (e as LookupError).code;
+    }
+  };
+
+  it('each name, its parents asked first or last', () => {
+    const expected = names.map(kernel);
+    expect(expected).toContain('ELOOP');
+    expect(expected).toContain('ENOTDIR');
+    const parentsFirst = new Root(new DirBackend(dir));
+    const parents = (p: string) => p.split('/').map((_, i, all) => all.slice(0, i + 1).join('/') || '/');
+    for (const p of names) for (const q of parents(p)) ours(parentsFirst, q);
+    expect(names.map((p) => ours(parentsFirst, p))).toEqual(expected);
+    const childrenFirst = new Root(new DirBackend(dir));
+    expect(names.map((p) => ours(childrenFirst, p))).toEqual(expected);
+  });
+
+  it('the links followed are the same either way', () => {
+    const a = new Root(new DirBackend(dir));
+    const b = new Root(new DirBackend(dir));
+    ours(b, '/usr/bin/up');
+    ours(b, '/d19');
+    for (const p of ['/usr/bin/up/to-f', '/d19/f19']) expect(a.resolve(p).hops).toEqual(b.resolve(p).hops);
+    expect(a.resolve('/d19/f19').hops).toHaveLength(40);
   });
 });
