@@ -71,16 +71,19 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
     packages.set(infoName, { ...p, infoName });
   }
 
-  const realDirs = new Map<string, string>();
+  // Real directories by listed directory; a directory that is its own real path gives back the listed name
+  // itself, with no new string: this runs for every line of every list (ten thousand in a small base).
+  const realDirs = new Map<string, string | null>();
   const realOf = (path: string): string => {
     const i = path.lastIndexOf('/');
     const dir = path.slice(0, i) || '/';
     let real = realDirs.get(dir);
     if (real === undefined) {
-      real = root.lookup(dir)?.path ?? dir;
+      const r = root.lookup(dir)?.path ?? dir;
+      real = r === dir ? null : r;
       realDirs.set(dir, real);
     }
-    return `${real === '/' ? '' : real}/${path.slice(i + 1)}`;
+    return real === null ? path : `${real === '/' ? '' : real}/${path.slice(i + 1)}`;
   };
 
   // Diversions come in threes: the diverted name, where its file went, and the package that diverted it.
@@ -89,12 +92,15 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
   for (let i = 0; i + 2 < div.length; i += 3) diverted.set(div[i], { to: div[i + 1], by: div[i + 2] });
 
   const owners = new Map<string, DpkgPackage>();
+  const anyDiverted = diverted.size > 0;
   for (const pkg of packages.values()) {
     const list = root.readText(`${INFO}/${pkg.infoName}.list`, MAX_INFO_BYTES);
     if (list === undefined) continue;
-    for (const name of list.split('\n')) {
-      if (!name.startsWith('/') || name === '/.') continue;
-      const d = diverted.get(name);
+    const names = list.split('\n');
+    for (let n = 0; n < names.length; n++) {
+      const name = names[n];
+      if (name.charCodeAt(0) !== 0x2f || name === '/.') continue;
+      const d = anyDiverted ? diverted.get(name) : undefined;
       const where = d && d.by !== pkg.name ? d.to : name;
       const real = realOf(where);
       if (!owners.has(real)) owners.set(real, pkg);
