@@ -16,6 +16,16 @@ if (argv[0] === 'resolve' && !process.env.SCRATCHIFY_NO_FAST_PATH) {
   if (handled && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
 }
 if (!handled) {
+  // oclif checks the node version against package.json's engines as it loads, through semver and a require of
+  // package.json (~8 ms of every command); the same check, on the major version, costs nothing here. The variable
+  // is ours only while oclif loads: the programs scratchify runs do not inherit it.
+  if (Number(process.versions.node.split('.')[0]) < 20)
+    process.emitWarning(`Node version must be >=20 to use this CLI. Current node version: ${process.versions.node}`);
+  const had = process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
   // oclif requires the same file for its commands (package.json's oclif.commands): it finds this one in the cache.
-  requireCached(join(dist, 'scratchify.cjs')).exports.main(argv, join(__dirname, '..'));
+  const cli = requireCached(join(dist, 'scratchify.cjs'));
+  if (had === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = had;
+  cli.exports.main(argv, join(__dirname, '..'));
 }
