@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, write
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
-import { SPARSE_FORMAT, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
+import { isSparseIndex, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
 import { SparseBuilder } from '../rootfs/sparse-build.js';
 import { TarFormatError } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
@@ -45,8 +45,8 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
   const cached = (): SparseIndex | undefined => {
     if (!entryComplete(dir)) return undefined;
     try {
-      const index = JSON.parse(readFileSync(join(dir, 'sparse.json'), 'utf8')) as SparseIndex;
-      return index.format === SPARSE_FORMAT ? index : undefined;
+      const index = JSON.parse(readFileSync(join(dir, 'sparse.json'), 'utf8')) as unknown;
+      return isSparseIndex(index) ? index : undefined;
     } catch {
       return undefined; // a damaged cache is made again
     }

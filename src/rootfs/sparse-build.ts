@@ -3,7 +3,8 @@ import { ElfFormatError } from '../elf/errors.js';
 import { parseElf, type ElfFile, type ParseOptions } from '../elf/file.js';
 import { scanPathStrings } from '../elf/path-strings.js';
 import { bufferSource, type ByteSource } from '../elf/source.js';
-import { type ElfFacts, type ElfFailure, SPARSE_FORMAT, type SparseIndex } from './sparse.js';
+import { MemberTable } from './member-table.js';
+import { type ElfFacts, type ElfFailure, type FileFacts, SPARSE_FORMAT, type SparseIndex } from './sparse.js';
 import type { TarIndex, TarMember } from './tar.js';
 import type { TarSink } from './tar-stream.js';
 
@@ -89,14 +90,25 @@ export class SparseBuilder implements TarSink {
   /** The index and strings, once the stream has ended; the store is complete then. */
   result(members: TarIndex): SparseIndex {
     this.flush();
+    const facts: SparseIndex['facts'] = { paths: [], at: [], text: '' };
+    const texts: string[] = [];
+    let at = 0;
+    for (const p of new Set([...Object.keys(this.elves), ...Object.keys(this.strings), ...Object.keys(this.probed)])) {
+      const one: FileFacts = { elf: this.elves[p], strings: this.strings[p], probed: this.probed[p] };
+      const text = JSON.stringify(one);
+      facts.paths.push(p);
+      facts.at.push(at);
+      texts.push(text);
+      at += text.length;
+    }
+    facts.at.push(at);
+    facts.text = texts.join('');
     return {
       format: SPARSE_FORMAT,
-      members,
-      strings: this.strings,
-      elves: this.elves,
+      members: MemberTable.fromIndex(members).toColumns(),
+      facts,
       parsedWith: [...(this.options.parse.imports ?? [])],
       probes: Object.keys(this.options.probes),
-      probed: this.probed,
     };
   }
 

@@ -6,7 +6,8 @@ import { ScratchifyError } from '../errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
 import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
 import { IndexedBackend } from './indexed.js';
-import type { TarIndex, TarMember } from './tar.js';
+import { type MemberColumns, MemberTable } from './member-table.js';
+import type { TarMember } from './tar.js';
 
 /** A parse that failed, as the reader's ElfFormatError said. */
 export interface ElfFailure {
@@ -24,20 +25,47 @@ export interface ElfFacts {
  * whenever the reader's or a probe's result (or what the builder keeps) changes, this number goes up, and caches
  * made before are made again.
  */
-export const SPARSE_FORMAT = 5;
+export const SPARSE_FORMAT = 6;
 
-/** What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`). */
+/** What the cache found of one ELF file it held whole. */
+export interface FileFacts {
+  elf?: ElfFacts;
+  /** The path strings of its read-only data. */
+  strings?: string[];
+  /** What each probe found (a probe absent here found nothing). */
+  probed?: Record<string, unknown>;
+}
+
+/**
+ * What an image's cache holds besides the kept bytes (`store.bin`) and the files fetched since (`fetched/`), as it
+ * is written to `sparse.json`. The facts of file n are the JSON text text[at[n]] up to text[at[n + 1]], parsed only
+ * when a reader asks for that file: a run asks for a few dozen of the image's hundreds of ELF files.
+ */
 export interface SparseIndex {
   format: typeof SPARSE_FORMAT;
-  members: TarIndex;
-  /** The path strings of each ELF file's read-only data, found when the cache was made. */
-  strings: Record<string, string[]>;
-  elves: Record<string, ElfFacts>;
+  members: MemberColumns;
+  facts: { paths: string[]; at: number[]; text: string };
   /** The symbol names the full parse looked for among each file's imports. */
   parsedWith: string[];
-  /** The probes run on every ELF file the builder held whole, parsed or not; by file, what each found (none: absent). */
+  /** The probes run on every ELF file the builder held whole, parsed or not. */
   probes: string[];
-  probed: Record<string, Record<string, unknown>>;
+}
+
+/** True when `x` has the shape of this format's index (a damaged or older cache is made again). */
+export function isSparseIndex(x: unknown): x is SparseIndex {
+  const i = x as SparseIndex;
+  const f = i?.facts;
+  return (
+    i?.format === SPARSE_FORMAT &&
+    MemberTable.columnsFit(i.members) &&
+    Array.isArray(f?.paths) &&
+    Array.isArray(f.at) &&
+    f.at.length === f.paths.length + 1 &&
+    typeof f.text === 'string' &&
+    f.at[f.paths.length] === f.text.length &&
+    Array.isArray(i.parsedWith) &&
+    Array.isArray(i.probes)
+  );
 }
 
 /** Brings whole files of the image from the engine: one, or many at once (a bundle). */
@@ -62,15 +90,37 @@ export class SparseBackend extends IndexedBackend {
   /** Files fetched for this process only (prefetch). */
   private readonly held = new Map<string, Buffer>();
   private readonly parsedWith: ReadonlySet<string>;
+  private factsAt?: Map<string, number>;
+  private readonly facts = new Map<number, FileFacts>();
 
+  /** `sparse` as isSparseIndex accepts it. */
   constructor(
     description: string,
     private readonly dir: string,
     private readonly sparse: SparseIndex,
     private readonly fetcher?: Fetcher,
   ) {
-    super(description, sparse.members);
+    const members = MemberTable.fromColumns(sparse.members);
+    if (!members) throw new Error(`${dir}: the cache's index is damaged`);
+    super(description, members);
     this.parsedWith = new Set(sparse.parsedWith);
+  }
+
+  /** The facts the cache found of the file at data path `path`, parsed on first use; undefined for other files. */
+  private factsOf(path: string): FileFacts | undefined {
+    const f = this.sparse.facts;
+    if (!this.factsAt) {
+      this.factsAt = new Map();
+      for (let n = 0; n < f.paths.length; n++) this.factsAt.set(f.paths[n], n);
+    }
+    const n = this.factsAt.get(path);
+    if (n === undefined) return undefined;
+    let facts = this.facts.get(n);
+    if (!facts) {
+      facts = JSON.parse(f.text.slice(f.at[n], f.at[n + 1])) as FileFacts;
+      this.facts.set(n, facts);
+    }
+    return facts;
   }
 
   open(path: string): ByteSource {
@@ -117,7 +167,7 @@ export class SparseBackend extends IndexedBackend {
    */
   elf(path: string, options: ParseOptions = {}): ElfFile | undefined {
     const d = this.data(path);
-    const facts = d && this.sparse.elves[d.path];
+    const facts = d && this.factsOf(d.path)?.elf;
     if (!facts) return undefined;
     const versions = options.versions ?? true;
     if (options.imports && ![...options.imports].every((n) => this.parsedWith.has(n))) return undefined;
@@ -135,13 +185,14 @@ export class SparseBackend extends IndexedBackend {
 
   probe(path: string, name: string): unknown {
     const d = this.data(path);
-    if (!d || !this.sparse.elves[d.path] || !this.sparse.probes.includes(name)) return undefined;
-    return this.sparse.probed[d.path]?.[name] ?? null;
+    const facts = d && this.factsOf(d.path);
+    if (!facts?.elf || !this.sparse.probes.includes(name)) return undefined;
+    return facts.probed?.[name] ?? null;
   }
 
   pathStrings(path: string): string[] | undefined {
     const d = this.data(path);
-    return d && this.sparse.strings[d.path];
+    return d && this.factsOf(d.path)?.strings;
   }
 
   /**

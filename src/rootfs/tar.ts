@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { FileSource } from '../elf/source.js';
 import type { EntryType } from './backend.js';
 import { IndexedBackend } from './indexed.js';
+import { MemberTable } from './member-table.js';
 
 /** One member of a tar stream: where its data starts in the tarball, and what it is. */
 export interface TarMember {
@@ -188,7 +189,7 @@ export class TarBackend extends IndexedBackend {
     private readonly tarPath: string,
     index: TarIndex,
   ) {
-    super(description, index);
+    super(description, MemberTable.fromIndex(index));
   }
 
   open(path: string): FileSource {
