@@ -51,6 +51,14 @@ export class ElfReader {
     return buf.subarray(position - start, position - start + length);
   }
 
+  /** One byte, from a window when one holds it: no buffer is made for it. Undefined past the end of the file. */
+  protected byteAt(position: number): number | undefined {
+    for (const w of this.windows) {
+      if (position >= w.start && position < w.start + w.buf.length) return w.buf[position - w.start];
+    }
+    return position < this.src.size ? this.read(position, 1)[0] : undefined;
+  }
+
   /** Windows taken by this parse, given back when it ends (the rest, past the cap, are left to the collector). */
   private taken: Buffer[] = [];
 
