@@ -1,21 +1,18 @@
 #!/usr/bin/env node
 'use strict';
 // CommonJS (bin/package.json) on purpose: an ES module entry costs ~6 ms of loader start-up on every run.
-// `scratchify resolve` first tries the small fast-path bundle; everything else, and any resolve argv the fast
-// path does not read exactly as oclif would, goes to the oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif.
+// `scratchify resolve` and the main job (`scratchify /path/to/program ...`) first try a small bundle of their own,
+// without oclif; everything else, and any argv such a bundle does not read exactly as oclif would, goes to the
+// oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif.
 const { join } = require('node:path');
 const { loadCached, requireCached } = require('./code-cache.js');
 
 const argv = process.argv.slice(2);
 const dist = join(__dirname, '..', 'dist');
-let handled = false;
-if (argv[0] === 'resolve' && !process.env.SCRATCHIFY_NO_FAST_PATH) {
-  handled = loadCached(join(dist, 'resolve-fast.cjs')).exports.run(argv);
-  // Done: exit now rather than let V8 finish the garbage collection it started (a few ms on big runs), once
-  // stdout and stderr have nothing queued (on Linux they are synchronous for files, pipes and terminals).
-  if (handled && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
-}
-if (!handled) {
+const fastPaths = !process.env.SCRATCHIFY_NO_FAST_PATH;
+
+/** The oclif bundle, loaded once. */
+function oclif() {
   // oclif checks the node version against package.json's engines as it loads, through semver and a require of
   // package.json (~8 ms of every command); the same check, on the major version, costs nothing here. The variable
   // is ours only while oclif loads: the programs scratchify runs do not inherit it.
@@ -27,5 +24,21 @@ if (!handled) {
   const cli = requireCached(join(dist, 'scratchify.cjs'));
   if (had === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = had;
-  cli.exports.main(argv, join(__dirname, '..'));
+  return cli.exports;
 }
+
+let handled = false;
+if (argv[0] === 'resolve' && fastPaths) {
+  handled = loadCached(join(dist, 'resolve-fast.cjs')).exports.run(argv);
+  // Done: exit now rather than let V8 finish the garbage collection it started (a few ms on big runs), once
+  // stdout and stderr have nothing queued (on Linux they are synchronous for files, pipes and terminals).
+  if (handled && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
+} else if (fastPaths && (argv[0] === 'generate' || (argv[0] !== undefined && !argv[0].startsWith('-') && argv[0].includes('/')))) {
+  // Only the main job's own forms load its bundle: a command's name never holds a slash.
+  const running = loadCached(join(dist, 'generate-fast.cjs')).exports.run(argv, join(dist, 'generate-flags.json'));
+  if (running !== false) {
+    handled = true;
+    running.catch((err) => oclif().handleError(err));
+  }
+}
+if (!handled) oclif().main(argv, join(__dirname, '..'));

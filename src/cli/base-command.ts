@@ -1,8 +1,8 @@
 import { Command, Errors, Flags } from '@oclif/core';
-import { ElfFormatError } from '../elf/errors.js';
 import { ScratchifyError, errorText } from '../errors.js';
 import type { Progress } from '../engine/image-cache.js';
-import { LookupError } from '../rootfs/root.js';
+import { knownError } from './known-error.js';
+import { progressLine, sayLine } from './progress.js';
 import { closest } from './suggest.js';
 
 /**
@@ -11,7 +11,8 @@ import { closest } from './suggest.js';
  * oclif's own parse errors are usage errors; anything else is a bug of ours and keeps oclif's report.
  */
 export function userError(err: unknown, command: string, flagNames: readonly string[] = []): ScratchifyError | undefined {
-  if (err instanceof ScratchifyError) return err;
+  const known = knownError(err);
+  if (known) return known;
   if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
     const unknown = /^Nonexistent flags?: (.*)$/.exec(err.message.split('\n')[0]);
     if (unknown) {
@@ -42,11 +43,6 @@ export function userError(err: unknown, command: string, flagNames: readonly str
       cause: err,
     });
   }
-  if (err instanceof LookupError) {
-    return new ScratchifyError('INPUT_NOT_FOUND', err.message, { hint: 'give the path as it is inside the image or root', cause: err });
-  }
-  if (err instanceof ElfFormatError)
-    return new ScratchifyError('BAD_ELF', err.message, { hint: 'pass an ELF executable or shared object', cause: err });
   return undefined;
 }
 
@@ -71,16 +67,12 @@ export abstract class BaseCommand extends Command {
 
   /** Progress for long work, on stderr when it is a terminal and the output is not --json; else undefined. */
   protected progress(): Progress | undefined {
-    if (!process.stderr.isTTY || this.jsonEnabled()) return undefined;
-    // Each line replaces the one before; the last stays, on a line of its own.
-    return (line, last) => process.stderr.write(`\r\x1b[Kscratchify: ${line}${last ? '\n' : ''}`);
+    return progressLine(this.jsonEnabled());
   }
 
   /** One line per phase of long work on stderr, terminal or not; nothing with --json. */
   protected say(): (line: string) => void {
-    return (line) => {
-      if (!this.jsonEnabled()) process.stderr.write(`scratchify: ${line}\n`);
-    };
+    return sayLine(this.jsonEnabled());
   }
 
   protected async init(): Promise<void> {

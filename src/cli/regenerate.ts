@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 
 /** What regenerate needs of an oclif flag definition. */
-interface FlagDef {
+export interface FlagDef {
   type: 'boolean' | 'option';
   default?: unknown;
   allowNo?: boolean;

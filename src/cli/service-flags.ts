@@ -1,9 +1,4 @@
 import { Flags } from '@oclif/core';
-import { parseProbe } from '../engine/probe-spec.js';
-import type { Step } from '../engine/session.js';
-import { parseVolume, type VolumeSpec } from '../engine/volumes.js';
-import { splitWords } from '../engine/words.js';
-import { ScratchifyError } from '../errors.js';
 
 /**
  * The flags that start the program as a service and exercise it, shared by verify (which compares the base's
@@ -28,40 +23,3 @@ export const serviceFlags = {
   }),
   'stop-timeout': Flags.string({ description: 'seconds the service has to exit after its stop signal', default: '10' }),
 };
-
-/** A number of seconds given on the command line. */
-export function seconds(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new ScratchifyError('USAGE', `--${flag} ${value}: not a number of seconds`, { hint: `give seconds, e.g. --${flag} 30` });
-  return n;
-}
-
-/**
- * The steps in the order they were given: oclif keeps each flag's values in order, but not how --probe,
- * --probe-cmd and --restart interleave, which the raw tokens still show.
- */
-export function serviceSteps(raw: readonly { type: string; flag?: string; input: string }[]): Step[] {
-  const steps: Step[] = [];
-  for (const t of raw) {
-    if (t.type !== 'flag') continue;
-    if (t.flag === 'probe') steps.push({ kind: 'probe', probe: parseProbe(t.input) });
-    else if (t.flag === 'probe-cmd') {
-      const argv = splitWords(t.input);
-      if (argv.length === 0)
-        throw new ScratchifyError('USAGE', '--probe-cmd is empty', {
-          hint: "give a client and its arguments, e.g. --probe-cmd 'redis-cli ping'",
-        });
-      steps.push({ kind: 'cmd', text: t.input, argv });
-    } else if (t.flag === 'restart') steps.push({ kind: 'restart' });
-  }
-  if (steps.length && steps[steps.length - 1].kind === 'restart')
-    throw new ScratchifyError('USAGE', '--restart comes last: nothing is asked of the service after it starts again', {
-      hint: 'put a --probe or --probe-cmd after --restart, to read back what the service kept',
-    });
-  return steps;
-}
-
-export function volumes(values: string[] | undefined): VolumeSpec[] {
-  return (values ?? []).map(parseVolume);
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceSteps } from '../../src/cli/service-flags.js';
+import { serviceSteps } from '../../src/cli/service-steps.js';
 import { parseProbe, unescapeBytes } from '../../src/engine/probe-spec.js';
 import { ScratchifyError } from '../../src/errors.js';
 

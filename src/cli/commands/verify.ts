@@ -11,7 +11,8 @@ import { verify } from '../../verify/verify.js';
 import { BaseCommand } from '../base-command.js';
 import { shapeFlags } from '../generate-flags.js';
 import { checkOutputs, writeAtomically } from '../output.js';
-import { seconds, serviceFlags, serviceSteps, volumes } from '../service-flags.js';
+import { serviceFlags } from '../service-flags.js';
+import { seconds, serviceSteps, volumes } from '../service-steps.js';
 import { verifyContexts } from '../verify-context.js';
 import { reportLines, verifyJson } from '../verify-report.js';
 
