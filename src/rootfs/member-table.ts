@@ -42,26 +42,22 @@ export class MemberTable {
 
   /** From an archive's index; a directory the archive has no header for (some omit them) still exists. */
   static fromIndex(index: TarIndex): MemberTable {
-    const paths = Object.keys(index);
-    const made = paths.map((p) => index[p]);
-    const known = new Set(paths);
-    const count = paths.length;
-    for (let n = 0; n < count; n++) {
-      for (let q = parentOf(paths[n]); q !== '/' && !known.has(q); q = parentOf(q)) {
-        known.add(q);
-        paths.push(q);
-        made.push({ type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 });
-      }
-    }
+    const { paths, made } = completed(index);
     return new MemberTable(paths, made);
   }
 
-  /** From columns that toColumns wrote; undefined when they do not fit together (a damaged cache). */
+  /** An archive's index as columns (the directories it omits added), without the lookup table a reader needs. */
+  static columnsOf(index: TarIndex): MemberColumns {
+    const { paths, made } = completed(index);
+    return columns(paths, made);
+  }
+
+  /** From columns that columnsOf wrote; undefined when they do not fit together (a damaged cache). */
   static fromColumns(c: MemberColumns): MemberTable | undefined {
     return MemberTable.columnsFit(c) ? new MemberTable(c.paths, new Array(c.paths.length), c) : undefined;
   }
 
-  /** True when columns have the shape toColumns gives them. */
+  /** True when columns have the shape columnsOf gives them. */
   static columnsFit(c: MemberColumns): boolean {
     if (!c || typeof c !== 'object' || !Array.isArray(c.paths)) return false;
     const n = c.paths.length;
@@ -77,39 +73,6 @@ export class MemberTable {
       typeof c.links === 'object' &&
       c.links !== null
     );
-  }
-
-  toColumns(): MemberColumns {
-    const c: MemberColumns = {
-      paths: this.paths,
-      types: '',
-      mode: [],
-      uid: [],
-      gid: [],
-      size: [],
-      offset: [],
-      links: {},
-      hardlinks: [],
-      keepAt: [],
-      keep: [],
-    };
-    const types: string[] = [];
-    for (let n = 0; n < this.paths.length; n++) {
-      const m = this.member(n);
-      types.push(CODE[m.type]);
-      c.mode.push(m.mode);
-      c.uid.push(m.uid);
-      c.gid.push(m.gid);
-      c.size.push(m.size);
-      c.offset.push(m.offset);
-      if (m.link !== undefined) c.links[n] = m.link;
-      if (m.hardlink) c.hardlinks.push(n);
-      c.keepAt.push(c.keep.length);
-      if (m.keep) c.keep.push(...m.keep);
-    }
-    c.keepAt.push(c.keep.length);
-    c.types = types.join('');
-    return c;
   }
 
   get(path: string): TarMember | undefined {
@@ -146,6 +109,55 @@ export class MemberTable {
     this.made[n] = m;
     return m;
   }
+}
+
+/** The index's members in its order, then the directories it names no header for. */
+function completed(index: TarIndex): { paths: string[]; made: TarMember[] } {
+  const paths = Object.keys(index);
+  const made = paths.map((p) => index[p]);
+  const implied = new Set<string>();
+  const count = paths.length;
+  for (let n = 0; n < count; n++) {
+    for (let q = parentOf(paths[n]); q !== '/' && index[q] === undefined && !implied.has(q); q = parentOf(q)) {
+      implied.add(q);
+      paths.push(q);
+      made.push({ type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, offset: 0 });
+    }
+  }
+  return { paths, made };
+}
+
+function columns(paths: string[], made: readonly TarMember[]): MemberColumns {
+  const c: MemberColumns = {
+    paths,
+    types: '',
+    mode: [],
+    uid: [],
+    gid: [],
+    size: [],
+    offset: [],
+    links: {},
+    hardlinks: [],
+    keepAt: [],
+    keep: [],
+  };
+  const types: string[] = [];
+  for (let n = 0; n < paths.length; n++) {
+    const m = made[n];
+    types.push(CODE[m.type]);
+    c.mode.push(m.mode);
+    c.uid.push(m.uid);
+    c.gid.push(m.gid);
+    c.size.push(m.size);
+    c.offset.push(m.offset);
+    if (m.link !== undefined) c.links[n] = m.link;
+    if (m.hardlink) c.hardlinks.push(n);
+    c.keepAt.push(c.keep.length);
+    if (m.keep) for (const k of m.keep) c.keep.push(k);
+  }
+  c.keepAt.push(c.keep.length);
+  c.types = types.join('');
+  return c;
 }
 
 function parentOf(path: string): string {

@@ -105,7 +105,7 @@ export class SparseBuilder implements TarSink {
     facts.text = texts.join('');
     return {
       format: SPARSE_FORMAT,
-      members: MemberTable.fromIndex(members).toColumns(),
+      members: MemberTable.columnsOf(members),
       facts,
       parsedWith: [...(this.options.parse.imports ?? [])],
       probes: Object.keys(this.options.probes),
