@@ -63,7 +63,8 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
 async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress?: Progress): Promise<SparseIndex> {
   mkdirSync(dir, { recursive: true });
   // What an older scratchify kept here (a whole export) goes first.
-  for (const f of ['rootfs.tar', 'index.json', 'fetched', 'digests.json', ...FILES]) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of ['rootfs.tar', 'index.json', 'fetched', 'derived', 'digests.json', ...FILES])
+    rmSync(join(dir, f), { recursive: true, force: true });
   const tmp = (f: string) => join(dir, `${f}.${process.pid}.tmp`);
   // Ctrl-C during the export removes the partial files, the created container and the lock (held by our caller).
   const leftovers = new Leftovers(engine);

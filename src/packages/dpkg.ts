@@ -56,25 +56,42 @@ export function parseStatus(text: string, warnings: string[]): Omit<DpkgPackage,
 }
 
 /**
- * Reads dpkg's database in the root: /var/lib/dpkg/status, each package's info/<pkg>.list and .md5sums, and
- * /var/lib/dpkg/diversions. A list names files as the package shipped them; the root may hold them elsewhere
- * (merged /usr: libc6 lists /lib/x86_64-linux-gnu/libc.so.6, which is /usr/lib/... once /lib is a link), so
- * every name is taken to its real path, directories through the root's links. Undefined without a status file.
+ * What readDpkg reads of dpkg's database, as plain data: an image's cache keeps it, as the image never changes
+ * under its ID (reading every package's list is most of what a warm generate spends on packages). Owned file n is
+ * owned[n], by packages[owner[n]]. DPKG_SCAN names the shape: it changes whenever what scanDpkg makes changes.
  */
-export function readDpkg(root: Root): DpkgDatabase | undefined {
-  const status = root.readText('/var/lib/dpkg/status', MAX_STATUS_BYTES);
-  if (status === undefined) return undefined;
-  const warnings: string[] = [];
-  const packages = new Map<string, DpkgPackage>();
-  for (const p of parseStatus(status, warnings)) {
-    const infoName = root.exists(`${INFO}/${p.name}:${p.arch}.list`) ? `${p.name}:${p.arch}` : p.name;
-    packages.set(infoName, { ...p, infoName });
-  }
+export interface DpkgScan {
+  packages: DpkgPackage[];
+  owned: string[];
+  owner: number[];
+  /** Diversions as dpkg keeps them: the diverted name, where its file went, the package that diverted it. */
+  diverted: [string, string, string][];
+  warnings: string[];
+}
+const DPKG_SCAN = 'dpkg-1';
 
-  // Real directories by listed directory; a directory that is its own real path gives back the listed name
-  // itself, with no new string: this runs for every line of every list (ten thousand in a small base).
+function isDpkgScan(x: unknown): x is DpkgScan | null {
+  const s = x as DpkgScan;
+  return (
+    x === null ||
+    (Array.isArray(s?.packages) &&
+      Array.isArray(s.owned) &&
+      Array.isArray(s.owner) &&
+      s.owned.length === s.owner.length &&
+      s.owner.every((i) => Number.isInteger(i) && i >= 0 && i < s.packages.length) &&
+      Array.isArray(s.diverted) &&
+      Array.isArray(s.warnings))
+  );
+}
+
+/**
+ * A name as a package lists it, taken to its real path in the root, directories through the root's links. A
+ * directory that is its own real path gives back the listed name itself, with no new string: this runs for every
+ * line of every list (ten thousand in a small base).
+ */
+function realPaths(root: Root): (path: string) => string {
   const realDirs = new Map<string, string | null>();
-  const realOf = (path: string): string => {
+  return (path) => {
     const i = path.lastIndexOf('/');
     const dir = path.slice(0, i) || '/';
     let real = realDirs.get(dir);
@@ -85,27 +102,67 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
     }
     return real === null ? path : `${real === '/' ? '' : real}/${path.slice(i + 1)}`;
   };
+}
 
-  // Diversions come in threes: the diverted name, where its file went, and the package that diverted it.
-  const diverted = new Map<string, { to: string; by: string }>();
+/**
+ * Reads dpkg's database in the root: /var/lib/dpkg/status, each package's info/<pkg>.list and .md5sums, and
+ * /var/lib/dpkg/diversions. A list names files as the package shipped them; the root may hold them elsewhere
+ * (merged /usr: libc6 lists /lib/x86_64-linux-gnu/libc.so.6, which is /usr/lib/... once /lib is a link), so
+ * every name is taken to its real path. Undefined without a status file. An image's cache keeps what it read of
+ * the status and the lists (the backend's `derived`); md5sums are read when asked for.
+ */
+export function readDpkg(root: Root): DpkgDatabase | undefined {
+  const make = () => scanDpkg(root) ?? null;
+  const scan = root.backend.derived ? root.backend.derived(DPKG_SCAN, make, isDpkgScan) : make();
+  return scan ? dpkgDatabase(root, scan) : undefined;
+}
+
+function scanDpkg(root: Root): DpkgScan | undefined {
+  const status = root.readText('/var/lib/dpkg/status', MAX_STATUS_BYTES);
+  if (status === undefined) return undefined;
+  const warnings: string[] = [];
+  // By info name: a name given twice is the later paragraph, in the place of the first.
+  const byInfoName = new Map<string, DpkgPackage>();
+  for (const p of parseStatus(status, warnings)) {
+    const infoName = root.exists(`${INFO}/${p.name}:${p.arch}.list`) ? `${p.name}:${p.arch}` : p.name;
+    byInfoName.set(infoName, { ...p, infoName });
+  }
+  const packages = [...byInfoName.values()];
+  const realOf = realPaths(root);
   const div = (root.readText('/var/lib/dpkg/diversions', MAX_INFO_BYTES) ?? '').split('\n');
-  for (let i = 0; i + 2 < div.length; i += 3) diverted.set(div[i], { to: div[i + 1], by: div[i + 2] });
-
-  const owners = new Map<string, DpkgPackage>();
-  const anyDiverted = diverted.size > 0;
-  for (const pkg of packages.values()) {
+  const diverted: DpkgScan['diverted'] = [];
+  for (let i = 0; i + 2 < div.length; i += 3) diverted.push([div[i], div[i + 1], div[i + 2]]);
+  const divertedBy = new Map(diverted.map(([name, to, by]) => [name, { to, by }]));
+  const seen = new Set<string>();
+  const owned: string[] = [];
+  const owner: number[] = [];
+  for (let k = 0; k < packages.length; k++) {
+    const pkg = packages[k];
     const list = root.readText(`${INFO}/${pkg.infoName}.list`, MAX_INFO_BYTES);
     if (list === undefined) continue;
     const names = list.split('\n');
     for (let n = 0; n < names.length; n++) {
       const name = names[n];
       if (name.charCodeAt(0) !== 0x2f || name === '/.') continue;
-      const d = anyDiverted ? diverted.get(name) : undefined;
-      const where = d && d.by !== pkg.name ? d.to : name;
-      const real = realOf(where);
-      if (!owners.has(real)) owners.set(real, pkg);
+      const d = divertedBy.size > 0 ? divertedBy.get(name) : undefined;
+      const real = realOf(d && d.by !== pkg.name ? d.to : name);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      owned.push(real);
+      owner.push(k);
     }
   }
+  return { packages, owned, owner, diverted, warnings };
+}
+
+function dpkgDatabase(root: Root, scan: DpkgScan): DpkgDatabase {
+  const packages = new Map<string, DpkgPackage>();
+  for (const p of scan.packages) packages.set(p.infoName, p);
+  const owners = new Map<string, DpkgPackage>();
+  for (let n = 0; n < scan.owned.length; n++) owners.set(scan.owned[n], scan.packages[scan.owner[n]]);
+  const diverted = new Map(scan.diverted.map(([name, to, by]) => [name, { to, by }]));
+  const warnings = [...scan.warnings];
+  const realOf = realPaths(root);
 
   // md5sums are read per package, when a file of it is asked for: most packages of a base own nothing copied.
   const md5 = new Map<string, string>();

@@ -37,6 +37,12 @@ export interface FsBackend {
   pathStrings?(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */
   prefetch?(paths: string[]): void;
+  /**
+   * Data made from the tree's files by `make` (dpkg's database, read), kept with an image's cache and made once
+   * for it: an image never changes under its ID. `name` carries the version of what `make` makes; `valid` checks
+   * what was kept, and anything else is made again.
+   */
+  derived?<T>(name: string, make: () => T, valid: (x: unknown) => x is T): T;
   /** Lets go of what reading holds (descriptors, a container of the engine's); reading again takes them anew. */
   close?(): void;
 }

@@ -220,6 +220,25 @@ export class SparseBackend extends IndexedBackend {
     return this.knownDigests;
   }
 
+  derived<T>(name: string, make: () => T, valid: (x: unknown) => x is T): T {
+    const file = join(this.dir, 'derived', `${name}.json`);
+    try {
+      const kept = (JSON.parse(readFileSync(file, 'utf8')) as { value: unknown }).value;
+      if (valid(kept)) return kept;
+    } catch {
+      // not made yet, or damaged: made again
+    }
+    const value = make();
+    try {
+      mkdirSync(join(this.dir, 'derived'), { recursive: true });
+      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ value }));
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+      // a cache this process cannot write to: made again next time
+    }
+    return value;
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +88,45 @@ describe('dpkg database of a base', () => {
       '/var/lib/dpkg/status: the paragraph at line 18 is malformed (no valid Package or Version); skipped',
       '/var/lib/dpkg/info/libc6:amd64.md5sums: a malformed line ("not an md5 line"); left out',
     ]);
+  });
+
+  it("kept with an image's cache: read once, the same answers from what was kept, a damaged copy read again", () => {
+    const d = mkdtempSync(join(tmpdir(), 'scratchify-dpkg-kept-'));
+    const root = dpkgRoot(base);
+    const dir = (root.backend as unknown as { dir: string }).dir;
+    // A backend that keeps derived data as the image cache does: JSON in a file, checked when read back.
+    let made = 0;
+    const kept = join(d, 'kept.json');
+    const backend = Object.create(root.backend, {
+      derived: {
+        value: <T>(_name: string, make: () => T, valid: (x: unknown) => x is T): T => {
+          try {
+            const x = JSON.parse(readFileSync(kept, 'utf8')) as unknown;
+            if (valid(x)) return x;
+          } catch {}
+          made++;
+          const v = make();
+          writeFileSync(kept, JSON.stringify(v));
+          return v;
+        },
+      },
+    });
+    const answers = (db: ReturnType<typeof readDpkg>) =>
+      [
+        '/usr/lib/x86_64-linux-gnu/libc.so.6',
+        '/usr/lib/x86_64-linux-gnu/libssl.so.3',
+        '/usr/lib/x86_64-linux-gnu/libssl.so.3.distrib',
+        '/lib',
+      ].map((p) => [db!.ownerOf(p)?.infoName, db!.listedBy(p)?.infoName, db!.md5sumLine(p)]);
+    const fresh = answers(readDpkg(root));
+    expect(answers(readDpkg(new Root(backend)))).toEqual(fresh);
+    // The lists are gone: what was kept still answers.
+    for (const f of ['libc6:amd64.list', 'libssl3.list', 'dash.list']) rmSync(join(dir, INFO, f));
+    expect(answers(readDpkg(new Root(backend)))).toEqual(fresh);
+    expect(made).toBe(1);
+    writeFileSync(kept, JSON.stringify({ packages: [], owned: ['/x'], owner: [3], diverted: [], warnings: [] }));
+    expect(readDpkg(new Root(backend))!.ownerOf('/usr/lib/x86_64-linux-gnu/libc.so.6')).toBeUndefined();
+    expect(made).toBe(2);
   });
 
   it('no status file: no database', () => {

@@ -220,4 +220,19 @@ describe('the sparse image cache', async () => {
     const lying = new Root(new SparseBackend('test tree', fresh, c.index, { ...c.fetcher, one: () => Buffer.from('short') }));
     expect(() => lying.readText('/usr/share/data/d0.txt')).toThrow(/the engine gave 5 bytes, the image's index says 1400/);
   });
+
+  it('keeps derived data with the entry: made once for every later process, made again when damaged or refused', () => {
+    const isCount = (x: unknown): x is { count: number } => typeof (x as { count?: unknown })?.count === 'number';
+    let made = 0;
+    const make = () => ({ count: ++made });
+    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 1 });
+    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 1 });
+    expect(made).toBe(1);
+    expect(readdirSync(join(c.entry, 'derived'))).toEqual(['test-1.json']);
+    writeFileSync(join(c.entry, 'derived', 'test-1.json'), '{"value": {"count": "one"}}');
+    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 2 });
+    writeFileSync(join(c.entry, 'derived', 'test-1.json'), '{"val');
+    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 3 });
+    expect(c.open().backend.derived!('test-2', make, isCount)).toEqual({ count: 4 });
+  });
 });
