@@ -117,7 +117,14 @@ export class SparseBackend extends IndexedBackend {
     if (n === undefined) return undefined;
     let facts = this.facts.get(n);
     if (!facts) {
-      facts = JSON.parse(f.text.slice(f.at[n], f.at[n + 1])) as FileFacts;
+      try {
+        facts = JSON.parse(f.text.slice(f.at[n], f.at[n + 1])) as FileFacts;
+      } catch (e) {
+        throw new ScratchifyError('ENGINE_UNAVAILABLE', `${path}: what the cache of ${this.description} kept of it is damaged`, {
+          hint: 'run scratchify cache prune, then again',
+          cause: e,
+        });
+      }
       this.facts.set(n, facts);
     }
     return facts;

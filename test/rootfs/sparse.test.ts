@@ -221,6 +221,15 @@ describe('the sparse image cache', async () => {
     expect(() => lying.readText('/usr/share/data/d0.txt')).toThrow(/the engine gave 5 bytes, the image's index says 1400/);
   });
 
+  it("a file's facts that no longer parse are a damaged cache, said in one line with the fix", () => {
+    const f = c.index.facts;
+    const [n, path] = [0, f.paths[0]];
+    const text = `${f.text.slice(0, f.at[n])}!${f.text.slice(f.at[n] + 1)}`;
+    const damaged = new Root(new SparseBackend('test tree', c.entry, { ...c.index, facts: { ...f, text } }, c.fetcher));
+    expect(() => damaged.readElf(path)).toThrow(`${path}: what the cache of test tree kept of it is damaged`);
+    expect(c.open().readElf(path).machine).toBeGreaterThan(0);
+  });
+
   it('keeps derived data with the entry: made once for every later process, made again when damaged or refused', () => {
     const isCount = (x: unknown): x is { count: number } => typeof (x as { count?: unknown })?.count === 'number';
     let made = 0;
