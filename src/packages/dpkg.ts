@@ -117,6 +117,10 @@ export function readDpkg(root: Root): DpkgDatabase | undefined {
   return scan ? dpkgDatabase(root, scan) : undefined;
 }
 
+function byDivertedName(diverted: DpkgScan['diverted']): Map<string, { to: string; by: string }> {
+  return new Map(diverted.map(([name, to, by]) => [name, { to, by }]));
+}
+
 function scanDpkg(root: Root): DpkgScan | undefined {
   const status = root.readText('/var/lib/dpkg/status', MAX_STATUS_BYTES);
   if (status === undefined) return undefined;
@@ -132,7 +136,7 @@ function scanDpkg(root: Root): DpkgScan | undefined {
   const div = (root.readText('/var/lib/dpkg/diversions', MAX_INFO_BYTES) ?? '').split('\n');
   const diverted: DpkgScan['diverted'] = [];
   for (let i = 0; i + 2 < div.length; i += 3) diverted.push([div[i], div[i + 1], div[i + 2]]);
-  const divertedBy = new Map(diverted.map(([name, to, by]) => [name, { to, by }]));
+  const divertedBy = byDivertedName(diverted);
   const seen = new Set<string>();
   const owned: string[] = [];
   const owner: number[] = [];
@@ -160,7 +164,7 @@ function dpkgDatabase(root: Root, scan: DpkgScan): DpkgDatabase {
   for (const p of scan.packages) packages.set(p.infoName, p);
   const owners = new Map<string, DpkgPackage>();
   for (let n = 0; n < scan.owned.length; n++) owners.set(scan.owned[n], scan.packages[scan.owner[n]]);
-  const diverted = new Map(scan.diverted.map(([name, to, by]) => [name, { to, by }]));
+  const diverted = byDivertedName(scan.diverted);
   const warnings = [...scan.warnings];
   const realOf = realPaths(root);
 

@@ -164,8 +164,7 @@ export class SparseBackend extends IndexedBackend {
     Object.assign(table, found);
     // Another process may have added digests since this one read them: keep theirs too.
     const file = join(this.dir, 'digests.json');
-    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ ...readDigests(file), ...table }));
-    renameSync(`${file}.${process.pid}.tmp`, file);
+    writeBeside(file, JSON.stringify({ ...readDigests(file), ...table }));
   }
 
   /**
@@ -238,8 +237,7 @@ export class SparseBackend extends IndexedBackend {
     const value = make();
     try {
       mkdirSync(join(this.dir, 'derived'), { recursive: true });
-      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ value }));
-      renameSync(`${file}.${process.pid}.tmp`, file);
+      writeBeside(file, JSON.stringify({ value }));
     } catch {
       // a cache this process cannot write to: made again next time
     }
@@ -281,14 +279,21 @@ export class SparseBackend extends IndexedBackend {
     return FileSource.open(this.keepFetched(path, content));
   }
 
-  /** Written beside and renamed: another process reading the same entry never sees half a file. */
   private keepFetched(path: string, content: Buffer): string {
     const file = this.fetchedPath(path);
     mkdirSync(join(this.dir, 'fetched'), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, content);
-    renameSync(`${file}.${process.pid}.tmp`, file);
+    writeBeside(file, content);
     return file;
   }
+}
+
+/**
+ * Written beside and renamed: another process reading the same entry never sees half a file. The name's pid and
+ * `.tmp` let `cache prune` remove one a killed process left.
+ */
+function writeBeside(file: string, data: string | Buffer): void {
+  writeFileSync(`${file}.${process.pid}.tmp`, data);
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 /** Digests kept by earlier runs; none when there is no file yet (or a damaged one: they are made again). */
