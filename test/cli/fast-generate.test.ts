@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import Generate from '../../src/cli/commands/generate.js';
 import { fastGenerateArgs, flagDefOf, type GenerateFlagsFile } from '../../src/cli/fast-generate.js';
+import { positionals } from '../../src/cli/positionals.js';
 import { BIN, FIXTURES, REPO } from '../helpers/paths.js';
 
 // The main job (`scratchify BINARY ...`) runs without oclif when its argv is plain (bin/run.js,
@@ -63,7 +64,7 @@ describe('the main job without oclif', () => {
     const oclif = await Parser.parse(args, { flags: oclifFlags, args: Generate.args, strict: false });
     expect(fast!.flags).toEqual(oclif.flags);
     expect(Object.keys(fast!.flags).sort()).toEqual(Object.keys(oclif.flags).sort());
-    expect(fast!.positionals).toEqual(oclif.argv);
+    expect(fast!.positionals).toEqual(positionals(oclif.raw));
   });
 
   it.each(leftToOclif)('%j: left to oclif', (...argv) => {

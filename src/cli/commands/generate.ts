@@ -1,5 +1,6 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { positionals } from '../positionals.js';
 import { shapeFlags } from '../generate-flags.js';
 import { runGenerate } from '../generate-run.js';
 import { serviceFlags } from '../service-flags.js';
@@ -47,9 +48,9 @@ Reads the image's files without running anything from it, resolves the binary as
   ];
 
   async run(): Promise<unknown> {
-    const { args, argv, flags, raw } = await this.parse(Generate);
+    const { args, flags, raw } = await this.parse(Generate);
     return runGenerate(
-      { binary: args.binary, argv: argv as string[], flags, raw },
+      { binary: args.binary, argv: positionals(raw), flags, raw },
       { json: this.jsonEnabled(), progress: this.progress(), say: this.say(), version: this.config.version, flagDefs: Generate.flags },
     );
   }

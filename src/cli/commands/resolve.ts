@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { positionals } from '../positionals.js';
 import { multipleFlag, sharedFlags, singleFlag } from '../flags.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
@@ -32,12 +33,12 @@ export default class Resolve extends BaseCommand {
   ];
 
   async run(): Promise<unknown> {
-    const { argv, flags } = await this.parse(Resolve);
+    const { flags, raw } = await this.parse(Resolve);
     const root = flags.base
       ? (await openRoot({ image: checkImageReference('--base', flags.base), engine: flags.engine, progress: this.progress() })).root
       : flags.root;
     return runResolve({
-      programs: argv as string[],
+      programs: positionals(raw),
       root,
       include: flags.include ?? [],
       format: flags.format,

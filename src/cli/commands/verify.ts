@@ -9,6 +9,7 @@ import { checkVolume } from '../../engine/volumes.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 import { verify } from '../../verify/verify.js';
 import { BaseCommand } from '../base-command.js';
+import { positionals } from '../positionals.js';
 import { shapeFlags } from '../generate-flags.js';
 import { checkOutputs, writeAtomically } from '../output.js';
 import { serviceFlags } from '../service-flags.js';
@@ -60,8 +61,8 @@ export default class Verify extends BaseCommand {
   ];
 
   async run(): Promise<unknown> {
-    const { args, argv, flags, raw } = await this.parse(Verify);
-    const extra = (argv as string[]).slice(1);
+    const { args, flags, raw } = await this.parse(Verify);
+    const extra = positionals(raw).slice(1);
     if (!flags.base && !flags.dockerfile)
       throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE, or --dockerfile FILE --target STAGE', {
         hint: 'the image the program comes from; verify builds and runs images, so it needs one',

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { positionals } from '../positionals.js';
 import { sharedFlags } from '../flags.js';
 import { whyChains } from '../../resolve/why.js';
 import { openRoot } from '../../engine/open-root.js';
@@ -29,8 +30,8 @@ export default class Why extends BaseCommand {
   static examples = ['<%= config.bin %> why libtiff.so.6 /usr/sbin/nginx --base myorg/nginx-base:bookworm'];
 
   async run(): Promise<unknown> {
-    const { args, argv, flags } = await this.parse(Why);
-    const programs = (argv as string[]).slice(1);
+    const { args, flags, raw } = await this.parse(Why);
+    const programs = positionals(raw).slice(1);
     const { root } = await openRoot({
       image: flags.base && checkImageReference('--base', flags.base),
       dir: flags.root,
