@@ -71,7 +71,7 @@ export function outputFiles(
   const about = {
     entrypoint: result.entrypoint,
     cmd: result.cmd ?? null,
-    user: `${result.runAs.uid}:${result.runAs.gid}`,
+    user: result.user,
     expose: [...new Set([...(k?.exposedPorts ?? []), ...meta.expose])],
     env: k?.env ?? [],
     workdir: k?.workingDir ?? null,

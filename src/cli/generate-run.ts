@@ -168,7 +168,7 @@ async function planOne(
     // Started as the scratch image will start it: the same command and user, in the base.
     const served = await traceService(engine!, image!, {
       command: [...result.entrypoint, ...(result.cmd ?? [])],
-      user: `${result.runAs.uid}:${result.runAs.gid}`,
+      user: result.user,
       steps: o.steps,
       volumes: o.volumeSpecs,
       timeout: checkTraceTimeout(flags['trace-timeout']),

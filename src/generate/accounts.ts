@@ -44,8 +44,10 @@ export function parseGroup(text: string | undefined): Group[] {
 }
 
 export interface AccountsPlan {
-  /** The USER line: name of the account the image runs as. */
+  /** The account the image runs as. */
   runAs: Account;
+  /** The USER line's value (see userSpec). */
+  user: string;
   passwd: string;
   group: string;
   /** Accounts written, for --json. */
@@ -95,7 +97,7 @@ export function rootAccount(accounts: Account[]): Account {
  * narrower rule can know them all; plus the account the image runs as and nonroot (65532) when the base lacks
  * them. Password fields are "x" and there is no shadow file, so no hash is carried. Shells stay as in the base.
  */
-export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account, named: string[]): AccountsPlan {
+export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account, named: string[], explicitGroup = false): AccountsPlan {
   for (const n of named) {
     const known = n.startsWith(':') ? groups.some((g) => g.name === n.slice(1)) : accounts.some((a) => a.name === n);
     if (!known) {
@@ -118,5 +120,25 @@ export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account,
   }
   const passwd = users.map((a) => `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:${a.shell}\n`).join('');
   const group = allGroups.map((g) => `${g.name}:x:${g.gid}:${g.members}\n`).join('');
-  return { runAs, passwd, group, users };
+  return { runAs, user: userSpec(runAs, users, allGroups, explicitGroup), passwd, group, users };
+}
+
+/** The groups that list `name` as a supplementary member. */
+export function supplementaryGroups(name: string, groups: readonly Group[]): Group[] {
+  return groups.filter((g) => g.members.split(',').some((m) => m.trim() === name));
+}
+
+/**
+ * The USER line's value. Docker and Podman give a user its supplementary groups from the image's /etc/group for
+ * `USER name` and `USER uid`, and none for `USER uid:gid` (measured; docs/commands.md, "Accounts"). A user with such groups
+ * (postgres in ssl-cert, to read its TLS key) runs as `USER uid`: numeric, so Kubernetes' runAsNonRoot can check
+ * it, and the engine takes the primary group from /etc/passwd. That holds only when the first passwd entry of
+ * that uid is this account with that group, and no group was asked for (`--user 102:104` stays as asked).
+ * Otherwise `uid:gid`, which means the same without such groups.
+ */
+export function userSpec(runAs: Account, users: readonly Account[], groups: readonly Group[], explicitGroup: boolean): string {
+  const first = users.find((a) => a.uid === runAs.uid);
+  const unambiguous = first?.name === runAs.name && first.gid === runAs.gid;
+  if (!explicitGroup && unambiguous && supplementaryGroups(runAs.name, groups).length > 0) return `${runAs.uid}`;
+  return `${runAs.uid}:${runAs.gid}`;
 }

@@ -85,6 +85,8 @@ export interface GenerateResult {
   /** The main program's process first; a script's interpreter chain adds one per program. */
   maps: LinkMap[];
   runAs: Account;
+  /** The USER line's value: `uid`, so the engine gives the user its supplementary groups, or `uid:gid`. */
+  user: string;
   users: Account[];
   profile?: ProfileResult;
   go?: GoInfo;
@@ -179,7 +181,7 @@ function accounts(
   input: GenerateInput,
   profile: ProfileResult | undefined,
   notes: string[],
-): { adds: Additions; runAs: Account; users: Account[]; fromBase: boolean } {
+): { adds: Additions; runAs: Account; user: string; users: Account[]; fromBase: boolean } {
   const { root } = input;
   const base = readAccounts(root);
   const config = input.baseConfig;
@@ -191,7 +193,8 @@ function accounts(
   else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);
   const named = profile?.users ?? [];
-  const acc = planAccounts(base, runAs, named);
+  const asked = input.user ?? (fromBase ? config?.user : undefined);
+  const acc = planAccounts(base, runAs, named, asked?.includes(':') === true);
   const adds = noAdditions({
     generated: [
       {
@@ -206,7 +209,13 @@ function accounts(
       { path: '/run', mode: 0o755, uid: 0, gid: 0, reason: '/run' },
     ],
   });
-  if (runAs.uid !== 0) adds.dirs.push({ path: runAs.home, mode: 0o700, uid: runAs.uid, gid: runAs.gid, reason: `home of ${runAs.name}` });
+  // A home the base has keeps its mode and owner (postgres's /var/lib/postgresql is 0755 there); one it lacks is the user's own.
+  if (runAs.uid !== 0)
+    adds.dirs.push(
+      root.lookup(runAs.home)?.entry.type === 'dir'
+        ? { path: runAs.home, reason: `home of ${runAs.name}` }
+        : { path: runAs.home, mode: 0o700, uid: runAs.uid, gid: runAs.gid, reason: `home of ${runAs.name}` },
+    );
   const worker = named.find((n) => !n.startsWith(':'));
   const workerAcct = worker ? acc.users.find((u) => u.name === worker) : undefined;
   for (const w of profile?.writable ?? []) {
@@ -214,7 +223,7 @@ function accounts(
     const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
     adds.dirs.push({ path: w.path, mode: owner.uid === 0 ? 0o755 : 0o700, uid: owner.uid, gid: owner.gid, reason: w.reason });
   }
-  return { adds, runAs, users: acc.users, fromBase: fromBase !== undefined };
+  return { adds, runAs, user: acc.user, users: acc.users, fromBase: fromBase !== undefined };
 }
 
 /**
@@ -331,7 +340,7 @@ function render(
     baseRef: input.baseRef,
     baseComment: input.baseComment,
     fromStage: input.fromStage,
-    user: `${who.runAs.uid}:${who.runAs.gid}`,
+    user: who.user,
     entrypoint,
     cmd: carried.cmd,
     run: runInstructions({
@@ -359,6 +368,7 @@ function render(
     plan,
     maps: r.maps,
     runAs: who.runAs,
+    user: who.user,
     users: who.users,
     profile: r.profile,
     go: r.go,

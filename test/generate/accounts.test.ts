@@ -51,4 +51,17 @@ describe('accounts in the scratch image', () => {
     expect(lookupUser('nonroot', accounts, groups)).toMatchObject({ uid: 65532 });
     expect(() => lookupUser('nobody-here', accounts, groups)).toThrow(/no such user in the base's \/etc\/passwd/);
   });
+
+  it('a user in supplementary groups runs as USER uid, which the engines give those groups; uid:gid otherwise, or when asked', () => {
+    const passwd = `${PASSWD}postgres:x:102:104::/var/lib/postgresql:/bin/bash\nshadowed:x:102:105::/:/bin/sh\n`;
+    const group = `${GROUP}ssl-cert:x:102:postgres,shadowed\npostgres:x:104:\n`;
+    const base = readAccounts(rootWith(passwd, group));
+    const plan = (spec: string) => planAccounts(base, lookupUser(spec, base.accounts, base.groups), [], spec.includes(':')).user;
+    expect(plan('postgres')).toBe('102');
+    expect(plan('102')).toBe('102');
+    expect(plan('102:104')).toBe('102:104');
+    expect(plan('www-data')).toBe('33:33');
+    // A second account of the same uid is not what the engine finds first in /etc/passwd: its group is spelled out.
+    expect(plan('shadowed')).toBe('102:105');
+  });
 });
