@@ -60,18 +60,29 @@ export const MAX_ARGUMENT_DIR_BYTES = 64 << 20;
 /** The filesystem hierarchy's own top-level directories: an argument naming one names a place, not the program's data. */
 const SYSTEM_TOP = /^\/(bin|boot|dev|etc|home|lib\w*|media|mnt|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)?$/;
 
+/** `--name=VALUE`, `-c name=VALUE` (the `name=VALUE` word), `-f/path`: the value; any other word is its own value. */
+const ASSIGNED = /^-{0,2}[A-Za-z_][\w.-]*=(.*)$/s;
+const GLUED = /^-[A-Za-z](\/.*)$/s;
+
+/** The absolute paths one argument names: its value, split at `:` as search paths are (`//` begins a URL's host). */
+export function namedPaths(arg: string): string[] {
+  const value = ASSIGNED.exec(arg)?.[1] ?? GLUED.exec(arg)?.[1] ?? arg;
+  return value
+    .replace(/^'(.*)'$/s, '$1')
+    .split(':')
+    .filter((p) => p.startsWith('/') && !p.startsWith('//'));
+}
+
 /**
  * Files and directories the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--root /srv/site`,
- * `--config-dir=/etc/app`, a class path `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the
- * image needs them as the base has them. A top-level directory of the system (`-C /`, `--prefix=/usr`) names a
+ * `--config-dir=/etc/app`, `-c config_file=/etc/pg.conf`, `-f/etc/app.conf`, a class path
+ * `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the image needs them as the base has them. A top-level directory of the system (`-C /`, `--prefix=/usr`) names a
  * place, not the program's data, and is never carried; an application's own (`-cp /app`) is.
  */
 export function argumentAdditions(root: Root, args: readonly string[]): Additions {
   const out = noAdditions();
   for (const a of args) {
-    const value = a.startsWith('-') && a.includes('=') ? a.slice(a.indexOf('=') + 1) : a;
-    for (const part of value.split(':')) {
-      if (!part.startsWith('/')) continue;
+    for (const part of namedPaths(a)) {
       const r = root.lookup(part);
       if (r?.entry.type === 'file') out.copy.push({ path: part, reason: `named on the command line (${a})` });
       if (r?.entry.type !== 'dir' || SYSTEM_TOP.test(r.path)) continue;
