@@ -4,6 +4,7 @@ import type { OpenedRoot } from '../engine/open-root.js';
 import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
 import { copyInstruction } from '../generate/dockerfile-words.js';
+import { parentOf } from '../generate/plan.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Context } from '../verify/verify.js';
 import { shapeFlags } from './generate-flags.js';
@@ -26,7 +27,7 @@ export function appendFixes(text: string, added: Added, baseRef: string): string
   const stage = [`# scratchify verify --fix: the image the missing files come from`, `FROM ${baseRef} AS ${FIX_STAGE}`, ''];
   if (last >= 0) lines.splice(last, 0, ...stage);
   const copies = added.map((a) => {
-    const path = a.use === 'read' ? a.path : `${a.path}/`;
+    const path = a.use === 'read' ? a.path : `${a.use === 'written' ? parentOf(a.path) : a.path}/`;
     return `# ${a.reason}\n${copyInstruction(FIX_STAGE, [path], path)}`;
   });
   return `${lines.join('\n').replace(/\n*$/, '\n')}${copies.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import { parentOf } from '../generate/plan.js';
 import { COLLAPSE_AT, groupUnder } from '../verify/compare.js';
 import type { VerifyReport } from '../verify/verify.js';
 
@@ -40,7 +41,12 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
   }
   if (report.added.length) {
     lines.push(`--fix added ${plural(report.added.length, 'path')}:`);
-    for (const a of report.added) lines.push(`    ${a.use === 'read' ? '--include' : 'directory'} ${a.path} (${a.reason})`);
+    for (const a of report.added)
+      lines.push(
+        a.use === 'written'
+          ? `    directory ${parentOf(a.path)} (${a.path.slice(parentOf(a.path).length + 1)} was created there ${a.reason})`
+          : `    ${a.use === 'read' ? '--include' : 'directory'} ${a.path} (${a.reason})`,
+      );
   }
   const parts: string[] = [];
   if (last.outcomes.length) {

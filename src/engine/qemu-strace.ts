@@ -111,7 +111,8 @@ export function parseQemuStrace(
     else if (r.call.startsWith('open')) {
       if (r.result) p.fds.set(r.result, posix.normalize(path));
       if (/O_DIRECTORY/.test(flags)) use(path, 'dir');
-      else if (/O_WRONLY|O_RDWR/.test(flags) && /O_CREAT|O_TRUNC/.test(flags)) use(path, 'written');
+      // Opened to write: the service's state, as strace-log.ts reads it.
+      else if (/O_WRONLY|O_RDWR/.test(flags)) use(path, 'written');
       else use(path, 'read');
     } else {
       if (r.call.startsWith('execve')) facts.execs.push({ pid: r.pid, line, path: posix.normalize(path) });

@@ -8,7 +8,7 @@ export interface TracedPath {
   use: Use;
 }
 
-/** Syscalls whose first path argument the run needs, by the argument's position after an optional dirfd. */
+/** Syscalls whose one path argument the run needs as the base has it (after a directory descriptor for the *at forms). */
 const READS = new Set([
   'open',
   'openat',
@@ -38,8 +38,28 @@ export const DIRFD_FIRST = new Set([
   'faccessat2',
   'readlinkat',
   'mkdirat',
+  'mknodat',
 ]);
-const CREATES = new Set(['mkdir', 'mkdirat', 'creat']);
+/**
+ * Calls that create a name, by where that name is among the arguments: [directory descriptor, path], or
+ * [-1, path] for a path alone. What they create is the run's own; the directory it is created in must exist.
+ */
+const CREATES: Record<string, [number, number]> = {
+  mkdir: [-1, 0],
+  mkdirat: [0, 1],
+  creat: [-1, 0],
+  mknod: [-1, 0],
+  mknodat: [0, 1],
+  rename: [-1, 1],
+  renameat: [2, 3],
+  renameat2: [2, 3],
+  link: [-1, 1],
+  linkat: [2, 3],
+  symlink: [-1, 1],
+  symlinkat: [1, 2],
+};
+/** The calls the tracer is asked for: files, directory listings, where a process is, its children, and socket names. */
+export const TRACED_CALLS = 'trace=%file,getdents64,chdir,clone,clone3,fork,vfork,bind';
 
 /** strace's C-style string escapes (with -s large enough nothing is cut); qemu-user's log writes them alike. */
 export function unescapeC(s: string): string {
@@ -78,7 +98,6 @@ function joinResumed(lines: string[]): string[] {
 }
 
 const LINE = /^(?:\d+\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+|0x[0-9a-f]+)(?:<([^>]*)>)?/;
-const DIRFD = /^(?:AT_FDCWD|\d+)(?:<((?:[^>\\]|\\.)*)>)?, /;
 const STRING = /^"((?:[^"\\]|\\.)*)"/;
 
 /** A path one process used, at one line of the log. */
@@ -170,6 +189,42 @@ function note(uses: Map<string, Use>, path: string, use: Use): void {
   if (!before || RANK[use] > RANK[before]) uses.set(path, use);
 }
 
+/**
+ * A call's arguments as strace prints them, split at the commas between them: strings, `{...}`, `[...]` and
+ * `-y`'s `<path>` annotations are kept whole.
+ */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || (c === '<' && /[\dD_]$/.test(text.slice(start, i)))) {
+      const close = c === '"' ? '"' : '>';
+      for (i++; i < text.length && text[i] !== close; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (text.slice(start).trim() !== '') out.push(text.slice(start).trim());
+  return out;
+}
+
+/** A path argument: absolute, or relative to its directory descriptor's `<path>` (-y names AT_FDCWD's too); else none. */
+function pathArg(arg: string | undefined, dirfd: string | undefined): string | undefined {
+  const s = arg === undefined ? undefined : STRING.exec(arg);
+  if (!s) return undefined;
+  const named = unescapeC(s[1]);
+  // An empty path with AT_EMPTY_PATH is about the descriptor, which was recorded when it was opened.
+  if (named === '') return undefined;
+  if (named.startsWith('/')) return posix.normalize(named);
+  const d = dirfd === undefined ? undefined : /^(?:AT_FDCWD|\d+)<((?:[^>\\]|\\.)*)>$/.exec(dirfd)?.[1];
+  return d === undefined ? undefined : posix.normalize(posix.join(unescapeC(d), named));
+}
+
 /** The paths one line of the log used successfully, with how. */
 function pathsOf(line: string): { path: string; use: Use }[] {
   const m = LINE.exec(line);
@@ -179,28 +234,27 @@ function pathsOf(line: string): { path: string; use: Use }[] {
     const dir = /^\d+<((?:[^>\\]|\\.)*)>/.exec(argsText)?.[1];
     return dir?.startsWith('/') ? [{ path: unescapeC(dir), use: 'dir' }] : [];
   }
-  let rest = argsText;
-  let base: string | undefined;
-  if (DIRFD_FIRST.has(call)) {
-    const d = DIRFD.exec(rest);
-    if (!d) return [];
-    base = d[1] === undefined ? undefined : unescapeC(d[1]);
-    rest = rest.slice(d[0].length);
+  if (call === 'bind') {
+    // A unix socket's name is a file the service creates; an abstract one (`@...`) or another family is none.
+    const sun = /sa_family=AF_UNIX, sun_path="((?:[^"\\]|\\.)*)"/.exec(argsText)?.[1];
+    return sun?.startsWith('/') ? [{ path: posix.normalize(unescapeC(sun)), use: 'written' }] : [];
   }
-  const s = STRING.exec(rest);
-  if (!s) return [];
-  const named = unescapeC(s[1]);
-  // An empty path with AT_EMPTY_PATH is about the descriptor, which was recorded when it was opened.
-  if (named === '') return [];
-  if (!named.startsWith('/') && base === undefined) return [];
-  const path = posix.normalize(named.startsWith('/') ? named : posix.join(base ?? '/', named));
+  const args = splitArgs(argsText);
+  const creates = CREATES[call];
+  if (creates) {
+    const path = pathArg(args[creates[1]], creates[0] < 0 ? undefined : args[creates[0]]);
+    return path ? [{ path, use: 'written' }] : [];
+  }
+  const dirfd = DIRFD_FIRST.has(call);
+  const path = pathArg(args[dirfd ? 1 : 0], dirfd ? args[0] : undefined);
+  if (!path) return [];
   if (call === 'chdir') return [{ path, use: 'dir' }];
-  if (CREATES.has(call)) return [{ path, use: 'written' }];
   if (!READS.has(call)) return [];
   if (call.startsWith('open')) {
-    const flags = rest.slice(s[0].length);
+    const flags = args[dirfd ? 2 : 1] ?? '';
     if (/O_DIRECTORY/.test(flags) || fdPath?.endsWith('/')) return [{ path, use: 'dir' }];
-    if (/O_WRONLY|O_RDWR/.test(flags) && /O_CREAT|O_TRUNC/.test(flags)) return [{ path, use: 'written' }];
+    // Opened to write: the service's state (data, logs, pid and lock files), not the image's content.
+    if (/O_WRONLY|O_RDWR/.test(flags)) return [{ path, use: 'written' }];
   }
   return [{ path, use: 'read' }];
 }

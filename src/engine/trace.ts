@@ -6,7 +6,7 @@ import { ScratchifyError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { canRun } from './emulation.js';
 import { parseQemuStrace } from './qemu-strace.js';
-import { attribute, type TracedPath } from './strace-log.js';
+import { attribute, TRACED_CALLS, type TracedPath } from './strace-log.js';
 import { mountArgs } from './bring-in.js';
 import { prepareTracer, type TracerBundle } from './tracer.js';
 import { splitWords } from './words.js';
@@ -115,7 +115,7 @@ export const STRACE_OPTIONS = [
   '4096',
   // Process creation too: what a run used is attributed to the processes that ran the program.
   '-e',
-  'trace=%file,getdents64,chdir,clone,clone3,fork,vfork',
+  TRACED_CALLS,
   '-o',
   '/.scratchify-out/trace.log',
   '--',

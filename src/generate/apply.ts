@@ -22,7 +22,7 @@ export function apply(adds: Additions, plan: Plan, resolver: Resolver, main: Lin
   for (const d of adds.dirs) {
     const e = root.lookup(d.path)?.entry;
     const own = e?.type === 'dir' ? e : undefined;
-    plan.addDir(d.path, d.mode ?? (own ? own.mode & 0o7777 : 0o755), d.uid ?? own?.uid ?? 0, d.gid ?? own?.gid ?? 0, d.reason);
+    plan.addDir(d.path, d.mode ?? (own ? own.mode & 0o7777 : 0o755), d.uid ?? own?.uid ?? 0, d.gid ?? own?.gid ?? 0, d.reason, d.writable);
   }
   const objects: Because[] = adds.dlopen.filter((m) => !m.ifElf || isElf(resolver, root, m.path));
   if (adds.together) resolver.dlopenAll(main, objects);

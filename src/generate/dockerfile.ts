@@ -91,6 +91,19 @@ function comment(reasons: string[], packages: string[]): string {
   return lines.join('\n');
 }
 
+/** Directories named in the comment over the scaffold's ADD, each with why the program writes there; past this, a count. */
+const MAX_WRITABLE_LINES = 20;
+
+/** One comment line per directory the program writes into: where, and what it made there or which rule says so. */
+function writableLines(plan: Plan): string {
+  const dirs = [...plan.dirs.values()].filter((d) => d.writable).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const lines = dirs
+    .slice(0, MAX_WRITABLE_LINES)
+    .map((d) => `# ${d.path}: ${(d.reason ?? 'written by the program').replace(/[\n\r]+/g, ' ')}\n`);
+  if (dirs.length > MAX_WRITABLE_LINES) lines.push(`# ... and ${dirs.length - MAX_WRITABLE_LINES} more written directories\n`);
+  return lines.join('');
+}
+
 export interface DockerfileValues {
   source: string;
   command: string;
@@ -131,6 +144,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
       command: v.command,
       dockerfile: v.dockerfile,
       scaffold: v.scaffold,
+      writable: writableLines(plan),
       builder,
       run: v.run,
       user: v.user,
@@ -143,6 +157,7 @@ export function renderDockerfile(plan: Plan, v: DockerfileValues): string {
     command: v.command,
     dockerfile: v.dockerfile,
     scaffold: v.scaffold,
+    writable: writableLines(plan),
     builder,
     base,
     copies: `${copyLines(plan, v.fromStage ?? 'base').join('\n')}\n`,

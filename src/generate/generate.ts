@@ -12,7 +12,7 @@ import { glibcDefaultDirs } from '../resolve/searchpath.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import type { Root } from '../rootfs/root.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
-import { type Account, lookupUser, NONROOT, planAccounts, readAccounts, rootAccount } from './accounts.js';
+import { type Account, type BaseAccounts, lookupUser, NONROOT, planAccounts, readAccounts, rootAccount } from './accounts.js';
 import { apply, type Said } from './apply.js';
 import { type BaseConfig, baseUser, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstructions } from './base-config.js';
 import { bundleEntries } from './bundle.js';
@@ -21,7 +21,7 @@ import { entryPrograms } from './entry.js';
 import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
-import { argumentAdditions, baseConfigAdditions, includeAdditions, tracedAdditions } from './sources.js';
+import { argumentAdditions, baseConfigAdditions, includeAdditions, serviceDirAdditions, tracedAdditions } from './sources.js';
 
 export { MAX_ARGUMENT_DIR_BYTES } from './sources.js';
 
@@ -181,7 +181,7 @@ function accounts(
   input: GenerateInput,
   profile: ProfileResult | undefined,
   notes: string[],
-): { adds: Additions; runAs: Account; user: string; users: Account[]; fromBase: boolean } {
+): { adds: Additions; runAs: Account; user: string; users: Account[]; fromBase: boolean; base: BaseAccounts } {
   const { root } = input;
   const base = readAccounts(root);
   const config = input.baseConfig;
@@ -221,9 +221,20 @@ function accounts(
   for (const w of profile?.writable ?? []) {
     // A worker user only applies when the program starts as root and switches; otherwise it runs as runAs.
     const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
-    adds.dirs.push({ path: w.path, mode: owner.uid === 0 ? 0o755 : 0o700, uid: owner.uid, gid: owner.gid, reason: w.reason });
+    // One the base already gives that owner keeps its mode (PostgreSQL's 2775 socket directory).
+    const e = root.lookup(w.path)?.entry;
+    if (e?.type === 'dir' && e.uid === owner.uid) adds.dirs.push({ path: w.path, reason: w.reason, writable: true });
+    else
+      adds.dirs.push({
+        path: w.path,
+        mode: owner.uid === 0 ? 0o755 : 0o700,
+        uid: owner.uid,
+        gid: owner.gid,
+        reason: w.reason,
+        writable: true,
+      });
   }
-  return { adds, runAs, user: acc.user, users: acc.users, fromBase: fromBase !== undefined };
+  return { adds, runAs, user: acc.user, users: acc.users, fromBase: fromBase !== undefined, base };
 }
 
 /**
@@ -244,14 +255,18 @@ export function generate(input: GenerateInput): GenerateResult {
   const excluded = excluder(root, input.excludes ?? []);
   const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));
-  const profile = profileFor(root, entry.programs[entry.programs.length - 1], main.program.real, main.program.elf);
+  const config = input.baseConfig;
+  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
+  const startArgs = [...carried.entryArgs, ...input.args, ...(carried.cmd ?? [])];
+  const profile = profileFor(root, entry.programs[entry.programs.length - 1], main.program.real, main.program.elf, {
+    args: startArgs,
+    env: config?.env,
+  });
   if (profile) use(profileAdditions(profile));
   use(includeAdditions(root, input.includes));
   use(tracedAdditions(root, input.traced ?? []));
-  const config = input.baseConfig;
-  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
   said.notes.push(...carried.notes);
-  use(argumentAdditions(root, [...carried.entryArgs, ...input.args, ...(carried.cmd ?? [])]));
+  use(argumentAdditions(root, startArgs));
   const db = readDpkg(root);
   if (input.references !== false) {
     const objects = main.objects.map((o) => ({ real: o.real, elf: o.elf, program: o === main.program }));
@@ -268,6 +283,8 @@ export function generate(input: GenerateInput): GenerateResult {
   checkExcludedObjects(maps, excluded, input.excludes ?? []);
   use(loadedAdditions(maps));
   const who = accounts(input, profile, said.notes);
+  // The base's conventions first: the mode and owner they give a directory (a 2775 socket directory) win.
+  use(serviceDirAdditions(root, input.program, main.program.real, who.runAs, who.base));
   use(who.adds);
   use(baseConfigAdditions(config));
   if (excluded) {

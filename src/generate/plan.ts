@@ -26,6 +26,8 @@ export interface PlannedDir {
   uid: number;
   gid: number;
   reason?: string;
+  /** The program writes into it (its sockets, pid and lock files, temp paths): the Dockerfile says so, with why. */
+  writable?: boolean;
 }
 
 /**
@@ -73,13 +75,26 @@ export class Plan {
   }
 
   /** A directory created empty in the scaffold with the given owner and mode (tmp, run, log and temp dirs). */
-  addDir(path: string, mode: number, uid: number, gid: number, reason: string): void {
-    const r = this.root.lookup(path);
-    // Create it at its real location when the base has it behind links (/var/run -> /run).
-    if (r) for (const hop of r.hops) this.links.set(hop.link, hop.target);
-    const real = r?.path ?? path;
+  addDir(path: string, mode: number, uid: number, gid: number, reason: string, writable = false): void {
+    const real = this.realPath(path);
     const prev = this.dirs.get(real);
-    if (!prev || (prev.uid === 0 && uid !== 0)) this.dirs.set(real, { path: real, mode, uid, gid, reason });
+    if (!prev || (prev.uid === 0 && uid !== 0))
+      this.dirs.set(real, { path: real, mode, uid, gid, reason, writable: writable || prev?.writable });
+    else if (writable && !prev.writable) this.dirs.set(real, { ...prev, reason, writable });
+  }
+
+  /**
+   * Where `path` is in the base, the links on the way kept: a directory the base lacks is placed under its
+   * nearest parent that the base has, resolved (/var/run/postgresql is /run/postgresql where /var/run -> /run).
+   */
+  private realPath(path: string): string {
+    const r = this.root.lookup(path);
+    if (r) {
+      for (const hop of r.hops) this.links.set(hop.link, hop.target);
+      return r.path;
+    }
+    const parent = parentOf(path);
+    return parent === path ? path : `${parent === '/' ? '' : this.realPath(parent)}/${path.slice(parent.length + 1)}`;
   }
 
   /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */

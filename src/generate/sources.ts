@@ -2,6 +2,8 @@ import type { BaseConfig } from './base-config.js';
 import { type Additions, type Because, noAdditions, type Use } from '../profiles/types.js';
 import { expandInclude, treeBytes } from '../rootfs/include.js';
 import type { Root } from '../rootfs/root.js';
+import { type ServiceDir, tmpfilesDirs, unitDirs } from '../profiles/service-dirs.js';
+import type { Account, BaseAccounts } from './accounts.js';
 import { parentOf } from './plan.js';
 
 /** Files the scaffold writes itself (the accounts), which a traced run's read must not replace. */
@@ -23,12 +25,14 @@ export function includeAdditions(root: Root, patterns: readonly string[]): Addit
 /**
  * What traced runs used, as the image needs it: a file the base has is copied (ELF ones loaded, all together, as
  * the run loaded them); a directory the run listed or entered is created with the base's mode and owner, not copied
- * whole; a file the run wrote gets its directory. Paths the base does not have were the run's own creations. The
- * accounts stay the scaffold's, and password hashes never travel.
+ * whole. What the run created or opened to write (data, logs, pid and lock files, sockets) is the service's state,
+ * not the image's content: it is not copied, and the directory it is in is created with the base's mode and owner,
+ * saying what was made there. The accounts stay the scaffold's, and password hashes never travel.
  */
 export function tracedAdditions(root: Root, traced: readonly (Because & { use: Use })[]): Additions {
   const out = noAdditions({ together: true });
   const secrets = new Set<string>();
+  const state: string[] = [];
   for (const t of traced) {
     const target = t.use === 'written' ? parentOf(t.path) : t.path;
     if (SCAFFOLD_OWNED.has(t.path) || target === '/') continue;
@@ -37,7 +41,10 @@ export function tracedAdditions(root: Root, traced: readonly (Because & { use: U
       continue;
     }
     const r = root.lookup(target);
-    if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: t.reason });
+    if (t.use === 'written') {
+      if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: writtenReason(t), writable: true });
+      if (root.lookup(t.path)?.entry.type === 'file') state.push(t.path);
+    } else if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: t.reason });
     else if (r?.entry.type === 'file' && t.use === 'read') {
       out.copy.push({ path: t.path, reason: t.reason });
       out.dlopen.push({ path: t.path, reason: t.reason, ifElf: true });
@@ -47,11 +54,21 @@ export function tracedAdditions(root: Root, traced: readonly (Because & { use: U
     out.notes.push(
       `a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`,
     );
+  if (state.length)
+    out.notes.push(
+      `traced runs wrote ${state.length} file${state.length === 1 ? '' : 's'} the base has (${state.slice(0, 3).join(', ')}${state.length > 3 ? ', ...' : ''}): the service's state, not copied; --include PATH carries one as seed data`,
+    );
   if (traced.length)
     out.notes.push(
       `traced runs used ${traced.length} paths: ${out.copy.length} files of the base were added and ${out.dirs.length} directories created`,
     );
   return out;
+}
+
+/** Why a directory is in the image: what the run made in it, and which run (`--trace-service`, `--trace '...'`, `--fix`). */
+function writtenReason(t: Because): string {
+  const name = t.path.slice(parentOf(t.path).length + 1);
+  return `${name} was created or written here in the base, ${t.reason.replace(/^written by /, 'by ')}`;
 }
 
 /** A directory named on the command line is carried up to this size; past it, a warning says how to add it. */
@@ -104,4 +121,26 @@ export function argumentAdditions(root: Root, args: readonly string[]): Addition
 export function baseConfigAdditions(config: BaseConfig | undefined): Additions {
   const dirs = [...(config?.workingDir ? [config.workingDir] : []), ...(config?.volumes ?? [])];
   return noAdditions({ dirs: dirs.map((d) => ({ path: d, reason: "the base image's configuration names it" })) });
+}
+
+/**
+ * The directories the base's service conventions make before the service starts, which no init system makes in
+ * a scratch image: the RuntimeDirectory= (and State-, Cache-, LogsDirectory=) of the systemd units that start the
+ * program, and the tmpfiles.d entries owned by the user the image runs as or its group (Debian's
+ * `d /run/postgresql 2775 postgres postgres`). A directory the base has keeps the base's mode and owner.
+ */
+export function serviceDirAdditions(root: Root, program: string, real: string, runAs: Account, base: BaseAccounts): Additions {
+  const out = noAdditions();
+  const group = base.groups.find((g) => g.gid === runAs.gid)?.name;
+  const ours = (d: ServiceDir) => runAs.uid !== 0 && (d.user === runAs.name || (d.group !== undefined && d.group === group));
+  const uidOf = (name: string | undefined) => (name === undefined ? 0 : base.accounts.find((a) => a.name === name)?.uid);
+  const gidOf = (name: string | undefined) => (name === undefined ? 0 : base.groups.find((g) => g.name === name)?.gid);
+  for (const d of [...unitDirs(root, program, real), ...tmpfilesDirs(root).filter(ours)]) {
+    const uid = uidOf(d.user);
+    const gid = gidOf(d.group);
+    if (uid === undefined || gid === undefined || d.path === '/run' || d.path === '/tmp') continue;
+    if (root.lookup(d.path)?.entry.type === 'dir') out.dirs.push({ path: d.path, reason: d.reason, writable: true });
+    else out.dirs.push({ path: d.path, mode: d.mode ?? 0o755, uid, gid, reason: d.reason, writable: true });
+  }
+  return out;
 }

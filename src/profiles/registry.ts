@@ -3,6 +3,7 @@ import { isNginx, nginxProfile } from './nginx.js';
 import type { ElfFile } from '../elf/file.js';
 import { interpreterOf, interpreterProfile } from './interpreters.js';
 import { isJvmLauncher, jvmProfile } from './jvm.js';
+import { isPostgres, postgresProfile } from './postgres.js';
 import type { ProfileContext, ProfileResult } from './types.js';
 
 /**
@@ -16,12 +17,22 @@ const PROFILES: {
   read: (ctx: ProfileContext) => ProfileResult;
 }[] = [
   { name: 'nginx', matches: isNginx, read: nginxProfile },
+  { name: 'postgres', matches: isPostgres, read: postgresProfile },
   { name: 'jvm', matches: (_p, elf) => isJvmLauncher(elf), read: jvmProfile },
   { name: 'interpreter', matches: (p) => interpreterOf(p) !== undefined, read: interpreterProfile },
 ];
 
-/** The profile of `program` (its path as named, `real` as resolved in the root), or undefined for none. */
-export function profileFor(root: Root, program: string, real: string, elf?: ElfFile): ProfileResult | undefined {
+/**
+ * The profile of `program` (its path as named, `real` as resolved in the root), or undefined for none; `start` is
+ * what it starts with, where the caller knows (generate does; doctor and why read the program alone).
+ */
+export function profileFor(
+  root: Root,
+  program: string,
+  real: string,
+  elf?: ElfFile,
+  start: { args?: readonly string[]; env?: readonly string[] } = {},
+): ProfileResult | undefined {
   const p = PROFILES.find((x) => x.matches(program, elf) || x.matches(real, elf));
-  return p?.read({ root, program, real, elf });
+  return p?.read({ root, program, real, elf, ...start });
 }

@@ -44,6 +44,9 @@ export interface ProfileContext {
   real: string;
   /** The program's ELF header, when it has been read: its ABI names the library directories. */
   elf?: ElfFile;
+  /** The arguments it starts with (the image's ENTRYPOINT after the program, and CMD), and its environment. */
+  args?: readonly string[];
+  env?: readonly string[];
 }
 
 export function emptyProfile(name: string): ProfileResult {
@@ -58,8 +61,8 @@ export function emptyProfile(name: string): ProfileResult {
 export interface Additions {
   /** Files or directories of the base, copied as they are (a directory whole). */
   copy: Because[];
-  /** Directories created empty: with this mode and owner, else the base's. */
-  dirs: (Because & { mode?: number; uid?: number; gid?: number })[];
+  /** Directories created empty: with this mode and owner, else the base's; `writable`: the program writes into it. */
+  dirs: (Because & { mode?: number; uid?: number; gid?: number; writable?: boolean })[];
   /** ELF objects loaded as if the program dlopen'ed them; `ifElf`: a candidate by name, loaded only if it is one. */
   dlopen: (Because & { ifElf?: boolean })[];
   /** The dlopen'ed objects were loaded together by one run, in an order that worked: each finds the others by name. */

@@ -1,5 +1,6 @@
 import type { RunResult } from '../engine/run.js';
 import type { TracedPath } from '../engine/strace-log.js';
+import { parentOf } from '../generate/plan.js';
 import type { Root } from '../rootfs/root.js';
 
 export interface SmokeOutcome {
@@ -36,25 +37,41 @@ const cut = (s: string | undefined) => (s === undefined ? '(nothing)' : s.length
 export interface MissingPath extends TracedPath {
   /** How to add it: the generate flag or what the scaffold does. */
   fix: string;
+  /** For a directory the base's run wrote into: the name it created there. */
+  created?: string;
 }
 
 /**
  * What the base run used that the scratch run did not have: paths the base run used successfully, that the
  * base image holds, and that neither the scratch run used nor the scratch image holds (a run that fails early
- * never reaches what comes after). Written files are the run's own and never missing; their directory is.
+ * never reaches what comes after). What the base run created or wrote is its own state and never missing; the
+ * directory it was created in is, when the base has it and the scratch image lacks it (a socket directory, a
+ * temp path's parent): the scratch run's own attempt failed there, and so left no trace.
  */
 export function missingPaths(baseRun: TracedPath[], scratchRun: TracedPath[], base: Root, scratch: Root): MissingPath[] {
   const had = new Set(scratchRun.map((p) => p.path));
-  const out: MissingPath[] = [];
+  const out = new Map<string, MissingPath>();
+  const lacks = (path: string) => !had.has(path) && path !== '/' && !out.has(path) && !scratch.lookup(path);
   for (const p of baseRun) {
-    if (p.use === 'written' || had.has(p.path) || p.path === '/' || scratch.lookup(p.path)) continue;
+    if (p.use === 'written') {
+      const dir = parentOf(p.path);
+      if (lacks(dir) && base.lookup(dir)?.entry.type === 'dir')
+        out.set(dir, {
+          path: dir,
+          use: 'dir',
+          created: p.path.slice(dir.length + 1),
+          fix: `directory the service writes into: the base's run created ${p.path.slice(dir.length + 1)} there (--fix or --trace-service creates it with the base's mode and owner)`,
+        });
+      continue;
+    }
+    if (!lacks(p.path)) continue;
     const r = base.lookup(p.path);
     if (!r) continue;
     if (r.entry.type === 'dir')
-      out.push({ ...p, use: 'dir', fix: `directory (created by --trace of this command, or --include ${p.path} for all of it)` });
-    else if (r.entry.type === 'file') out.push({ ...p, fix: `--include ${p.path}` });
+      out.set(p.path, { ...p, use: 'dir', fix: `directory (created by --trace of this command, or --include ${p.path} for all of it)` });
+    else if (r.entry.type === 'file') out.set(p.path, { ...p, fix: `--include ${p.path}` });
   }
-  return out;
+  return [...out.values()];
 }
 
 /** Beyond this many paths under one directory, they are reported, and added by --fix, as that directory. */

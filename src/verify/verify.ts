@@ -158,10 +158,15 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       ];
       if (failing.length === 0 || round >= req.fixRounds) break;
       const known = new Set(added.map((a) => a.path));
+      // A directory the base's run created something in is added as that creation: its directory, writable.
       const fresh = failing.flatMap((o) =>
         o.missing
-          .filter((m) => !known.has(m.path))
-          .map((m) => ({ path: m.path, use: m.use, reason: `--fix: ${o.name} used it in the base` })),
+          .map((m) =>
+            m.created
+              ? { path: `${m.path}/${m.created}`, use: 'written' as const, reason: `by ${o.name} in the base (--fix)` }
+              : { path: m.path, use: m.use, reason: `--fix: ${o.name} used it in the base` },
+          )
+          .filter((m) => !known.has(m.path)),
       );
       const listed = new Set(
         [...baseTraces.values()]
@@ -227,7 +232,7 @@ export function collapse(paths: (Because & { use: Use })[], base: Root, listed: 
   for (const p of paths) {
     let dir: string | undefined;
     for (let d = parentOf(p.path); d !== '/' && !dir; d = parentOf(d)) if (listed.has(d)) dir = d;
-    if (!dir || LIBRARY_DIR.test(dir)) single.push(p);
+    if (!dir || p.use === 'written' || LIBRARY_DIR.test(dir)) single.push(p);
     else groups.set(dir, [...(groups.get(dir) ?? []), p]);
   }
   return [

@@ -62,6 +62,38 @@ describe('trace logs', () => {
     ]);
   });
 
+  it("what a run creates: a name it makes (mkdir, mknod, rename's and link's new name, a symlink, a unix socket) and a file opened to write", () => {
+    const log = [
+      '20 openat(AT_FDCWD</var/lib/postgresql/15/main>, "postmaster.pid", O_RDWR|O_CREAT|O_EXCL, 0600) = 3</var/lib/postgresql/15/main/postmaster.pid>',
+      '20 bind(7<socket:[1234]>, {sa_family=AF_UNIX, sun_path="/var/run/postgresql/.s.PGSQL.5432"}, 110) = 0',
+      '20 bind(8<socket:[1235]>, {sa_family=AF_UNIX, sun_path=@"abstract"}, 12) = 0',
+      '20 bind(9<socket:[1236]>, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+      '20 renameat(AT_FDCWD</data>, "pg_stat_tmp/a.tmp", AT_FDCWD</data>, "pg_stat/a, b.stat") = 0',
+      '20 rename("/run/app/x.new", "/run/app/x") = 0',
+      '20 linkat(AT_FDCWD</>, "/a", 5</spool>, "b", 0) = 0',
+      '20 symlinkat("/target", AT_FDCWD</srv>, "link") = 0',
+      '20 symlink("/target", "/srv/other") = 0',
+      '20 mknodat(AT_FDCWD</run>, "fifo", S_IFIFO|0600) = 0',
+      '20 mkdirat(AT_FDCWD</var/lib/nginx>, "body", 0700) = -1 ENOENT (No such file or directory)',
+      '20 openat(AT_FDCWD</>, "/var/lib/postgresql/15/main/base/1/1259", O_RDWR|O_CLOEXEC) = 4</var/lib/postgresql/15/main/base/1/1259>',
+      '20 openat(AT_FDCWD</>, "/var/log/app.log", O_WRONLY|O_APPEND) = 5</var/log/app.log>',
+      // Relative to a working directory strace did not name: not placed anywhere.
+      '20 mkdir("relative", 0700) = 0',
+    ].join('\n');
+    expect(parseStraceLog(log)).toEqual([
+      { path: '/var/lib/postgresql/15/main/postmaster.pid', use: 'written' },
+      { path: '/var/run/postgresql/.s.PGSQL.5432', use: 'written' },
+      { path: '/data/pg_stat/a, b.stat', use: 'written' },
+      { path: '/run/app/x', use: 'written' },
+      { path: '/spool/b', use: 'written' },
+      { path: '/srv/link', use: 'written' },
+      { path: '/srv/other', use: 'written' },
+      { path: '/run/fifo', use: 'written' },
+      { path: '/var/lib/postgresql/15/main/base/1/1259', use: 'written' },
+      { path: '/var/log/app.log', use: 'written' },
+    ]);
+  });
+
   it('command words split as a shell would, without expanding anything', () => {
     expect(splitWords(`-c 'import json; print("a b")' "x \\"y\\"" plain\\ word $HOME`)).toEqual([
       '-c',
