@@ -107,6 +107,142 @@ function tcpProbe(p) {
   });
 }
 
+/**
+ * A conversation over one connection: `talk` gets a reader of whole messages and a writer, and returns the
+ * round trip's answer as text, which is what verify compares (never bytes that differ by design: salts, ids).
+ */
+function converse(where, talk) {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    let waiting;
+    let done = false;
+    const s = net.connect(where);
+    const finish = (error, text) => {
+      if (done) return;
+      done = true;
+      s.destroy();
+      resolve({ error: error ?? null, reply: Buffer.from(text ?? '').toString('base64'), expectFound: null });
+    };
+    s.setTimeout(PROBE_MS, () => finish('ETIMEDOUT'));
+    s.on('data', (c) => {
+      buf = Buffer.concat([buf, c]);
+      waiting?.();
+    });
+    s.once('error', (e) => finish(e.code ?? e.message));
+    s.once('close', () => {
+      if (waiting) waiting();
+    });
+    /** Waits until `take(buf)` returns [value, bytesUsed] (or the peer closes: then null). */
+    const read = (take) =>
+      new Promise((res) => {
+        const tryTake = () => {
+          const got = take(buf);
+          if (got) {
+            buf = buf.subarray(got[1]);
+            waiting = undefined;
+            res(got[0]);
+          } else if (s.destroyed || s.readableEnded) {
+            waiting = undefined;
+            res(null);
+          }
+        };
+        waiting = tryTake;
+        tryTake();
+      });
+    s.once('connect', () =>
+      talk(read, (b) => s.write(b)).then(
+        (text) => finish(null, text),
+        (e) => finish(e.message),
+      ),
+    );
+  });
+}
+
+const line = (b) => {
+  const i = b.indexOf('\r\n');
+  return i < 0 ? null : [b.subarray(0, i).toString('utf8'), i + 2];
+};
+
+/** PostgreSQL's messages: a type byte and a length that counts itself; anything else is another protocol's reply. */
+const pgMessage = (b) => {
+  if (b.length > 0 && !'ERSZKNTDCv'.includes(String.fromCharCode(b[0]))) return [{ type: '?', body: b }, b.length];
+  if (b.length < 5 || b.length < 1 + b.readUInt32BE(1)) return null;
+  return [{ type: String.fromCharCode(b[0]), body: b.subarray(5, 1 + b.readUInt32BE(1)) }, 1 + b.readUInt32BE(1)];
+};
+const notIt = (m) => `not PostgreSQL: the server answered ${JSON.stringify(m.body.subarray(0, 60).toString('latin1'))}`;
+const pgFields = (body) => {
+  const f = {};
+  for (let i = 0; i < body.length && body[i] !== 0; ) {
+    const end = body.indexOf(0, i + 1);
+    f[String.fromCharCode(body[i])] = body.subarray(i + 1, end).toString('utf8');
+    i = end + 1;
+  }
+  return `${f.S ?? 'ERROR'} ${f.C ?? ''}: ${f.M ?? ''}`;
+};
+const AUTH = { 2: 'Kerberos', 3: 'a cleartext password', 5: 'an MD5 password', 7: 'GSSAPI', 9: 'SSPI', 10: 'SCRAM (SASL)' };
+
+async function postgres(read, write, p) {
+  const params = Buffer.from(`user\0${p.unix?.user ?? 'postgres'}\0database\0postgres\0\0`);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + params.length, 0);
+  head.writeUInt32BE(196608, 4);
+  write(Buffer.concat([head, params]));
+  for (;;) {
+    const m = await read(pgMessage);
+    if (!m) return 'the server closed the connection during startup';
+    if (m.type === '?') return notIt(m);
+    if (m.type === 'E') return pgFields(m.body);
+    if (m.type === 'R' && m.body.readUInt32BE(0) !== 0) return `the server asks for ${AUTH[m.body.readUInt32BE(0)] ?? 'authentication'}`;
+    if (m.type === 'Z') break;
+  }
+  // Let in: a query that reaches what a first real client does (the database's locale, plpgsql, text search).
+  const sql = Buffer.from("SELECT 6 * 7, to_tsvector('english', 'running probes')::text\0");
+  const q = Buffer.alloc(5);
+  q.write('Q');
+  q.writeUInt32BE(4 + sql.length, 1);
+  write(Buffer.concat([q, sql]));
+  const rows = [];
+  for (;;) {
+    const m = await read(pgMessage);
+    if (!m) return 'the server closed the connection during the query';
+    if (m.type === 'E') return `let in; the query failed: ${pgFields(m.body)}`;
+    if (m.type === 'D') {
+      const cols = [];
+      for (let i = 2, n = 0; n < m.body.readUInt16BE(0); n++) {
+        const len = m.body.readInt32BE(i);
+        cols.push(len < 0 ? 'NULL' : m.body.subarray(i + 4, i + 4 + len).toString('utf8'));
+        i += 4 + Math.max(0, len);
+      }
+      rows.push(cols.join('|'));
+    }
+    if (m.type === 'Z') return `let in; the query answered ${rows.join('; ')}`;
+  }
+}
+
+async function redis(read, write) {
+  write('PING\r\n');
+  return (await read(line)) ?? 'the server closed the connection';
+}
+
+async function memcached(read, write) {
+  write('version\r\n');
+  const version = (await read(line)) ?? '';
+  write('set scratchify-probe 0 60 2\r\nok\r\nget scratchify-probe\r\n');
+  const out = [version.replace(/^VERSION .*/, 'VERSION')];
+  for (let l = await read(line); l !== null; l = l === 'END' || /ERROR/.test(l) ? null : await read(line)) out.push(l);
+  return out.join(' / ');
+}
+
+/** MySQL's first packet: the server's handshake (protocol 10 and its version), or an error packet. */
+async function mysql(read) {
+  const packet = await read((b) => (b.length >= 4 && b.length >= 4 + b.readUIntLE(0, 3) ? [b.subarray(4, 4 + b.readUIntLE(0, 3)), 4 + b.readUIntLE(0, 3)] : null));
+  if (!packet) return 'the server closed the connection before its handshake';
+  if (packet[0] === 0xff) return `error ${packet.readUInt16LE(1)}: ${packet.subarray(3).toString('utf8').replace(/^#\w{5}/, '')}`;
+  return `handshake, protocol ${packet[0]}, server ${packet.subarray(1, packet.indexOf(0, 1)).toString('utf8')}`;
+}
+
+const PROTOCOLS = { postgres, redis, memcached, mysql };
+
 /** A tree copied with its modes, owners, links and times: a volume's snapshot, as the service will find it. */
 function copyTree(from, to) {
   let n = 0;
@@ -138,7 +274,16 @@ if (request.wait) answer = await wait(request.wait);
 else if (request.copy) answer = copyTree(request.copy.from, request.copy.to);
 else {
   const results = [];
-  for (const p of request.probes) results.push(p.kind === 'http' ? await httpProbe(p) : await tcpProbe(p));
+  for (const p of request.probes)
+    results.push(
+      p.kind === 'http'
+        ? await httpProbe(p)
+        : p.protocol
+          ? await converse(p.unix ? { path: `${p.unix.dir}/${p.unix.name}` } : { host: HOST, port: p.port }, (read, write) =>
+              PROTOCOLS[p.protocol](read, write, p),
+            )
+          : await tcpProbe(p),
+    );
   answer = { results };
 }
 process.stdout.write(`${JSON.stringify(answer)}\n`);

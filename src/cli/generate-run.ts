@@ -18,7 +18,7 @@ import { generateForPlatforms } from './generate-multi.js';
 import { jsonReport, type OutputPaths, outputFiles, outputPaths } from './generate-outputs.js';
 import { writeAtomically } from './output.js';
 import { type FlagDef, regenerateCommand } from './regenerate.js';
-import { seconds, serviceSteps, volumes } from './service-steps.js';
+import { roundTripSteps, seconds, serviceSteps, volumes } from './service-steps.js';
 
 /** What generate was given, as oclif parses it (or the start-up fast path, the same way). */
 export interface GenerateRequest {
@@ -44,7 +44,7 @@ export interface GenerateContext {
 /** `scratchify generate` (the main job): checks, plans, writes; the result is --json's object. */
 export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): Promise<unknown> {
   const { flags } = req;
-  const steps = serviceSteps(req.raw);
+  const steps = roundTripSteps(serviceSteps(req.raw), req.binary, false);
   if (flags['trace-service'] && steps.length === 0)
     throw new ScratchifyError('USAGE', '--trace-service needs the requests to make: --probe URL or --probe-cmd CLIENT', {
       hint: 'e.g. --trace-service --probe http://127.0.0.1/',

@@ -1,4 +1,4 @@
-import { parseProbe } from '../engine/probe-spec.js';
+import { parseProbe, type ProbeSpec, withRoundTrips } from '../engine/probe-spec.js';
 import type { Step } from '../engine/session.js';
 import { parseVolume, type VolumeSpec } from '../engine/volumes.js';
 import { splitWords } from '../engine/words.js';
@@ -39,4 +39,16 @@ export function serviceSteps(raw: readonly { type: string; flag?: string; input:
 
 export function volumes(values: string[] | undefined): VolumeSpec[] {
   return (values ?? []).map(parseVolume);
+}
+
+/**
+ * The steps with each bare tcp:// probe of a service whose protocol scratchify speaks made that protocol's round
+ * trip (probe-spec.ts: withRoundTrips); with `orDefault` and no steps at all, one such round trip on its port.
+ */
+export function roundTripSteps(steps: Step[], program: string, orDefault: boolean): Step[] {
+  const probes = steps.flatMap((s) => (s.kind === 'probe' ? [s.probe] : []));
+  const made = withRoundTrips(probes, program, orDefault && steps.length === 0);
+  if (steps.length === 0) return made.map((probe): Step => ({ kind: 'probe', probe }));
+  let i = 0;
+  return steps.map((s) => (s.kind === 'probe' ? { kind: 'probe', probe: made[i++] as ProbeSpec } : s));
 }

@@ -99,12 +99,17 @@ export function verifyContexts(r: Request): {
         carrier: 'copy',
       }),
     );
-    return { dockerfile: asWritten ? withUserStages(r.flags, result.dockerfile) : result.dockerfile, scaffold: result.scaffold };
+    return {
+      dockerfile: asWritten ? withUserStages(r.flags, result.dockerfile) : result.dockerfile,
+      scaffold: result.scaffold,
+      service: { sockets: result.profile?.sockets ?? [], uid: result.user, user: result.runAs.name },
+    };
   };
   return {
     build: (added) => {
-      const { dockerfile, scaffold } = render(added, false);
+      const { dockerfile, scaffold, service } = render(added, false);
       return {
+        service,
         dockerfileName,
         files: [
           { name: dockerfileName, data: dockerfile },

@@ -33,7 +33,10 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
   }
   const service = last.service;
   if (service) {
-    for (const o of service.outcomes) lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${o.name}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
+    for (const o of service.outcomes) {
+      lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${o.name}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
+      if (o.roundTrip) lines.push(`    round trip: ${o.roundTrip}`);
+    }
     lines.push(...missingLines(service.missing));
     for (const l of service.loader) lines.push(`    doctor: ${l}`);
     if (!service.pass && service.missing.length === 0 && service.loader.length === 0)

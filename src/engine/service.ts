@@ -104,7 +104,7 @@ export async function runProber<T>(
   image: string,
   prober: BroughtIn,
   request: unknown,
-  options: { network: string; mounts?: string[]; timeout?: number; leftovers: Leftovers },
+  options: { network: string; mounts?: string[]; timeout?: number; leftovers: Leftovers; user?: string },
 ): Promise<T | undefined> {
   const name = options.leftovers.container(`scratchify-probe-${randomBytes(6).toString('hex')}`);
   const command = proberCommand(prober, request);
@@ -116,7 +116,7 @@ export async function runProber<T>(
     '--network',
     options.network,
     '--user',
-    '0:0',
+    options.user ?? '0:0',
     ...mountArgs(prober),
     ...(options.mounts ?? []),
     '--entrypoint',

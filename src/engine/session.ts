@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { ScratchifyError } from '../errors.js';
 import type { BroughtIn } from './bring-in.js';
 import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
@@ -144,7 +146,9 @@ function portsOf(steps: Step[]): number[] {
 export async function runSession(engine: Engine, o: SessionOptions): Promise<SessionResult> {
   const ports = portsOf(o.steps);
   const services: Service[] = [];
-  let service = await startService(engine, o.launch, o.leftovers);
+  const sockets = await socketVolumes(engine, o);
+  const launch = { ...o.launch, volumes: [...o.launch.volumes, ...sockets.map((v) => `${v.volume}:${v.dir}`)] };
+  let service = await startService(engine, launch, o.leftovers);
   services.push(service);
   const start = await ready(engine, service, o, ports, o.steps[0]);
   const observations: Observation[] = [];
@@ -156,12 +160,19 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
     if (step.kind === 'probe') {
       const batch: ProbeStep[] = [step];
       while (o.steps[i + 1]?.kind === 'probe') batch.push(o.steps[++i] as ProbeStep);
+      const unix = batch.map((b) => (b.probe.kind === 'tcp' ? b.probe.unix : undefined)).find((u) => u !== undefined);
       const answer = await runProber<{ results: (HttpResult & TcpResult)[] }>(
         engine,
         o.clientImage,
         o.prober,
         { probes: batch.map((b) => b.probe) },
-        { network, timeout: o.timeout + 30 * batch.length, leftovers: o.leftovers },
+        {
+          network,
+          timeout: o.timeout + 30 * batch.length,
+          leftovers: o.leftovers,
+          // Through a unix socket: its directory shared, as the service's user (peer authentication).
+          ...(unix ? { user: unix.uid, mounts: sockets.flatMap((v) => ['-v', `${v.volume}:${v.dir}`]) } : {}),
+        },
       );
       batch.forEach((b, k) => {
         const r = answer?.results[k] ?? { error: 'the service was gone', reply: '', expectFound: null };
@@ -179,7 +190,7 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
       observations.push({ step, run });
     } else {
       const stop = o.launch.tracer || o.launch.qemu ? await kill(engine, service) : await stopService(engine, service.name, o.stopTimeout);
-      service = await startService(engine, o.launch, o.leftovers);
+      service = await startService(engine, launch, o.leftovers);
       services.push(service);
       const again = await ready(engine, service, o, ports, o.steps[i + 1]);
       observations.push({ step, stop, start: again });
@@ -195,6 +206,26 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
   else stop = await stopService(engine, service.name, o.stopTimeout);
   const paths = (await Promise.all(services.map((s) => tracedPaths(engine, s)))).flat();
   return { start, observations, stop, paths, logs };
+}
+
+/**
+ * A fresh volume for each unix socket directory a probe goes through, mounted there in the service's container and
+ * in the probe's: the engine seeds it from the image's directory (owner and mode kept), so the service makes its
+ * socket as it would, and the probe reaches it. Removed with `leftovers`.
+ */
+async function socketVolumes(engine: Engine, o: SessionOptions): Promise<{ dir: string; volume: string }[]> {
+  const dirs = new Set(o.steps.flatMap((s) => (s.kind === 'probe' && s.probe.kind === 'tcp' && s.probe.unix ? [s.probe.unix.dir] : [])));
+  const out: { dir: string; volume: string }[] = [];
+  for (const dir of dirs) {
+    const volume = o.leftovers.volume(`scratchify-volume-${randomBytes(6).toString('hex')}`);
+    const made = await engine.exec(['volume', 'create', volume], { timeout: 60_000 });
+    if (made.exitCode !== 0)
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `could not create a volume for the socket directory ${dir} (${made.stderr.trim()})`, {
+        hint: 'check the engine and free disk space',
+      });
+    out.push({ dir, volume });
+  }
+  return out;
 }
 
 async function kill(engine: Engine, service: Service): Promise<StopResult> {

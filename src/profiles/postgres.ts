@@ -125,10 +125,12 @@ export function postgresProfile(ctx: ProfileContext): ProfileResult {
     if (v && root.isDir(inData(v))) out.trees.push({ path: inData(v), reason: `PostgreSQL's ${name}` });
   }
 
-  for (const dir of (get('unix_socket_directories') ?? '').split(',').map((d) => d.trim())) {
-    if (dir.startsWith('/'))
-      out.writable.push({ path: dir, reason: 'PostgreSQL makes its socket and lock file here (unix_socket_directories)' });
-  }
+  out.sockets = (get('unix_socket_directories') ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.startsWith('/'));
+  for (const dir of out.sockets)
+    out.writable.push({ path: dir, reason: 'PostgreSQL makes its socket and lock file here (unix_socket_directories)' });
   const pid = get('external_pid_file');
   if (pid?.startsWith('/'))
     out.writable.push({ path: pid.slice(0, pid.lastIndexOf('/')), reason: 'PostgreSQL writes its external_pid_file here' });

@@ -28,6 +28,8 @@ export interface ProfileResult {
   writable: (Because & { owner?: string })[];
   /** Accounts the configuration names. */
   users: string[];
+  /** Directories the program makes its unix sockets in (PostgreSQL's unix_socket_directories). */
+  sockets?: string[];
   /** Set when the program must start as root to drop privileges itself; says why. */
   needsRoot?: string;
   /** Arguments put before the user's in ENTRYPOINT (nginx: stay in the foreground). */

@@ -1,9 +1,12 @@
 import type { CmdObservation, Observation, ProbeObservation, RestartObservation, SessionResult, Start, Step } from '../engine/session.js';
+import { roundTripWords } from '../engine/probe-spec.js';
 import type { StopResult } from '../engine/service.js';
 
 /** One probe, client command, restart, start or stop of the service, compared between the base and the scratch image. */
 export interface ProbeOutcome {
   name: string;
+  /** The round trip a probe made, when it spoke the service's protocol or HTTP in place of a bare connection. */
+  roundTrip?: string;
   pass: boolean;
   differences: string[];
   base?: unknown;
@@ -100,13 +103,28 @@ export function compareSessions(base: SessionResult, scratch: SessionResult): Pr
   base.observations.forEach((b, i) => {
     const s = scratch.observations[i];
     const differences = compareOne(b, s);
-    out.push({ name: stepName(b.step), pass: differences.length === 0, differences, base: strip(b), scratch: s && strip(s) });
+    const roundTrip = roundTripOf(b.step);
+    out.push({
+      name: stepName(b.step),
+      ...(roundTrip ? { roundTrip } : {}),
+      pass: differences.length === 0,
+      differences,
+      base: strip(b),
+      scratch: s && strip(s),
+    });
   });
   if (scratch.start.ok && base.stop && scratch.stop) {
     const differences = stopDifferences(base.stop, scratch.stop);
     out.push({ name: 'stop', pass: differences.length === 0, differences, base: base.stop, scratch: scratch.stop });
   }
   return out;
+}
+
+function roundTripOf(step: Step): string | undefined {
+  if (step.kind !== 'probe') return undefined;
+  const p = step.probe;
+  if (p.kind === 'tcp') return roundTripWords(p);
+  return p.text.startsWith('tcp://') || p.text.startsWith('default') ? `an HTTP ${p.method} of ${p.path}` : undefined;
 }
 
 function strip(o: Observation): unknown {

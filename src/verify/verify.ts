@@ -17,6 +17,7 @@ import { ScratchifyError } from '../errors.js';
 import type { Because, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import { prepareProber } from '../engine/prober.js';
+import { throughSockets } from '../engine/probe-spec.js';
 import { parentOf } from '../generate/plan.js';
 import { COLLAPSE_AT, compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
 import { LOADER_FAILURE, type ServiceCheck, type ServiceRequest, ServiceVerifier } from './service.js';
@@ -30,6 +31,8 @@ export interface Context {
   files: { name: string; data: string | Buffer }[];
   /** The Dockerfile is among the temporary files, while the context is `dir` (a user's Dockerfile, fixed). */
   dockerfileInTemp?: boolean;
+  /** What the plan knows of the service: where it makes its unix sockets, and the user it runs as (USER, and by name). */
+  service?: { sockets: string[]; uid: string; user: string };
 }
 
 export interface VerifyRequest {
@@ -87,7 +90,13 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   if (req.service) {
     const prober = prepareProber();
     leftovers.dir(prober.dir);
-    services = new ServiceVerifier(engine, req.base, req.service, prober, tracer, leftovers, req.say);
+    const hints = context.service;
+    const steps = hints
+      ? req.service.steps.map((st) =>
+          st.kind === 'probe' ? { ...st, probe: throughSockets([st.probe], hints.sockets, hints.uid, hints.user)[0] } : st,
+        )
+      : req.service.steps;
+    services = new ServiceVerifier(engine, req.base, { ...req.service, steps }, prober, tracer, leftovers, req.say);
   }
   try {
     for (let round = 0; ; round++) {

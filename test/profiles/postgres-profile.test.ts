@@ -41,7 +41,12 @@ function debianRoot(files: Record<string, string | Buffer> = {}): string {
     '/etc/postgresql/15/main/conf.d/10-port.conf': 'port 5433\n',
     '/var/lib/postgresql/15/main/PG_VERSION': '15\n',
     '/var/lib/postgresql/15/main/pg_ident.conf': '',
-    '/var/lib/postgresql/15/main/global/1262': Buffer.concat([Buffer.alloc(40), varlena('en_US.UTF-8'), Buffer.alloc(8), varlena('C.UTF-8')]),
+    '/var/lib/postgresql/15/main/global/1262': Buffer.concat([
+      Buffer.alloc(40),
+      varlena('en_US.UTF-8'),
+      Buffer.alloc(8),
+      varlena('C.UTF-8'),
+    ]),
     ...files,
   };
   for (const [p, d] of Object.entries(base)) put(p, d);
@@ -91,10 +96,18 @@ describe('PostgreSQL, read and never run', () => {
       ]),
     );
     expect(p.trees.map((t) => t.path)).toEqual(
-      expect.arrayContaining(['/var/lib/postgresql/15/main', '/usr/share/postgresql/15', '/usr/lib/locale/C.utf8', '/etc/postgresql/15/main/conf.d']),
+      expect.arrayContaining([
+        '/var/lib/postgresql/15/main',
+        '/usr/share/postgresql/15',
+        '/usr/lib/locale/C.utf8',
+        '/etc/postgresql/15/main/conf.d',
+      ]),
     );
     expect(p.writable.map((w) => w.path).sort()).toEqual(['/var/run/postgresql', '/var/run/postgresql']);
-    expect(p.dlopen.map((d) => d.path).sort()).toEqual(['/usr/lib/postgresql/15/lib/dict_snowball.so', '/usr/lib/postgresql/15/lib/plpgsql.so']);
+    expect(p.dlopen.map((d) => d.path).sort()).toEqual([
+      '/usr/lib/postgresql/15/lib/dict_snowball.so',
+      '/usr/lib/postgresql/15/lib/plpgsql.so',
+    ]);
     expect(p.notes.join('\n')).toContain('the JIT (llvmjit and libLLVM) left out');
   });
 
@@ -125,7 +138,8 @@ describe('PostgreSQL, read and never run', () => {
 describe("the base's service conventions", () => {
   it('tmpfiles.d directories with mode and owner; a systemd unit that starts the program gives its RuntimeDirectory=', () => {
     const dir = debianRoot({
-      '/usr/lib/tmpfiles.d/postgresql-common.conf': '# sockets\nd /run/postgresql 2775 postgres postgres - -\nd /var/log/postgresql 1775 root postgres - -\nf /run/x 0644\n',
+      '/usr/lib/tmpfiles.d/postgresql-common.conf':
+        '# sockets\nd /run/postgresql 2775 postgres postgres - -\nd /var/log/postgresql 1775 root postgres - -\nf /run/x 0644\n',
       '/etc/tmpfiles.d/postgresql-common.conf': 'd /run/postgresql 0700 postgres postgres - -\n',
       '/lib/systemd/system/redis-server.service':
         '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\nUser=redis\nGroup=redis\nRuntimeDirectory=redis\nRuntimeDirectoryMode=2755\n',
@@ -136,10 +150,22 @@ describe("the base's service conventions", () => {
     const root = openDirRoot(dir);
     // /etc's file of the same name replaces /usr/lib's, as systemd-tmpfiles reads them.
     expect(tmpfilesDirs(root)).toEqual([
-      { path: '/run/postgresql', mode: 0o700, user: 'postgres', group: 'postgres', reason: 'tmpfiles.d/postgresql-common.conf creates it at boot' },
+      {
+        path: '/run/postgresql',
+        mode: 0o700,
+        user: 'postgres',
+        group: 'postgres',
+        reason: 'tmpfiles.d/postgresql-common.conf creates it at boot',
+      },
     ]);
     expect(unitDirs(root, '/usr/bin/redis-check-rdb', '/usr/bin/redis-check-rdb')).toEqual([
-      { path: '/run/redis', mode: 0o2755, user: 'redis', group: 'redis', reason: 'RuntimeDirectory=redis in redis-server.service, which starts it' },
+      {
+        path: '/run/redis',
+        mode: 0o2755,
+        user: 'redis',
+        group: 'redis',
+        reason: 'RuntimeDirectory=redis in redis-server.service, which starts it',
+      },
     ]);
   });
 });

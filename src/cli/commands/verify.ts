@@ -13,7 +13,7 @@ import { positionals } from '../positionals.js';
 import { shapeFlags } from '../generate-flags.js';
 import { checkOutputs, writeAtomically } from '../output.js';
 import { serviceFlags } from '../service-flags.js';
-import { seconds, serviceSteps, volumes } from '../service-steps.js';
+import { roundTripSteps, seconds, serviceSteps, volumes } from '../service-steps.js';
 import { verifyContexts } from '../verify-context.js';
 import { reportLines, verifyJson } from '../verify-report.js';
 
@@ -70,12 +70,19 @@ export default class Verify extends BaseCommand {
     if (flags.base) checkImageReference('--base', flags.base);
     checkTraceTimeout(flags['trace-timeout']);
     const timeout = seconds('timeout', flags.timeout);
-    const steps = serviceSteps(raw);
     const smokes = flags.smoke ?? [];
+    const given = serviceSteps(raw);
+    const steps = roundTripSteps(given, args.binary, smokes.length === 0);
+    if (given.length === 0 && steps.length > 0 && steps[0].kind === 'probe')
+      this.say()(`no --smoke or --probe given: ${steps[0].probe.text}, with ${args.binary}'s own round trip (--probe overrides)`);
     if (smokes.length === 0 && steps.length === 0)
-      throw new ScratchifyError('USAGE', 'nothing to verify: give --smoke ARGS, or --probe / --probe-cmd for a service', {
-        hint: "e.g. --smoke '--version', or --probe http://127.0.0.1:8080/",
-      });
+      throw new ScratchifyError(
+        'USAGE',
+        `nothing to verify: give --smoke ARGS, or --probe / --probe-cmd for a service (${args.binary} is no service whose protocol scratchify knows)`,
+        {
+          hint: "e.g. --smoke '--version', or --probe http://127.0.0.1:8080/",
+        },
+      );
     if ((flags.volume?.length || flags.restart) && steps.length === 0)
       throw new ScratchifyError('USAGE', '--volume and --restart apply to a service: give --probe or --probe-cmd', {
         hint: 'e.g. --probe tcp://127.0.0.1:6379',
