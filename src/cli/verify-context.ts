@@ -28,7 +28,8 @@ export function appendFixes(text: string, added: Added, baseRef: string): string
   if (last >= 0) lines.splice(last, 0, ...stage);
   const copies = added.map((a) => {
     const path = a.use === 'read' ? a.path : `${a.use === 'written' ? parentOf(a.path) : a.path}/`;
-    return `# ${a.reason}\n${copyInstruction(FIX_STAGE, [path], path)}`;
+    const why = a.use === 'written' ? `${a.path.slice(parentOf(a.path).length + 1)} was created there ${a.reason}` : a.reason;
+    return `# ${why}\n${copyInstruction(FIX_STAGE, [path], path)}`;
   });
   return `${lines.join('\n').replace(/\n*$/, '\n')}${copies.join('\n')}\n`;
 }

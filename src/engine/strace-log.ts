@@ -121,7 +121,7 @@ const PROCESS = /^(\d+)\s+(clone3?|v?fork)\(.*\)\s+=\s+(\d+)/;
  * What a run did with each path, from `strace -f -y` output. Only calls that succeeded count: a path the run
  * probed and did not find is not something the image needs. Relative paths are resolved against the directory
  * strace names for the call's dirfd (with -y, `AT_FDCWD</cwd>`). Each path appears once, with its strongest use
- * (read beats dir beats written).
+ * (read beats dir beats written), or written when the run made it before anything else (see note).
  */
 export function parseStraceLog(log: string): TracedPath[] {
   return attribute(log).paths;
@@ -184,9 +184,14 @@ export function attributeEvents(
 
 const RANK = { read: 3, dir: 2, written: 1 };
 
+/**
+ * A path's use so far, and this one: the stronger wins (read beats dir beats written), except that what the run
+ * made or wrote before it read it stays written: nginx stats the temp directory it has just made, and PostgreSQL
+ * reads back its own pid file; that is the run's state, which the base need not have.
+ */
 function note(uses: Map<string, Use>, path: string, use: Use): void {
   const before = uses.get(path);
-  if (!before || RANK[use] > RANK[before]) uses.set(path, use);
+  if (!before || (before !== 'written' && RANK[use] > RANK[before])) uses.set(path, use);
 }
 
 /**

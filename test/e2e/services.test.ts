@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -183,6 +183,30 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.report.added.map((a) => a.path)).toEqual(['/usr/share/nginx/resume.pdf']);
     expect(readFileSync(join(blog, 'Dockerfile.fixed'), 'utf8')).toMatch(/^COPY --from=scratchify-fix \/usr\/share\/nginx\/resume.pdf /m);
+  }, 600_000);
+
+  it("a hand-written Dockerfile without nginx's temp directories: verify -f names the directory nginx creates them in, and --fix passes in one round", async () => {
+    await dockerBuild(blog, 'scratchify-test/blog:site', 'Dockerfile');
+    const lacking = join(blog, 'Dockerfile.notemp');
+    // The scaffold unpacked (owners and modes kept), /var/lib/nginx taken out, packed again.
+    const tree = mkdtempSync(join(tmpdir(), 'scratchify-notemp-'));
+    await execa('tar', ['-xpf', join(blog, 'Dockerfile.scratch.scaffold.tar'), '-C', tree]);
+    rmSync(join(tree, 'var/lib/nginx'), { recursive: true });
+    await execa('tar', ['--numeric-owner', '-C', tree, '-cf', join(blog, 'notemp.tar'), '.']);
+    rmSync(tree, { recursive: true });
+    writeFileSync(lacking, readFileSync(join(blog, 'Dockerfile.scratch'), 'utf8').replace(/^ADD \S+ \/$/m, 'ADD notemp.tar /'));
+    const common = ['/usr/sbin/nginx', '-f', lacking, '--base', 'scratchify-test/blog:site', '--probe', 'http://127.0.0.1/cv'];
+    const failed = await verify(common);
+    expect(failed.code, failed.stderr).toBe(EXIT_CODES.MISMATCH);
+    expect(failed.report.service[0]?.missing).toContainEqual(
+      expect.objectContaining({ path: '/var/lib/nginx', use: 'dir', fix: expect.stringMatching(/created body there/) }),
+    );
+    const fixed = await verify([...common, '--fix', '-o', join(blog, 'Dockerfile.notemp.fixed')]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.report.service.length).toBe(2);
+    expect(readFileSync(join(blog, 'Dockerfile.notemp.fixed'), 'utf8')).toMatch(
+      /^# body was created there by the service in the base \(--fix\)\nCOPY --from=scratchify-fix \/var\/lib\/nginx\/ \/var\/lib\/nginx\/$/m,
+    );
   }, 600_000);
 
   it('generate --trace-service sees what a request opens behind a link out of the web root; verify -f of its Dockerfile passes', async () => {

@@ -79,6 +79,11 @@ describe('trace logs', () => {
       '20 openat(AT_FDCWD</>, "/var/log/app.log", O_WRONLY|O_APPEND) = 5</var/log/app.log>',
       // Relative to a working directory strace did not name: not placed anywhere.
       '20 mkdir("relative", 0700) = 0',
+      // What the run made and then looked at stays its own making; what it read and then rewrote was read.
+      '21 mkdir("/var/lib/nginx/body", 0700) = 0',
+      '21 newfstatat(AT_FDCWD</>, "/var/lib/nginx/body", {st_mode=S_IFDIR|0700, ...}, 0) = 0',
+      '21 openat(AT_FDCWD</>, "/etc/app.conf", O_RDONLY) = 3</etc/app.conf>',
+      '21 openat(AT_FDCWD</>, "/etc/app.conf", O_WRONLY|O_TRUNC) = 3</etc/app.conf>',
     ].join('\n');
     expect(parseStraceLog(log)).toEqual([
       { path: '/var/lib/postgresql/15/main/postmaster.pid', use: 'written' },
@@ -91,6 +96,8 @@ describe('trace logs', () => {
       { path: '/run/fifo', use: 'written' },
       { path: '/var/lib/postgresql/15/main/base/1/1259', use: 'written' },
       { path: '/var/log/app.log', use: 'written' },
+      { path: '/var/lib/nginx/body', use: 'written' },
+      { path: '/etc/app.conf', use: 'read' },
     ]);
   });
 
