@@ -1,6 +1,12 @@
 import { rmSync } from 'node:fs';
 import type { Engine } from './engine.js';
 
+/**
+ * How many times (a quarter second apart) Ctrl-C looks for the images a killed build left untagged: Docker 20.10's
+ * classic builder was seen to commit step images for two seconds after its client died.
+ */
+const UNTAGGED_POLLS = 24;
+
 /** Every Leftovers not yet removed: Ctrl-C removes what all of them hold before the process exits. */
 const live = new Set<Leftovers>();
 let signalled = false;
@@ -15,6 +21,7 @@ function onSignal(signal: NodeJS.Signals): void {
   if (signalled) return;
   signalled = true;
   const all = [...live];
+  for (const l of all) l.interruptedBuild = l.building > 0;
   void Promise.allSettled(all.map((l) => l.remove())).finally(() => {
     if (all.some((l) => l.held > 0)) process.stderr.write('scratchify: interrupted; removed what it had made\n');
     process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -32,6 +39,18 @@ export class Leftovers {
   private readonly dirs = new Set<string>();
   /** How many things it held when it was last asked to remove them. */
   held = 0;
+  /** Builds started and not yet returned: a build the daemon goes on with after Ctrl-C killed its client leaves images. */
+  building = 0;
+  /** Ctrl-C came while a build ran (its client dies at once, and `building` drops back before the cleanup looks). */
+  interruptedBuild = false;
+  /** A build ran: the step images of a multi-stage build's earlier stages are left untagged, and go at the end. */
+  private built = false;
+  /**
+   * The label every image this command builds carries (verify.ts: withBuildLabel): an image the daemon made after
+   * Ctrl-C killed the build's client (a step image of the classic builder, an export whose tag never came) has no
+   * tag to remove it by, only this.
+   */
+  readonly buildLabel = `org.scratchify.leftover=${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(private readonly engine: Engine) {
     if (!process.listeners('SIGINT').includes(onSignal)) {
@@ -45,6 +64,18 @@ export class Leftovers {
     this.stopIfSignalled();
     this.images.add(tag);
     return tag;
+  }
+
+  /** Runs a build of an image it holds; see buildLabel. */
+  async build<T>(run: () => Promise<T>): Promise<T> {
+    this.stopIfSignalled();
+    this.building++;
+    this.built = true;
+    try {
+      return await run();
+    } finally {
+      this.building--;
+    }
   }
 
   /**
@@ -100,6 +131,20 @@ export class Leftovers {
     return path;
   }
 
+  /**
+   * The images its builds made that have no tag: the classic builder's step images of a multi-stage build's
+   * earlier stages; after Ctrl-C, what the daemon made after the build's client died (step images, an export whose
+   * tag never came), looked for `polls` times a quarter second apart since the daemon goes on for a while.
+   */
+  private async removeUntagged(polls: number): Promise<void> {
+    for (let i = 0; i < polls; i++) {
+      if (polls > 1) await new Promise((r) => setTimeout(r, 250));
+      const r = await this.engine.exec(['images', '-a', '-q', '--filter', `label=${this.buildLabel}`], { timeout: 60_000 });
+      const ids = r.stdout.split('\n').filter(Boolean);
+      if (ids.length) await this.engine.exec(['rmi', '-f', ...new Set(ids)], { timeout: 120_000 });
+    }
+  }
+
   async remove(): Promise<void> {
     this.held = this.images.size + this.containers.size + this.volumes.size + this.dirs.size;
     // Containers first: they hold the volumes and images removed after them, and the directories mounted in them.
@@ -122,6 +167,8 @@ export class Leftovers {
     const tags = [...this.images];
     this.images.clear();
     if (tags.length) await this.engine.exec(['rmi', '-f', ...tags], { timeout: 120_000 });
+    if (this.interruptedBuild) await this.removeUntagged(UNTAGGED_POLLS);
+    else if (this.built) await this.removeUntagged(1);
     if (!signalled) live.delete(this);
   }
 }

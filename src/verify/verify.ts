@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../doctor/diagnose.js';
@@ -106,13 +106,11 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       req.say(`building the scratch image (round ${round + 1})`);
       // A base taken from a multi-platform list is built from that platform's own image, pulled already: the
       // classic builder (a docker client without buildx) cannot pick a platform out of a list.
-      await buildContext(
-        engine,
-        where,
-        tag,
-        context.dockerfileInTemp ? join(dir, context.dockerfileName) : context.dockerfileName,
-        req.base.platform,
-        req.base.platformRef ? { BASE: req.base.platformRef } : {},
+      const source = context.dockerfileInTemp || !context.dir ? join(dir, context.dockerfileName) : join(where, context.dockerfileName);
+      const labeled = join(dir, `${context.dockerfileName}.scratchify-build`);
+      writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel));
+      await leftovers.build(() =>
+        buildContext(engine, where, tag, labeled, req.base.platform, req.base.platformRef ? { BASE: req.base.platformRef } : {}),
       );
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];
@@ -198,6 +196,27 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   }
   const last = rounds[rounds.length - 1];
   return { pass: last.outcomes.every((o) => o.pass) && (last.service?.pass ?? true), rounds, added, context };
+}
+
+/**
+ * The Dockerfile as verify builds it: a LABEL right after each FROM, which every image the build makes carries, the
+ * classic builder's step images too (those of an earlier stage are left untagged even by a build that succeeds,
+ * and Ctrl-C leaves whatever the daemon made after the client died): the label is how Leftovers finds them.
+ */
+export function withBuildLabel(dockerfile: string, label: string): string {
+  const [key, value] = label.split('=');
+  const out: string[] = [];
+  let inFrom = false;
+  for (const line of dockerfile.split('\n')) {
+    out.push(line);
+    if (/^\s*FROM\s/i.test(line)) inFrom = true;
+    // A FROM continued over lines ends at the first line without a trailing backslash.
+    if (inFrom && !/\\\s*$/.test(line)) {
+      out.push(`LABEL ${key}="${value}"`);
+      inFrom = false;
+    }
+  }
+  return out.join('\n');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -110,6 +110,21 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     );
   });
 
+  /** The blog's generated Dockerfile with a scaffold that lacks /var/lib/nginx, as a hand-written one would. */
+  async function withoutTempDirs(): Promise<string> {
+    await dockerBuild(blog, 'scratchify-test/blog:site', 'Dockerfile');
+    const lacking = join(blog, 'Dockerfile.notemp');
+    if (existsSync(lacking)) return lacking;
+    // The scaffold unpacked (owners and modes kept), /var/lib/nginx taken out, packed again.
+    const tree = mkdtempSync(join(tmpdir(), 'scratchify-notemp-'));
+    await execa('tar', ['-xpf', join(blog, 'Dockerfile.scratch.scaffold.tar'), '-C', tree]);
+    rmSync(join(tree, 'var/lib/nginx'), { recursive: true });
+    await execa('tar', ['--numeric-owner', '-C', tree, '-cf', join(blog, 'notemp.tar'), '.']);
+    rmSync(tree, { recursive: true });
+    writeFileSync(lacking, readFileSync(join(blog, 'Dockerfile.scratch'), 'utf8').replace(/^ADD \S+ \/$/m, 'ADD notemp.tar /'));
+    return lacking;
+  }
+
   it("the blog's site from a user's stage: / and /cv answer as in the base, without flags; the image keeps the stage's configuration and stops on SIGQUIT", async () => {
     const out = join(blog, 'Dockerfile.scratch');
     const site = ['--dockerfile', join(blog, 'Dockerfile'), '--target', 'site', '--build-network', 'none'];
@@ -186,15 +201,7 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
   }, 600_000);
 
   it("a hand-written Dockerfile without nginx's temp directories: verify -f names the directory nginx creates them in, and --fix passes in one round", async () => {
-    await dockerBuild(blog, 'scratchify-test/blog:site', 'Dockerfile');
-    const lacking = join(blog, 'Dockerfile.notemp');
-    // The scaffold unpacked (owners and modes kept), /var/lib/nginx taken out, packed again.
-    const tree = mkdtempSync(join(tmpdir(), 'scratchify-notemp-'));
-    await execa('tar', ['-xpf', join(blog, 'Dockerfile.scratch.scaffold.tar'), '-C', tree]);
-    rmSync(join(tree, 'var/lib/nginx'), { recursive: true });
-    await execa('tar', ['--numeric-owner', '-C', tree, '-cf', join(blog, 'notemp.tar'), '.']);
-    rmSync(tree, { recursive: true });
-    writeFileSync(lacking, readFileSync(join(blog, 'Dockerfile.scratch'), 'utf8').replace(/^ADD \S+ \/$/m, 'ADD notemp.tar /'));
+    const lacking = await withoutTempDirs();
     const common = ['/usr/sbin/nginx', '-f', lacking, '--base', 'scratchify-test/blog:site', '--probe', 'http://127.0.0.1/cv'];
     const failed = await verify(common);
     expect(failed.code, failed.stderr).toBe(EXIT_CODES.MISMATCH);
@@ -207,6 +214,63 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     expect(readFileSync(join(blog, 'Dockerfile.notemp.fixed'), 'utf8')).toMatch(
       /^# body was created there by the service in the base \(--fix\)\nCOPY --from=scratchify-fix \/var\/lib\/nginx\/ \/var\/lib\/nginx\/$/m,
     );
+  }, 600_000);
+
+  it('Ctrl-C while verify --fix builds, traces, or builds again: exit 130, and no image (tagged or not), container, volume, temporary file or output left', async () => {
+    const lacking = await withoutTempDirs();
+    const out = join(blog, 'Dockerfile.interrupted');
+    for (const moment of [
+      /building the scratch image \(round 1\)/,
+      /tracing the service in both images/,
+      /building the scratch image \(round 2\)/,
+    ]) {
+      const tmp = mkdtempSync(join(tmpdir(), 'scratchify-ctrlc-'));
+      const dangling = async () =>
+        new Set((await docker(['images', '-a', '-q', '--filter', 'dangling=true'])).stdout.split('\n').filter(Boolean));
+      const before = await dangling();
+      const child = execa(
+        BIN,
+        [
+          'verify',
+          '/usr/sbin/nginx',
+          '-f',
+          lacking,
+          '--base',
+          'scratchify-test/blog:site',
+          '--probe',
+          'http://127.0.0.1/cv',
+          '--fix',
+          '-o',
+          out,
+        ],
+        {
+          detached: true,
+          reject: false,
+          env: { TMPDIR: tmp },
+        },
+      );
+      await Promise.race([
+        new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => moment.test(String(d)) && resolve())),
+        child,
+      ]);
+      // Inside the step, not at its first line.
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(-child.pid!, 'SIGINT');
+      const interrupted = await child;
+      expect(interrupted.exitCode, `${moment}: ${interrupted.stderr}`).toBe(130);
+      expect((await docker(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toMatch(/scratchify-(service|probe|run|trace)-/);
+      expect((await docker(['volume', 'ls', '--format', '{{.Name}}'])).stdout).not.toMatch(/scratchify-volume-/);
+      expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).not.toMatch(/scratchify-verify/);
+      expect((await docker(['images', '-a', '-q', '--filter', 'label=org.scratchify.leftover'])).stdout.trim(), `${moment}`).toBe('');
+      // A build's step images, and an export whose tag never came, are untagged: none is new.
+      expect(
+        [...(await dangling())].filter((id) => !before.has(id)),
+        `${moment}`,
+      ).toEqual([]);
+      expect(readdirSync(tmp), `${moment}`).toEqual([]);
+      expect(existsSync(out)).toBe(false);
+      rmSync(tmp, { recursive: true });
+    }
   }, 600_000);
 
   it('generate --trace-service sees what a request opens behind a link out of the web root; verify -f of its Dockerfile passes', async () => {
