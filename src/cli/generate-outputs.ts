@@ -1,3 +1,4 @@
+import { composeSnippet, dockerRunLine, kubernetesSnippet } from '../generate/hardening.js';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { checkBundleDir, writeBundleDir } from '../generate/bundle-write.js';
 import type { GenerateResult } from '../generate/generate.js';
@@ -129,6 +130,12 @@ export function jsonReport(result: GenerateResult, paths: OutputPaths): Record<s
           unowned: result.packages.unowned,
         }
       : null,
+    hardened: {
+      ...result.hardened,
+      dockerRun: dockerRunLine(result.hardened, '<image>'),
+      kubernetes: kubernetesSnippet(result.hardened, '<image>'),
+      compose: composeSnippet(result.hardened, '<image>'),
+    },
     sizes: sizeAttribution(result.maps),
     notes: result.notes,
     warnings: [...result.warnings, ...result.details],

@@ -11,6 +11,7 @@ import { checkVolume, type VolumeSpec } from '../engine/volumes.js';
 import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { type GenerateResult, generate } from '../generate/generate.js';
+import { hardenedFlags } from '../generate/hardening.js';
 import { sizeSummary } from '../generate/summary.js';
 import type { GenerateFlags } from './commands/generate.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
@@ -111,6 +112,10 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
   result.warnings.unshift(...traceWarnings);
   for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
   if (!ctx.json) for (const l of sizeSummary(result)) process.stderr.write(`scratchify: ${l}\n`);
+  if (!ctx.json)
+    process.stderr.write(
+      `scratchify: hardened, the image runs with these docker run flags (--json has them for Kubernetes and compose too): ${hardenedFlags(result.hardened)}\n`,
+    );
   if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
   else if (!out && !ctx.json) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
   return jsonReport(result, paths);

@@ -103,7 +103,12 @@ export function verifyContexts(r: Request): {
     return {
       dockerfile: asWritten ? withUserStages(r.flags, result.dockerfile) : result.dockerfile,
       scaffold: result.scaffold,
-      service: { sockets: result.profile?.sockets ?? [], uid: result.user, user: result.runAs.name },
+      service: {
+        sockets: (result.profile?.sockets ?? []).map((d) => result.plan.realPath(d)),
+        uid: result.user,
+        user: result.runAs.name,
+        hardened: result.hardened,
+      },
     };
   };
   return {

@@ -1,3 +1,4 @@
+import { hardenedFlags } from '../generate/hardening.js';
 import { parentOf } from '../generate/plan.js';
 import { COLLAPSE_AT, groupUnder } from '../verify/compare.js';
 import type { VerifyReport } from '../verify/verify.js';
@@ -62,6 +63,7 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
     const passed = service.outcomes.filter((o) => o.pass).length;
     parts.push(`${passed} of ${service.outcomes.length} service checks (start, probes, stop) pass`);
   }
+  if (report.hardened) lines.push(`the scratch image ran hardened, with: ${hardenedFlags(report.hardened)}`);
   lines.push(`${parts.join('; ')}${out ? `; wrote ${out}` : ''}`);
   return lines;
 }
@@ -71,6 +73,7 @@ export function verifyJson(report: VerifyReport, out: string | undefined, warnin
   return {
     pass: report.pass,
     dockerfile: out ?? null,
+    hardened: report.hardened ?? null,
     added: report.added.map((a) => ({ path: a.path, use: a.use, reason: a.reason })),
     rounds: report.rounds.map((r) =>
       r.outcomes.map((o) => ({

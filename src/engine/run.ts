@@ -17,7 +17,7 @@ export async function runContainer(
   engine: Engine,
   image: string,
   args: string[],
-  options: { entrypoint?: string[]; user?: string; timeout?: number; network?: string; leftovers?: Leftovers } = {},
+  options: { entrypoint?: string[]; user?: string; timeout?: number; network?: string; leftovers?: Leftovers; extraArgs?: string[] } = {},
 ): Promise<RunResult> {
   const name = `scratchify-run-${randomBytes(6).toString('hex')}`;
   options.leftovers?.container(name);
@@ -33,7 +33,19 @@ export async function runContainer(
     (options.timeout ?? 60) * 1000,
   );
   try {
-    const r = await engine.exec(['run', '--rm', '--name', name, '--network', options.network ?? 'none', ...user, ...entry, image, ...argv]);
+    const r = await engine.exec([
+      'run',
+      '--rm',
+      '--name',
+      name,
+      '--network',
+      options.network ?? 'none',
+      ...user,
+      ...(options.extraArgs ?? []),
+      ...entry,
+      image,
+      ...argv,
+    ]);
     return { ...r, timedOut };
   } finally {
     clearTimeout(timer);

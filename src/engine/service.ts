@@ -24,6 +24,8 @@ export interface ServiceLaunch {
   tracer?: TracerBundle | null;
   /** Trace it with qemu-user's own syscall log instead (a service of another architecture, emulated here). */
   qemu?: boolean;
+  /** More of the engine's run flags (a hardened run's). */
+  extraArgs?: string[];
 }
 
 export interface Service {
@@ -43,7 +45,7 @@ export async function startService(engine: Engine, launch: ServiceLaunch, leftov
   const name = leftovers.container(`scratchify-service-${randomBytes(6).toString('hex')}`);
   const vols = launch.volumes.flatMap((v) => ['-v', v]);
   const user = launch.user ? ['--user', launch.user] : [];
-  const common = ['run', '-d', '--name', name, '--network', 'none', ...user, ...vols];
+  const common = ['run', '-d', '--name', name, '--network', 'none', ...user, ...vols, ...(launch.extraArgs ?? [])];
   let args: string[];
   let traceDir: string | undefined;
   if (launch.tracer) {

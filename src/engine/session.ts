@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ScratchifyError } from '../errors.js';
+import { adjusted, type Hardened, hardenedArgs } from '../generate/hardening.js';
 import type { BroughtIn } from './bring-in.js';
 import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
@@ -86,6 +87,8 @@ export interface SessionOptions {
   /** Seconds `docker stop` waits before it kills. */
   stopTimeout: number;
   leftovers: Leftovers;
+  /** Run the service hardened (generate's hardening.ts): read-only, its capabilities only, tmpfs and volumes where it writes. */
+  hardened?: Hardened;
 }
 
 const POLL_MS = 3000;
@@ -146,8 +149,14 @@ function portsOf(steps: Step[]): number[] {
 export async function runSession(engine: Engine, o: SessionOptions): Promise<SessionResult> {
   const ports = portsOf(o.steps);
   const services: Service[] = [];
-  const sockets = await socketVolumes(engine, o);
-  const launch = { ...o.launch, volumes: [...o.launch.volumes, ...sockets.map((v) => `${v.volume}:${v.dir}`)] };
+  const sockets = await sessionVolumes(engine, o, socketDirs(o.steps));
+  const hardened = o.hardened && adjusted(o.hardened, { ports, mounted: sockets.map((v) => v.dir) });
+  const state = hardened ? await sessionVolumes(engine, o, hardened.volumes) : [];
+  const launch = {
+    ...o.launch,
+    volumes: [...o.launch.volumes, ...sockets.map((v) => `${v.volume}:${v.dir}`)],
+    extraArgs: hardened ? hardenedArgs(hardened, (p) => state.find((v) => v.dir === p)?.volume) : undefined,
+  };
   let service = await startService(engine, launch, o.leftovers);
   services.push(service);
   const start = await ready(engine, service, o, ports, o.steps[0]);
@@ -208,19 +217,23 @@ export async function runSession(engine: Engine, o: SessionOptions): Promise<Ses
   return { start, observations, stop, paths, logs };
 }
 
+/** The unix socket directories the probes go through. */
+function socketDirs(steps: Step[]): string[] {
+  return [...new Set(steps.flatMap((s) => (s.kind === 'probe' && s.probe.kind === 'tcp' && s.probe.unix ? [s.probe.unix.dir] : [])))];
+}
+
 /**
- * A fresh volume for each unix socket directory a probe goes through, mounted there in the service's container and
- * in the probe's: the engine seeds it from the image's directory (owner and mode kept), so the service makes its
- * socket as it would, and the probe reaches it. Removed with `leftovers`.
+ * A fresh volume for each directory, for the session (its restarts included): a unix socket directory a probe goes
+ * through, mounted there in the service's container and in the probe's; a hardened run's data directory. The
+ * engine seeds each from the image's directory (content, owner and mode kept). Removed with `leftovers`.
  */
-async function socketVolumes(engine: Engine, o: SessionOptions): Promise<{ dir: string; volume: string }[]> {
-  const dirs = new Set(o.steps.flatMap((s) => (s.kind === 'probe' && s.probe.kind === 'tcp' && s.probe.unix ? [s.probe.unix.dir] : [])));
+async function sessionVolumes(engine: Engine, o: SessionOptions, dirs: string[]): Promise<{ dir: string; volume: string }[]> {
   const out: { dir: string; volume: string }[] = [];
   for (const dir of dirs) {
     const volume = o.leftovers.volume(`scratchify-volume-${randomBytes(6).toString('hex')}`);
     const made = await engine.exec(['volume', 'create', volume], { timeout: 60_000 });
     if (made.exitCode !== 0)
-      throw new ScratchifyError('ENGINE_UNAVAILABLE', `could not create a volume for the socket directory ${dir} (${made.stderr.trim()})`, {
+      throw new ScratchifyError('ENGINE_UNAVAILABLE', `could not create a volume for ${dir} (${made.stderr.trim()})`, {
         hint: 'check the engine and free disk space',
       });
     out.push({ dir, volume });

@@ -19,6 +19,7 @@ import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
+import { type Hardened, hardenedRun } from './hardening.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 import { argumentAdditions, baseConfigAdditions, includeAdditions, serviceDirAdditions, tracedAdditions } from './sources.js';
@@ -87,6 +88,8 @@ export interface GenerateResult {
   runAs: Account;
   /** The USER line's value: `uid`, so the engine gives the user its supplementary groups, or `uid:gid`. */
   user: string;
+  /** How the image runs hardened: read-only, its capabilities, a tmpfs or volume for each path it writes. */
+  hardened: Hardened;
   users: Account[];
   profile?: ProfileResult;
   go?: GoInfo;
@@ -372,6 +375,14 @@ function render(
     engine: input.engine,
     platform: r.platform,
   });
+  const hardened = hardenedRun(plan, {
+    user: who.user,
+    runAs: who.runAs,
+    switchesUsers: r.profile?.needsRoot !== undefined || (r.profile?.users.length ?? 0) > 0,
+    ports: [...(config?.exposedPorts ?? []), ...input.expose].map((p) => Number.parseInt(p, 10)).filter(Number.isFinite),
+    state: r.profile?.state ?? [],
+    volumes: config?.volumes ?? [],
+  });
   let entries: ScaffoldEntry[] | undefined;
   const bundle = () => (entries ??= bundleEntries(plan, plan.root, scaffoldEntries));
   return {
@@ -386,6 +397,7 @@ function render(
     maps: r.maps,
     runAs: who.runAs,
     user: who.user,
+    hardened,
     users: who.users,
     profile: r.profile,
     go: r.go,

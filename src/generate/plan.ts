@@ -87,14 +87,16 @@ export class Plan {
    * Where `path` is in the base, the links on the way kept: a directory the base lacks is placed under its
    * nearest parent that the base has, resolved (/var/run/postgresql is /run/postgresql where /var/run -> /run).
    */
-  private realPath(path: string): string {
+  realPath(path: string): string {
     const r = this.root.lookup(path);
     if (r) {
       for (const hop of r.hops) this.links.set(hop.link, hop.target);
       return r.path;
     }
     const parent = parentOf(path);
-    return parent === path ? path : `${parent === '/' ? '' : this.realPath(parent)}/${path.slice(parent.length + 1)}`;
+    if (parent === path) return path;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    return parent === '/' ? `/${name}` : `${this.realPath(parent)}/${name}`;
   }
 
   /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */

@@ -106,6 +106,7 @@ export function postgresProfile(ctx: ProfileContext): ProfileResult {
 
   if (dataDir && root.isDir(dataDir)) {
     const bytes = treeBytes(root, dataDir, MAX_DATA_DIR_BYTES);
+    out.state = [dataDir];
     if (bytes <= MAX_DATA_DIR_BYTES)
       out.trees.push({ path: dataDir, reason: 'the data directory, as the base has it (a volume there is seeded from it)' });
     else out.warnings.push(`${dataDir} holds over ${MAX_DATA_DIR_BYTES >> 20} MiB: not copied; mount the data directory as a volume`);

@@ -30,6 +30,8 @@ export interface ProfileResult {
   users: string[];
   /** Directories the program makes its unix sockets in (PostgreSQL's unix_socket_directories). */
   sockets?: string[];
+  /** Directories of data the image ships and the program writes (a database's cluster): a volume, never a tmpfs. */
+  state?: string[];
   /** Set when the program must start as root to drop privileges itself; says why. */
   needsRoot?: string;
   /** Arguments put before the user's in ENTRYPOINT (nginx: stay in the foreground). */

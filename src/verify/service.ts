@@ -1,4 +1,5 @@
 import type { BroughtIn } from '../engine/bring-in.js';
+import type { Hardened } from '../generate/hardening.js';
 import { canRun } from '../engine/emulation.js';
 import type { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
@@ -20,6 +21,8 @@ export interface ServiceRequest {
   timeout: number;
   /** Seconds `docker stop` waits before it kills. */
   stopTimeout: number;
+  /** Run the scratch image's service hardened (--hardened), the base's as usual. */
+  hardened?: Hardened;
 }
 
 export interface ServiceCheck {
@@ -58,7 +61,13 @@ export class ServiceVerifier {
     this.emulated = canRun(image.architecture) === 'emulated';
   }
 
-  private async session(image: string, command: string[] | undefined, user: string | undefined, traced: boolean): Promise<SessionResult> {
+  private async session(
+    image: string,
+    command: string[] | undefined,
+    user: string | undefined,
+    traced: boolean,
+    hardened?: Hardened,
+  ): Promise<SessionResult> {
     const volumes = await snapshotVolumes(this.engine, this.req.volumes, this.image.id, this.prober, this.leftovers);
     return runSession(this.engine, {
       launch: { image, command, user, volumes, tracer: traced ? this.tracer : undefined, qemu: traced && !this.tracer && this.emulated },
@@ -68,6 +77,7 @@ export class ServiceVerifier {
       timeout: this.req.timeout,
       stopTimeout: this.req.stopTimeout,
       leftovers: this.leftovers,
+      hardened,
     });
   }
 
@@ -101,7 +111,7 @@ export class ServiceVerifier {
     const user = built.config.user;
     const base = await this.baseSession(command, user);
     this.say('starting the service in the scratch image');
-    const scratch = await this.session(tag, undefined, undefined, false);
+    const scratch = await this.session(tag, undefined, undefined, false, this.req.hardened);
     const outcomes = compareSessions(base, scratch);
     const pass = outcomes.every((o) => o.pass);
     if (pass) return { pass, outcomes, missing: [] };
@@ -109,7 +119,7 @@ export class ServiceVerifier {
     if (this.tracer || this.emulated) {
       this.say('tracing the service in both images');
       this.baseTrace ??= await this.session(this.image.id, command, user, true);
-      const scratchTrace = await this.session(tag, command, user, true);
+      const scratchTrace = await this.session(tag, command, user, true, this.req.hardened);
       missing = missingPaths(this.baseTrace.paths, scratchTrace.paths, baseRoot, await builtRoot());
     }
     return { pass, outcomes, missing, logs: scratch.start.logs ?? scratch.logs };

@@ -18,6 +18,7 @@ import type { Because, Use } from '../profiles/types.js';
 import type { Root } from '../rootfs/root.js';
 import { prepareProber } from '../engine/prober.js';
 import { throughSockets } from '../engine/probe-spec.js';
+import { adjusted, type Hardened, hardenedArgs } from '../generate/hardening.js';
 import { parentOf } from '../generate/plan.js';
 import { COLLAPSE_AT, compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
 import { LOADER_FAILURE, type ServiceCheck, type ServiceRequest, ServiceVerifier } from './service.js';
@@ -32,7 +33,7 @@ export interface Context {
   /** The Dockerfile is among the temporary files, while the context is `dir` (a user's Dockerfile, fixed). */
   dockerfileInTemp?: boolean;
   /** What the plan knows of the service: where it makes its unix sockets, and the user it runs as (USER, and by name). */
-  service?: { sockets: string[]; uid: string; user: string };
+  service?: { sockets: string[]; uid: string; user: string; hardened: Hardened };
 }
 
 export interface VerifyRequest {
@@ -46,6 +47,8 @@ export interface VerifyRequest {
   compareStderr: boolean;
   /** Rounds of --fix after the first run; 0 without --fix. */
   fixRounds: number;
+  /** Run the scratch image hardened (read-only, capabilities dropped, tmpfs and volumes where it writes). */
+  hardened?: boolean;
   /** Seconds each run (and each trace) may take. */
   timeout: number;
   /** The context to build, given what --fix has added so far (nothing in the first round). */
@@ -65,6 +68,8 @@ export interface VerifyReport {
   added: (Because & { use: Use })[];
   /** The context of the last round: with --fix, the one that passed (or the last tried). */
   context: Context;
+  /** The hardened run's settings, when the scratch image ran hardened. */
+  hardened?: Hardened;
 }
 
 /**
@@ -96,8 +101,19 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
           st.kind === 'probe' ? { ...st, probe: throughSockets([st.probe], hints.sockets, hints.uid, hints.user)[0] } : st,
         )
       : req.service.steps;
-    services = new ServiceVerifier(engine, req.base, { ...req.service, steps }, prober, tracer, leftovers, req.say);
+    services = new ServiceVerifier(
+      engine,
+      req.base,
+      { ...req.service, steps, hardened: req.hardened ? hints?.hardened : undefined },
+      prober,
+      tracer,
+      leftovers,
+      req.say,
+    );
   }
+  // A smoke command's hardened run: its volumes anonymous (seeded from the image, gone with the container).
+  const hardenedSmoke =
+    req.hardened && context.service ? hardenedArgs(adjusted(context.service.hardened, { ports: [], mounted: [] }), () => undefined) : [];
   try {
     for (let round = 0; ; round++) {
       for (const f of context.files) writeFileSync(join(dir, f.name), f.data);
@@ -137,7 +153,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
             },
           );
         }
-        const scratch = await runContainer(engine, tag, argv, { timeout: req.timeout });
+        const scratch = await runContainer(engine, tag, argv, { timeout: req.timeout, extraArgs: hardenedSmoke });
         const outcome = compareRuns(smoke, base, scratch, req.compareStderr);
         let missing: MissingPath[] = [];
         let loader: string[] = [];
@@ -195,7 +211,19 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
     await leftovers.remove();
   }
   const last = rounds[rounds.length - 1];
-  return { pass: last.outcomes.every((o) => o.pass) && (last.service?.pass ?? true), rounds, added, context };
+  return {
+    pass: last.outcomes.every((o) => o.pass) && (last.service?.pass ?? true),
+    rounds,
+    added,
+    context,
+    hardened:
+      req.hardened && context.service
+        ? adjusted(context.service.hardened, {
+            ports: (req.service?.steps ?? []).flatMap((st) => (st.kind === 'probe' ? [st.probe.port] : [])),
+            mounted: [],
+          })
+        : undefined,
+  };
 }
 
 /**

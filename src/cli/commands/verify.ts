@@ -43,6 +43,11 @@ export default class Verify extends BaseCommand {
       description: `add what the base used and the scratch image lacked, and verify again (at most ${MAX_FIX_ROUNDS} rounds); needs -o`,
     }),
     'compare-stderr': Flags.boolean({ description: 'also require the same standard error of smoke commands' }),
+    hardened: Flags.boolean({
+      description:
+        'run the scratch image hardened: --read-only, --cap-drop ALL (but what it needs), no-new-privileges, its user, a tmpfs or volume for each path it writes',
+      exclusive: ['file'],
+    }),
     timeout: Flags.string({ description: 'seconds each run may take, and a service to become ready', default: '60' }),
     output: Flags.string({ char: 'o', description: 'write the verified Dockerfile here (and its scaffold archive beside it)' }),
     file: Flags.string({
@@ -129,6 +134,7 @@ export default class Verify extends BaseCommand {
           : undefined,
         compareStderr: flags['compare-stderr'],
         fixRounds: flags.fix ? MAX_FIX_ROUNDS : 0,
+        hardened: flags.hardened,
         timeout,
         say,
         context: contexts.build,
