@@ -22,7 +22,14 @@ import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
 import { type Hardened, hardenedRun } from './hardening.js';
 import { Plan } from './plan.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
-import { argumentAdditions, baseConfigAdditions, includeAdditions, serviceDirAdditions, tracedAdditions } from './sources.js';
+import {
+  argumentAdditions,
+  baseConfigAdditions,
+  configAdditions,
+  includeAdditions,
+  serviceDirAdditions,
+  tracedAdditions,
+} from './sources.js';
 
 export { MAX_ARGUMENT_DIR_BYTES } from './sources.js';
 
@@ -269,11 +276,16 @@ export function generate(input: GenerateInput): GenerateResult {
   use(includeAdditions(root, input.includes));
   use(tracedAdditions(root, input.traced ?? []));
   said.notes.push(...carried.notes);
-  use(argumentAdditions(root, startArgs));
+  const named = argumentAdditions(root, startArgs);
+  use(named);
   const db = readDpkg(root);
+  // Configuration files the command line or the program's compiled-in paths name: followed once the user is known.
+  const configs = named.copy.map((c) => c.path);
   if (input.references !== false) {
     const objects = main.objects.map((o) => ({ real: o.real, elf: o.elf, program: o === main.program }));
-    use(referenceAdditions(compiledReferences(root, objects, db, libraryDirs(main))));
+    const refs = referenceAdditions(compiledReferences(root, objects, db, libraryDirs(main)));
+    use(refs);
+    configs.push(...refs.copy.filter((c) => c.path.startsWith('/etc/')).map((c) => c.path));
   }
   const go = goInfo(root, main.program.real);
   if (go)
@@ -289,6 +301,7 @@ export function generate(input: GenerateInput): GenerateResult {
   // The base's conventions first: the mode and owner they give a directory (a 2775 socket directory) win.
   use(serviceDirAdditions(root, input.program, main.program.real, who.runAs, who.base));
   use(who.adds);
+  use(configAdditions(root, configs, who.runAs.uid));
   use(baseConfigAdditions(config));
   if (excluded) {
     const left = plan.exclude(excluded);

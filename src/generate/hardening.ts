@@ -4,8 +4,8 @@ import type { Plan } from './plan.js';
 /**
  * How the image runs hardened: its root filesystem read-only, every capability dropped but those it needs, no
  * privilege gained through setuid files, as its own user; each directory it writes into is a tmpfs (empty, with
- * the scaffold's mode and owner) or, where it holds data the image ships (a database's cluster) or the base
- * declares a VOLUME, a volume (a new named volume is seeded from the image).
+ * the scaffold's mode and owner) under /run and /tmp, or a volume (a new named volume is seeded from the image)
+ * elsewhere, where it holds data the image ships (a database's cluster), and where the base declares a VOLUME.
  */
 export interface Hardened {
   user: string;
@@ -13,6 +13,9 @@ export interface Hardened {
   tmpfs: { path: string; mode: number; uid: number; gid: number }[];
   volumes: string[];
 }
+
+/** Where a directory is a tmpfs in the hardened run; anywhere else one the service writes is a volume. */
+const RUNTIME = /^\/(run|tmp|var\/run|var\/tmp|var\/lock|dev\/shm)(\/|$)/;
 
 /** Ports below this need CAP_NET_BIND_SERVICE to be bound by anyone but root (and by root without its capabilities). */
 const PRIVILEGED_PORTS = 1024;
@@ -33,8 +36,12 @@ export function hardenedRun(
   if (o.runAs.uid === 0 && o.switchesUsers) for (const c of ['CHOWN', 'SETUID', 'SETGID', 'KILL']) capAdd.add(c);
   const volumes = [...new Set([...o.volumes, ...o.state])].sort();
   const under = (p: string, dirs: string[]) => dirs.some((d) => p === d || p.startsWith(`${d}/`));
-  const tmpfs = [...plan.dirs.values()]
-    .filter((d) => (d.writable || d.path === '/tmp') && !under(d.path, volumes))
+  // Run-time directories are a tmpfs; what a service writes elsewhere (/var/lib, /var/log) outlives a restart.
+  const writable = [...plan.dirs.values()].filter((d) => (d.writable || d.path === '/tmp') && !under(d.path, volumes));
+  for (const d of writable) if (!RUNTIME.test(d.path) && !under(d.path, volumes)) volumes.push(d.path);
+  volumes.sort();
+  const tmpfs = writable
+    .filter((d) => RUNTIME.test(d.path))
     .map((d) => ({ path: d.path, mode: d.mode, uid: d.uid, gid: d.gid }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   return { user: o.user, capAdd: [...capAdd].sort(), tmpfs, volumes };

@@ -1,9 +1,12 @@
+import { ScratchifyError } from '../errors.js';
 import type { BaseConfig } from './base-config.js';
 import { type Additions, type Because, noAdditions, type Use } from '../profiles/types.js';
 import { expandInclude, treeBytes } from '../rootfs/include.js';
 import type { Root } from '../rootfs/root.js';
+import { followConfig } from '../profiles/config-files.js';
 import { type ServiceDir, tmpfilesDirs, unitDirs } from '../profiles/service-dirs.js';
 import type { Account, BaseAccounts } from './accounts.js';
+import { entryPrograms } from './entry.js';
 import { parentOf } from './plan.js';
 
 /** Files the scaffold writes itself (the accounts), which a traced run's read must not replace. */
@@ -48,6 +51,7 @@ export function tracedAdditions(root: Root, traced: readonly (Because & { use: U
     else if (r?.entry.type === 'file' && t.use === 'read') {
       out.copy.push({ path: t.path, reason: t.reason });
       out.dlopen.push({ path: t.path, reason: t.reason, ifElf: true });
+      if (r.entry.mode & 0o111 && root.readHead(r.path, 2)?.toString('latin1') === '#!') interpreters(root, t.path, out);
     }
   }
   for (const p of secrets)
@@ -63,6 +67,25 @@ export function tracedAdditions(root: Root, traced: readonly (Because & { use: U
       `traced runs used ${traced.length} paths: ${out.copy.length} files of the base were added and ${out.dirs.length} directories created`,
     );
   return out;
+}
+
+/**
+ * The `#!` chain of an executable script a run used: the kernel starts its interpreter without a syscall that names
+ * it (lighttpd's include_shell runs a Perl script; the trace shows the script and Perl's modules, not /usr/bin/perl).
+ */
+function interpreters(root: Root, script: string, out: Additions): void {
+  try {
+    const chain = entryPrograms(root, script);
+    const reason = `the interpreter of ${script}, which a traced run executed`;
+    for (const s of chain.scripts.slice(1)) out.copy.push({ path: s.path, reason });
+    for (const p of chain.programs) {
+      out.copy.push({ path: p, reason });
+      out.dlopen.push({ path: p, reason, ifElf: true });
+    }
+  } catch (e) {
+    if (!(e instanceof ScratchifyError)) throw e;
+    out.warnings.push(`${script}, which a traced run executed: ${e.message}`);
+  }
 }
 
 /** Why a directory is in the image: what the run made in it, and which run (`--trace-service`, `--trace '...'`, `--fix`). */
@@ -143,4 +166,16 @@ export function serviceDirAdditions(root: Root, program: string, real: string, r
     else out.dirs.push({ path: d.path, mode: d.mode ?? 0o755, uid, gid, reason: d.reason, writable: true });
   }
   return out;
+}
+
+/**
+ * What the program's configuration files name (profiles/config-files.ts): their includes, read-only files their
+ * values name, and the directories they name for writing that the base gives the user the image runs as.
+ */
+export function configAdditions(root: Root, files: readonly string[], uid: number): Additions {
+  const c = followConfig(root, files, uid);
+  return noAdditions({
+    copy: [...c.files, ...c.trees],
+    dirs: c.writable.map((w) => ({ ...w, writable: true })),
+  });
 }

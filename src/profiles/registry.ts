@@ -3,6 +3,7 @@ import { isNginx, nginxProfile } from './nginx.js';
 import type { ElfFile } from '../elf/file.js';
 import { interpreterOf, interpreterProfile } from './interpreters.js';
 import { isJvmLauncher, jvmProfile } from './jvm.js';
+import { isMysqlServer, mysqlProfile } from './mysql.js';
 import { isPostgres, postgresProfile } from './postgres.js';
 import type { ProfileContext, ProfileResult } from './types.js';
 
@@ -18,6 +19,7 @@ const PROFILES: {
 }[] = [
   { name: 'nginx', matches: isNginx, read: nginxProfile },
   { name: 'postgres', matches: isPostgres, read: postgresProfile },
+  { name: 'mysql', matches: isMysqlServer, read: mysqlProfile },
   { name: 'jvm', matches: (_p, elf) => isJvmLauncher(elf), read: jvmProfile },
   { name: 'interpreter', matches: (p) => interpreterOf(p) !== undefined, read: interpreterProfile },
 ];

@@ -150,10 +150,10 @@ describe.runIf(run)("Debian's PostgreSQL from a user's image, without --include"
     expect(scratchSize).toBeLessThan(baseSize / 2);
   }, 600_000);
 
-  it('verify passes with no probe given: its own round trip is a query through the socket, as postgres', async () => {
+  it('verify --hardened passes with no probe given: its own round trip is a query through the socket, as postgres', async () => {
     const r = await execa(
       BIN,
-      ['verify', '/usr/lib/postgresql/15/bin/postgres', '--base', base, '--json', '--', '-c', `config_file=${CONF}`],
+      ['verify', '/usr/lib/postgresql/15/bin/postgres', '--base', base, '--hardened', '--json', '--', '-c', `config_file=${CONF}`],
       {
         reject: false,
         timeout: 600_000,
@@ -161,10 +161,13 @@ describe.runIf(run)("Debian's PostgreSQL from a user's image, without --include"
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {
+      hardened: { capAdd: string[]; volumes: string[] };
       service: { checks: { name: string; roundTrip?: string; scratch?: { tcp?: { reply: string } } }[] }[];
     };
+    // Read-only, no capability at all, its cluster and its log directory on volumes.
+    expect(report.hardened).toMatchObject({ capAdd: [], volumes: [DATA, '/var/log/postgresql'] });
     const probe = report.service[0].checks.find((c) => c.roundTrip);
-    expect(probe?.roundTrip).toMatch(/as postgres through \/var\/run\/postgresql\/\.s\.PGSQL\.5432/);
+    expect(probe?.roundTrip).toMatch(/as postgres through \/run\/postgresql\/\.s\.PGSQL\.5432/);
     expect(Buffer.from(probe?.scratch?.tcp?.reply ?? '', 'base64').toString()).toBe("let in; the query answered 42|'probe':2 'run':1");
   }, 600_000);
 

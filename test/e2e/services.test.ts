@@ -179,6 +179,19 @@ describe.runIf(run)('verify for services: started in both images, probed, stoppe
     }
   }, 600_000);
 
+  it('the blog passes verify --hardened: nginx starts as root with only the capabilities it switches users and binds port 80 with', async () => {
+    const site = ['--dockerfile', join(blog, 'Dockerfile'), '--target', 'site', '--build-network', 'none'];
+    const { code, report, stderr } = await verify(['/usr/sbin/nginx', ...site, '--hardened', '--probe', 'http://127.0.0.1/cv']);
+    expect(code, stderr).toBe(0);
+    expect((report as unknown as { hardened: { capAdd: string[] } }).hardened.capAdd).toEqual([
+      'CHOWN',
+      'KILL',
+      'NET_BIND_SERVICE',
+      'SETGID',
+      'SETUID',
+    ]);
+  }, 600_000);
+
   it('a hand-written Dockerfile that lacks the PDF: verify -f FAILs naming it and the flag; --fix writes a copy that passes', async () => {
     await dockerBuild(blog, 'scratchify-test/blog:site', 'Dockerfile');
     const written = readFileSync(join(blog, 'Dockerfile.scratch'), 'utf8');

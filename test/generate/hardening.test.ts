@@ -48,7 +48,7 @@ describe('the hardened run', () => {
   it('root that switches to its workers keeps what switching takes, and binds its port', () => {
     const h = hardenedRun(plan(), { user: '0:0', runAs: account(0), switchesUsers: true, ports: [], state: [], volumes: ['/data'] });
     expect(h.capAdd).toEqual(['CHOWN', 'KILL', 'NET_BIND_SERVICE', 'SETGID', 'SETUID']);
-    expect(h.volumes).toEqual(['/data']);
+    expect(h.volumes).toEqual(['/data', '/var/lib/postgresql/15/main/pg_wal']);
     expect(kubernetesSnippet(h, 'x')).not.toContain('runAsNonRoot');
   });
 });

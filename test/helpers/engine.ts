@@ -207,6 +207,16 @@ export async function probeServicesBase(cli = DOCKER): Promise<{ ref: string; ta
   return { ref, tarball };
 }
 
+/** Services the tests had not used before: MariaDB (with its client), lighttpd (with curl), Mosquitto (with its clients). */
+export const MORE_SERVICES_PACKAGES = ['mariadb-server', 'mariadb-client', 'lighttpd', 'mosquitto', 'mosquitto-clients', 'curl'];
+
+export async function moreServicesBase(): Promise<{ ref: string; tarball: string }> {
+  const tarball = await baseTarball('more-services-bookworm', 'bookworm', MORE_SERVICES_PACKAGES);
+  const ref = 'scratchify-test/more-services:bookworm';
+  await ensureImage(DOCKER, ref, tarball);
+  return { ref, tarball };
+}
+
 /** The examples' builder (Debian's Go toolchain and gcc), shared with examples/: the same cache entry and tag. */
 export async function builderBase(): Promise<string> {
   const tarball = await baseTarball('examples-builder-v2', 'bookworm', [
