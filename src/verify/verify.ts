@@ -227,24 +227,36 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
 }
 
 /**
- * The Dockerfile as verify builds it: a LABEL right after each FROM, which every image the build makes carries, the
- * classic builder's step images too (those of an earlier stage are left untagged even by a build that succeeds,
- * and Ctrl-C leaves whatever the daemon made after the client died): the label is how Leftovers finds them.
+ * The Dockerfile as verify builds it: a LABEL at the start of each stage that has steps of its own (after the
+ * first one on scratch), which every image the build makes from there carries, the classic builder's step images too (those of an earlier stage are
+ * left untagged even by a build that succeeds, and Ctrl-C leaves whatever the daemon made after the client died):
+ * the label is how Leftovers finds them. A stage that is only its FROM (the base, taken for one platform) gets
+ * none: a step there would make an image of it, which the classic builder labels with this machine's platform.
  */
 export function withBuildLabel(dockerfile: string, label: string): string {
   const [key, value] = label.split('=');
-  const out: string[] = [];
-  let inFrom = false;
-  for (const line of dockerfile.split('\n')) {
-    out.push(line);
-    if (/^\s*FROM\s/i.test(line)) inFrom = true;
-    // A FROM continued over lines ends at the first line without a trailing backslash.
-    if (inFrom && !/\\\s*$/.test(line)) {
-      out.push(`LABEL ${key}="${value}"`);
-      inFrom = false;
-    }
+  const lines = dockerfile.split('\n');
+  // Instructions by their lines (a trailing backslash continues one), comments and blank lines left out.
+  const instructions: { word: string; text: string; end: number }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*([A-Za-z]+)(\s|$)/.exec(lines[i]);
+    if (!m) continue;
+    let end = i;
+    while (/\\\s*$/.test(lines[end]) && end + 1 < lines.length) end++;
+    instructions.push({ word: m[1].toUpperCase(), text: lines.slice(i, end + 1).join(' '), end });
+    i = end;
   }
-  return out.join('\n');
+  const labelAfter = new Set<number>();
+  instructions.forEach((from, k) => {
+    if (from.word !== 'FROM') return;
+    let next = k + 1;
+    while (instructions[next]?.word === 'ARG') next++;
+    const step = instructions[next];
+    if (!step || step.word === 'FROM') return;
+    // On scratch, after the first step: a LABEL first would be committed with no parent to take the platform from.
+    labelAfter.add(/\sscratch(\s|$)/i.test(from.text) ? step.end : from.end);
+  });
+  return lines.flatMap((l, i) => (labelAfter.has(i) ? [l, `LABEL ${key}="${value}"`] : [l])).join('\n');
 }
 
 /**

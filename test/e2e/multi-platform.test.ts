@@ -30,6 +30,11 @@ describe.runIf(run)('one Dockerfile for every platform of a multi-platform base 
   }, 1_800_000);
   afterAll(async () => {
     registry?.stop();
+    // docker pull of the list gave the shared local bases a RepoDigest in this registry, which later tests would pin
+    // their FROM to (and then fail to reach): those references go, the images stay.
+    const digests = await execa(DOCKER, ['images', '--digests', '--format', '{{.Repository}}@{{.Digest}}'], { reject: false });
+    const refs = digests.stdout.split('\n').filter((r) => registry && r.startsWith(`${registry.host}/`) && !r.endsWith('@<none>'));
+    if (refs.length) await execa(DOCKER, ['rmi', ...refs], { reject: false });
     // What Podman pulled from the list: left behind, a later run's pull of the same list leaves Podman 4.3 with a
     // nameless list whose instance it cannot find, and `podman images` fails until it is removed.
     const pulled = await execa('podman', ['images', '--no-trunc', '--format', '{{.Repository}} {{.ID}}'], { reject: false });
