@@ -12,15 +12,16 @@ import { glibcDefaultDirs } from '../resolve/searchpath.js';
 import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
 import type { Root } from '../rootfs/root.js';
 import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
-import { type Account, type BaseAccounts, lookupUser, NONROOT, planAccounts, readAccounts, rootAccount } from './accounts.js';
+import type { Account } from './accounts.js';
 import { apply, type Said } from './apply.js';
-import { type BaseConfig, baseUser, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstructions } from './base-config.js';
+import { type BaseConfig, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstructions } from './base-config.js';
 import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
 import { type Hardened, hardenedRun } from './hardening.js';
 import { Plan } from './plan.js';
+import { type ImageAccounts, imageAccounts } from './run-as.js';
 import { writeScaffoldTar, type ScaffoldEntry } from './scaffold-tar.js';
 import {
   argumentAdditions,
@@ -184,70 +185,6 @@ function loadedAdditions(maps: LinkMap[]): Additions {
 }
 
 /**
- * Who the image runs as (--user; else the base's own USER when it is not root; else root when the program drops
- * privileges itself; else nonroot), and the accounts, home, /tmp, /run and the profile's writable directories.
- */
-function accounts(
-  input: GenerateInput,
-  profile: ProfileResult | undefined,
-  notes: string[],
-): { adds: Additions; runAs: Account; user: string; users: Account[]; fromBase: boolean; base: BaseAccounts } {
-  const { root } = input;
-  const base = readAccounts(root);
-  const config = input.baseConfig;
-  const fromBase = config && !input.user ? baseUser(config, base) : undefined;
-  let runAs: Account;
-  if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
-  else if (fromBase) runAs = fromBase;
-  else if (profile?.needsRoot) runAs = rootAccount(base.accounts);
-  else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
-  if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);
-  const named = profile?.users ?? [];
-  const asked = input.user ?? (fromBase ? config?.user : undefined);
-  const acc = planAccounts(base, runAs, named, asked?.includes(':') === true);
-  const adds = noAdditions({
-    generated: [
-      {
-        path: '/etc/passwd',
-        content: acc.passwd,
-        reason: "the base's accounts without password hashes, and the account the image runs as",
-      },
-      { path: '/etc/group', content: acc.group, reason: "the base's groups" },
-    ],
-    dirs: [
-      { path: '/tmp', mode: 0o1777, uid: 0, gid: 0, reason: 'world-writable /tmp with the sticky bit' },
-      { path: '/run', mode: 0o755, uid: 0, gid: 0, reason: '/run' },
-    ],
-  });
-  // A home the base has keeps its mode and owner (postgres's /var/lib/postgresql is 0755 there); one it lacks is the user's own.
-  if (runAs.uid !== 0)
-    adds.dirs.push(
-      root.lookup(runAs.home)?.entry.type === 'dir'
-        ? { path: runAs.home, reason: `home of ${runAs.name}` }
-        : { path: runAs.home, mode: 0o700, uid: runAs.uid, gid: runAs.gid, reason: `home of ${runAs.name}` },
-    );
-  const worker = named.find((n) => !n.startsWith(':'));
-  const workerAcct = worker ? acc.users.find((u) => u.name === worker) : undefined;
-  for (const w of profile?.writable ?? []) {
-    // A worker user only applies when the program starts as root and switches; otherwise it runs as runAs.
-    const owner = w.owner === 'worker' && workerAcct && runAs.uid === 0 ? workerAcct : runAs;
-    // One the base already gives that owner keeps its mode (PostgreSQL's 2775 socket directory).
-    const e = root.lookup(w.path)?.entry;
-    if (e?.type === 'dir' && e.uid === owner.uid) adds.dirs.push({ path: w.path, reason: w.reason, writable: true });
-    else
-      adds.dirs.push({
-        path: w.path,
-        mode: owner.uid === 0 ? 0o755 : 0o700,
-        uid: owner.uid,
-        gid: owner.gid,
-        reason: w.reason,
-        writable: true,
-      });
-  }
-  return { adds, runAs, user: acc.user, users: acc.users, fromBase: fromBase !== undefined, base };
-}
-
-/**
  * Resolves the program and plans the scratch image: collect what each source says the program needs (its loader
  * chain, its profile, --include, traced runs, the paths its arguments and its read-only data name, glibc's run-time
  * needs, the accounts, the base's configuration, package metadata), apply each to the plan with its reasons, then
@@ -297,7 +234,7 @@ export function generate(input: GenerateInput): GenerateResult {
   checkLoadable(maps, input);
   checkExcludedObjects(maps, excluded, input.excludes ?? []);
   use(loadedAdditions(maps));
-  const who = accounts(input, profile, said.notes);
+  const who = imageAccounts(input, profile, said.notes);
   // The base's conventions first: the mode and owner they give a directory (a 2775 socket directory) win.
   use(serviceDirAdditions(root, input.program, main.program.real, who.runAs, who.base));
   use(who.adds);
@@ -345,7 +282,7 @@ function render(
     go?: GoInfo;
     packages?: PackageReport;
     said: Said;
-    who: ReturnType<typeof accounts>;
+    who: ImageAccounts;
     carried: { entryArgs: string[]; cmd?: string[] };
     platform?: string;
     warnings: string[];
