@@ -11,7 +11,7 @@ import { type ImageInfo, inspectImage } from '../engine/image.js';
 import { cacheEntryDir, openImageRoot } from '../engine/image-cache.js';
 import { runContainer } from '../engine/run.js';
 import { traceRun } from '../engine/trace.js';
-import { prepareTracer } from '../engine/tracer.js';
+import { hostArch, prepareTracer } from '../engine/tracer.js';
 import { splitWords } from '../engine/words.js';
 import { ScratchifyError } from '../errors.js';
 import type { Because, Use } from '../profiles/types.js';
@@ -124,7 +124,8 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       // classic builder (a docker client without buildx) cannot pick a platform out of a list.
       const source = context.dockerfileInTemp || !context.dir ? join(dir, context.dockerfileName) : join(where, context.dockerfileName);
       const labeled = join(dir, `${context.dockerfileName}.scratchify-build`);
-      writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel));
+      const foreign = req.base.platform !== undefined && req.base.platform !== `linux/${hostArch()}`;
+      writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel, foreign));
       await leftovers.build(() =>
         buildContext(engine, where, tag, labeled, req.base.platform, req.base.platformRef ? { BASE: req.base.platformRef } : {}),
       );
@@ -228,12 +229,12 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
 
 /**
  * The Dockerfile as verify builds it: a LABEL at the start of each stage that has steps of its own (after the
- * first one on scratch), which every image the build makes from there carries, the classic builder's step images too (those of an earlier stage are
+ * first one on scratch for another platform), which every image the build makes from there carries, the classic builder's step images too (those of an earlier stage are
  * left untagged even by a build that succeeds, and Ctrl-C leaves whatever the daemon made after the client died):
  * the label is how Leftovers finds them. A stage that is only its FROM (the base, taken for one platform) gets
  * none: a step there would make an image of it, which the classic builder labels with this machine's platform.
  */
-export function withBuildLabel(dockerfile: string, label: string): string {
+export function withBuildLabel(dockerfile: string, label: string, foreign = false): string {
   const [key, value] = label.split('=');
   const lines = dockerfile.split('\n');
   // Instructions by their lines (a trailing backslash continues one), comments and blank lines left out.
@@ -253,8 +254,9 @@ export function withBuildLabel(dockerfile: string, label: string): string {
     while (instructions[next]?.word === 'ARG') next++;
     const step = instructions[next];
     if (!step || step.word === 'FROM') return;
-    // On scratch, after the first step: a LABEL first would be committed with no parent to take the platform from.
-    labelAfter.add(/\sscratch(\s|$)/i.test(from.text) ? step.end : from.end);
+    // On scratch for another platform, after the first step: a LABEL first would be committed with no parent to
+    // take the platform from, so as this machine's, and the next step would not find it for the platform asked.
+    labelAfter.add(foreign && /\sscratch(\s|$)/i.test(from.text) ? step.end : from.end);
   });
   return lines.flatMap((l, i) => (labelAfter.has(i) ? [l, `LABEL ${key}="${value}"`] : [l])).join('\n');
 }
