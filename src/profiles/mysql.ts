@@ -1,10 +1,8 @@
-import { treeBytes } from '../rootfs/include.js';
+import { carryDataDirectory } from './data-dir.js';
 import type { Root } from '../rootfs/root.js';
 import { followConfig } from './config-files.js';
 import { emptyProfile, type ProfileContext, type ProfileResult } from './types.js';
 
-/** A data directory baked into the base is carried up to this size; past it, a volume is the place for it. */
-const MAX_DATA_DIR_BYTES = 512 << 20;
 /** The option groups the server reads (MariaDB's and MySQL's). */
 const SERVER_GROUPS = /^(mysqld|server|mariadb|mariadbd|mysqld-\d.*|mariadb-\d.*)$/;
 
@@ -37,12 +35,7 @@ export function mysqlProfile(ctx: ProfileContext): ProfileResult {
   const get = (name: string) => fromArgs(name) ?? options.get(name);
 
   const dataDir = get('datadir') ?? '/var/lib/mysql';
-  if (root.isDir(dataDir)) {
-    out.state = [dataDir];
-    if (treeBytes(root, dataDir, MAX_DATA_DIR_BYTES) <= MAX_DATA_DIR_BYTES)
-      out.trees.push({ path: dataDir, reason: 'the data directory, as the base has it (a volume there is seeded from it)' });
-    else out.warnings.push(`${dataDir} holds over ${MAX_DATA_DIR_BYTES >> 20} MiB: not copied; mount the data directory as a volume`);
-  }
+  carryDataDirectory(root, dataDir, out);
   const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
   const socket = get('socket');
   if (socket?.startsWith('/')) {

@@ -1,10 +1,8 @@
-import { treeBytes } from '../rootfs/include.js';
+import { carryDataDirectory } from './data-dir.js';
 import type { Root } from '../rootfs/root.js';
 import { type PgSetting, pgArgs, readPgConf } from './postgres-conf.js';
 import { emptyProfile, type ProfileContext, type ProfileResult } from './types.js';
 
-/** A data directory baked into the base is carried up to this size; past it, a volume is the place for it. */
-const MAX_DATA_DIR_BYTES = 512 << 20;
 /** pg_database's heap file (its relfilenode is its OID, 1262, in every release) is read up to this many bytes. */
 const MAX_CATALOG_BYTES = 1 << 20;
 
@@ -104,13 +102,7 @@ export function postgresProfile(ctx: ProfileContext): ProfileResult {
   dataDir ??= get('data_directory');
   const inData = (p: string) => (p.startsWith('/') || !dataDir ? p : `${dataDir}/${p}`);
 
-  if (dataDir && root.isDir(dataDir)) {
-    const bytes = treeBytes(root, dataDir, MAX_DATA_DIR_BYTES);
-    out.state = [dataDir];
-    if (bytes <= MAX_DATA_DIR_BYTES)
-      out.trees.push({ path: dataDir, reason: 'the data directory, as the base has it (a volume there is seeded from it)' });
-    else out.warnings.push(`${dataDir} holds over ${MAX_DATA_DIR_BYTES >> 20} MiB: not copied; mount the data directory as a volume`);
-  }
+  carryDataDirectory(root, dataDir, out);
   for (const [name, fallback] of [
     ['hba_file', 'pg_hba.conf'],
     ['ident_file', 'pg_ident.conf'],
