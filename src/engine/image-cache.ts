@@ -23,9 +23,18 @@ const FILES = ['sparse.json', 'store.bin'];
 
 /**
  * Files other than ELF whose bytes generate reads whole: configuration, the package database, the copyright
- * files an SBOM cites, the OS markers, the JVM's VM list.
+ * files an SBOM cites, the OS markers, the JVM's VM list, and the service conventions every generate reads
+ * (tmpfiles.d entries and systemd's units: a unit past the first 512 bytes was fetched on each cold run).
  */
-const KEEP_WHOLE = [/^\/etc\//, /^\/var\/lib\/dpkg\//, /^\/usr\/share\/doc\/[^/]+\/copyright$/, /^\/usr\/lib\/os-release$/, /\/jvm\.cfg$/];
+const KEEP_WHOLE = [
+  /^\/etc\//,
+  /^\/var\/lib\/dpkg\//,
+  /^\/usr\/share\/doc\/[^/]+\/copyright$/,
+  /^\/usr\/lib\/os-release$/,
+  /\/jvm\.cfg$/,
+  /^\/(usr\/)?lib\/tmpfiles\.d\/[^/]+\.conf$/,
+  /^\/(usr\/)?lib\/systemd\/system\/[^/]+\.service$/,
+];
 
 /** The cache entry (directory) that holds what scratchify keeps of an image. */
 export function cacheEntryDir(engine: Engine, info: ImageInfo): string {

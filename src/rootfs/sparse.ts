@@ -25,7 +25,7 @@ export interface ElfFacts {
  * whenever the reader's or a probe's result (or what the builder keeps) changes, this number goes up, and caches
  * made before are made again.
  */
-export const SPARSE_FORMAT = 7;
+export const SPARSE_FORMAT = 8;
 
 /** What the cache found of one ELF file it held whole. */
 export interface FileFacts {
