@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { unlessInterrupted } from '../engine/cleanup.js';
 import type { Progress } from '../engine/image-cache.js';
 import type { OpenedRoot } from '../engine/open-root.js';
 import { openRoot } from '../engine/open-root.js';
@@ -106,6 +107,7 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
     await opened.release?.();
   }
   const { result, traceWarnings, traceNotes } = planned;
+  await unlessInterrupted();
   writeAtomically(files);
   if (!out && !bundlePath && !ctx.json) process.stdout.write(dockerfile);
   for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);

@@ -29,6 +29,14 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 /**
+ * Returns at once, unless Ctrl-C came: then never (the handler exits once it has removed everything). Outputs are
+ * written after it, so that a run whose engine client died of the signal, and so looked finished, writes nothing.
+ */
+export async function unlessInterrupted(): Promise<void> {
+  if (signalled) await new Promise(() => {});
+}
+
+/**
  * Images, containers, volumes and files a command made and must remove: at the end, on error, and on Ctrl-C or
  * SIGTERM.
  */

@@ -5,6 +5,7 @@ import type { Because, Use } from '../profiles/types.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
 import { traceRun } from './trace.js';
+import { Leftovers } from './cleanup.js';
 import { prepareTracer } from './tracer.js';
 
 /** A --trace-timeout value: seconds, a positive number. */
@@ -33,6 +34,9 @@ export async function traceAll(
   const seconds = checkTraceTimeout(timeout);
   checkCanRun(image.architecture, '--trace', image.platform);
   const tracer = prepareTracer(image.architecture) ?? null;
+  // Ctrl-C during a run removes its container, its log and the tracer brought in.
+  const leftovers = new Leftovers(engine);
+  if (tracer) leftovers.dir(tracer.dir);
   try {
     for (const cmd of commands) {
       // One line per phase: a traced run can take a while, and a log that says nothing looks hung.
@@ -44,6 +48,7 @@ export async function traceAll(
         tracer,
         label: image.ref,
         isProgram,
+        leftovers,
       });
       say(`traced '${cmd}': ${t.paths.length} paths used, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       warnings.push(...t.warnings);
@@ -62,8 +67,11 @@ export async function traceAll(
           reason: `${p.use === 'dir' ? 'listed or entered' : p.use === 'written' ? 'written' : 'used'} by --trace '${cmd}' (${how})`,
         });
     }
+  } catch (e) {
+    await leftovers.settle();
+    throw e;
   } finally {
-    tracer?.remove();
+    await leftovers.remove();
   }
   return { traced, warnings, notes };
 }

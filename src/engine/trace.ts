@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
+import type { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import { canRun } from './emulation.js';
 import { parseQemuStrace } from './qemu-strace.js';
@@ -79,6 +80,8 @@ export interface TraceOptions {
   tracer?: TracerBundle | null;
   /** Whether a path is the program the image is for: what only other processes used is left out. */
   isProgram?: (path: string) => boolean;
+  /** What the command removes on Ctrl-C: the run's container and its log directory are held there while it runs. */
+  leftovers?: Leftovers;
 }
 
 const SHELLS = new Set(['/bin/sh', '/usr/bin/sh', '/bin/dash', '/usr/bin/dash']);
@@ -194,9 +197,11 @@ export async function traceRun(engine: Engine, image: string, command: string, o
   const owned = options.tracer === undefined ? prepareTracer(options.architecture) : undefined;
   const tracer = options.tracer ?? owned;
   const out = mkdtempSync(join(tmpdir(), 'scratchify-trace-'));
+  options.leftovers?.dir(out);
   // The traced program may run as any user; it must be able to write the log.
   chmodSync(out, 0o1777);
   const name = `scratchify-trace-${randomBytes(6).toString('hex')}`;
+  options.leftovers?.container(name);
   const program = options.entrypoint ?? [argv[0]];
   // A program of another architecture that runs here under qemu-user: its own syscall log, since ptrace cannot
   // follow a program qemu emulates.
@@ -248,5 +253,7 @@ export async function traceRun(engine: Engine, image: string, command: string, o
     clearTimeout(timer);
     rmSync(out, { recursive: true, force: true });
     owned?.remove();
+    options.leftovers?.forget(name);
+    options.leftovers?.forget(out);
   }
 }

@@ -160,7 +160,16 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
         let loader: string[] = [];
         if (!outcome.pass) {
           req.say(`tracing '${smoke}' in both images`);
-          const trace = { argv, entrypoint, user, timeout: req.timeout, tracer, architecture: req.base.architecture, label: req.base.ref };
+          const trace = {
+            argv,
+            entrypoint,
+            user,
+            timeout: req.timeout,
+            tracer,
+            architecture: req.base.architecture,
+            label: req.base.ref,
+            leftovers,
+          };
           const inBase = baseTraces.get(smoke) ?? (await traceRun(engine, req.base.id, smoke, trace));
           baseTraces.set(smoke, inBase);
           const inScratch = await traceScratch(engine, tag, smoke, { ...trace, label: 'the scratch image' });

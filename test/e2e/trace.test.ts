@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../helpers/paths.js';
-import { DOCKER, IN_CI, dockerAnswers, dockerBuild } from '../helpers/engine.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild, verifyBase } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 
@@ -97,4 +97,32 @@ describe.runIf(run)('--trace finds what DT_NEEDED cannot show', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--trace needs an image/);
   });
+
+  it('Ctrl-C during a traced run: exit 130; no container, tracer, log or output left', async () => {
+    const { ref } = await verifyBase();
+    const tmp = mkdtempSync(join(tmpdir(), 'scratchify-trace-ctrlc-'));
+    const out = join(tmp, 'out');
+    mkdirSync(out);
+    const child = execa(
+      BIN,
+      ['/usr/bin/python3', '--base', ref, '--trace', "/usr/bin/python3 -c 'import time; time.sleep(30)'", '-o', join(out, 'Dockerfile')],
+      {
+        detached: true,
+        reject: false,
+        env: { TMPDIR: tmp },
+      },
+    );
+    await Promise.race([
+      new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => /tracing '/.test(String(d)) && resolve())),
+      child,
+    ]);
+    // Inside the traced run, which sleeps.
+    await new Promise((r) => setTimeout(r, 2000));
+    process.kill(-child.pid!, 'SIGINT');
+    const interrupted = await child;
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130);
+    expect((await execa(DOCKER, ['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toMatch(/scratchify-trace-/);
+    expect(readdirSync(tmp)).toEqual(['out']);
+    expect(readdirSync(out)).toEqual([]);
+  }, 300_000);
 });

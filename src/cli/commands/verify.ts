@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
+import { unlessInterrupted } from '../../engine/cleanup.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
 import { checkTraceTimeout, isProgram, traceAll } from '../../engine/trace-all.js';
@@ -142,6 +143,7 @@ export default class Verify extends BaseCommand {
     } finally {
       await opened.release?.();
     }
+    await unlessInterrupted();
     if (out) writeAtomically(contexts.output(report.added));
     if (!report.pass) process.exitCode = EXIT_CODES.MISMATCH;
     if (!this.jsonEnabled()) {
