@@ -25,7 +25,7 @@ export interface UnixSocket {
 }
 
 /** What each protocol's round trip is, in the report's words. */
-export const ROUND_TRIPS: Record<Protocol, string> = {
+const ROUND_TRIPS: Record<Protocol, string> = {
   postgres: 'a PostgreSQL startup, and a query when the server lets the probe in',
   redis: 'a Redis PING',
   memcached: "memcached's version, and a value stored and read back",
@@ -63,7 +63,7 @@ const KNOWN: [RegExp, Protocol | 'http', number][] = [
   [/^(nginx|httpd|apache2|lighttpd)$/, 'http', 80],
 ];
 
-export function knownService(program: string): { protocol: Protocol | 'http'; port: number } | undefined {
+function knownService(program: string): { protocol: Protocol | 'http'; port: number } | undefined {
   const name = program.slice(program.lastIndexOf('/') + 1);
   const k = KNOWN.find(([re]) => re.test(name));
   return k && { protocol: k[1], port: k[2] };

@@ -124,7 +124,7 @@ export function planAccounts({ accounts, groups }: BaseAccounts, runAs: Account,
 }
 
 /** The groups that list `name` as a supplementary member. */
-export function supplementaryGroups(name: string, groups: readonly Group[]): Group[] {
+function supplementaryGroups(name: string, groups: readonly Group[]): Group[] {
   return groups.filter((g) => g.members.split(',').some((m) => m.trim() === name));
 }
 

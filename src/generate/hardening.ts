@@ -32,7 +32,7 @@ export function hardenedRun(
 ): Hardened {
   const capAdd = new Set<string>();
   // Root without its capabilities cannot bind one either, and a program that starts as root usually does.
-  if (o.runAs.uid === 0 || o.ports.some((p) => p < PRIVILEGED_PORTS)) capAdd.add('NET_BIND_SERVICE');
+  if (o.runAs.uid === 0 || bindsLowPort(o.ports)) capAdd.add('NET_BIND_SERVICE');
   if (o.runAs.uid === 0 && o.switchesUsers) for (const c of ['CHOWN', 'SETUID', 'SETGID', 'KILL']) capAdd.add(c);
   const volumes = [...new Set([...o.volumes, ...o.state])].sort();
   const under = (p: string, dirs: string[]) => dirs.some((d) => p === d || p.startsWith(`${d}/`));
@@ -47,6 +47,11 @@ export function hardenedRun(
   return { user: o.user, capAdd: [...capAdd].sort(), tmpfs, volumes };
 }
 
+const bindsLowPort = (ports: number[]) => ports.some((p) => p < PRIVILEGED_PORTS);
+
+/** A tmpfs as docker's --tmpfs and compose's tmpfs take it: where, with the scaffold's mode and owner. */
+const tmpfsSpec = (t: Hardened['tmpfs'][number]) => `${t.path}:mode=${t.mode.toString(8).padStart(4, '0')},uid=${t.uid},gid=${t.gid}`;
+
 /** The engine's run flags (docker and podman take the same); a volume `volumeName` gives no name is anonymous. */
 export function hardenedArgs(h: Hardened, volumeName: (path: string) => string | undefined): string[] {
   return [
@@ -58,7 +63,7 @@ export function hardenedArgs(h: Hardened, volumeName: (path: string) => string |
     'no-new-privileges',
     '--user',
     h.user,
-    ...h.tmpfs.flatMap((t) => ['--tmpfs', `${t.path}:mode=${t.mode.toString(8).padStart(4, '0')},uid=${t.uid},gid=${t.gid}`]),
+    ...h.tmpfs.flatMap((t) => ['--tmpfs', tmpfsSpec(t)]),
     ...h.volumes.flatMap((v) => ['-v', volumeName(v) === undefined ? v : `${volumeName(v)}:${v}`]),
   ];
 }
@@ -117,9 +122,7 @@ export function composeSnippet(h: Hardened, image: string): string {
     '    cap_drop: [ALL]',
     ...(h.capAdd.length ? [`    cap_add: [${h.capAdd.join(', ')}]`] : []),
     '    security_opt: ["no-new-privileges:true"]',
-    ...(h.tmpfs.length
-      ? ['    tmpfs:', ...h.tmpfs.map((t) => `      - ${t.path}:mode=${t.mode.toString(8).padStart(4, '0')},uid=${t.uid},gid=${t.gid}`)]
-      : []),
+    ...(h.tmpfs.length ? ['    tmpfs:', ...h.tmpfs.map((t) => `      - ${tmpfsSpec(t)}`)] : []),
     ...(h.volumes.length ? ['    volumes:', ...h.volumes.map((v) => `      - ${volumeLabel(v)}:${v}`)] : []),
     ...(h.volumes.length ? ['volumes:', ...h.volumes.map((v) => `  ${volumeLabel(v)}: {}`)] : []),
   ];
@@ -129,6 +132,6 @@ export function composeSnippet(h: Hardened, image: string): string {
 /** The same run with NET_BIND_SERVICE added when a port it is asked on is under 1024, and without a tmpfs where `mounted` go. */
 export function adjusted(h: Hardened, o: { ports: number[]; mounted: string[] }): Hardened {
   const capAdd = new Set(h.capAdd);
-  if (o.ports.some((p) => p < PRIVILEGED_PORTS)) capAdd.add('NET_BIND_SERVICE');
+  if (bindsLowPort(o.ports)) capAdd.add('NET_BIND_SERVICE');
   return { ...h, capAdd: [...capAdd].sort(), tmpfs: h.tmpfs.filter((t) => !o.mounted.includes(t.path)) };
 }

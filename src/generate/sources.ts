@@ -116,8 +116,9 @@ export function namedPaths(arg: string): string[] {
 /**
  * Files and directories the entrypoint's own arguments name (`-- -c /etc/app.conf`, `--root /srv/site`,
  * `--config-dir=/etc/app`, `-c config_file=/etc/pg.conf`, `-f/etc/app.conf`, a class path
- * `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the image needs them as the base has them. A top-level directory of the system (`-C /`, `--prefix=/usr`) names a
- * place, not the program's data, and is never carried; an application's own (`-cp /app`) is.
+ * `-cp /app/lib/a.jar:/app/classes`): the program will open them, so the image needs them as the base has them.
+ * A top-level directory of the system (`-C /`, `--prefix=/usr`) names a place, not the program's data, and is
+ * never carried; an application's own (`-cp /app`) is.
  */
 export function argumentAdditions(root: Root, args: readonly string[]): Additions {
   const out = noAdditions();

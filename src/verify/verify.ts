@@ -122,7 +122,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       req.say(`building the scratch image (round ${round + 1})`);
       // A base taken from a multi-platform list is built from that platform's own image, pulled already: the
       // classic builder (a docker client without buildx) cannot pick a platform out of a list.
-      const source = context.dockerfileInTemp || !context.dir ? join(dir, context.dockerfileName) : join(where, context.dockerfileName);
+      const source = join(context.dockerfileInTemp ? dir : where, context.dockerfileName);
       const labeled = join(dir, `${context.dockerfileName}.scratchify-build`);
       const foreign = req.base.platform !== undefined && req.base.platform !== `linux/${hostArch()}`;
       writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel, foreign));
@@ -238,9 +238,9 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
 
 /**
  * The Dockerfile as verify builds it: a LABEL at the start of each stage that has steps of its own (after the
- * first one on scratch for another platform), which every image the build makes from there carries, the classic builder's step images too (those of an earlier stage are
- * left untagged even by a build that succeeds, and Ctrl-C leaves whatever the daemon made after the client died):
- * the label is how Leftovers finds them. A stage that is only its FROM (the base, taken for one platform) gets
+ * first one on scratch for another platform), which every image the build makes from there carries, the classic
+ * builder's step images too (those of an earlier stage are left untagged even by a build that succeeds, and Ctrl-C
+ * leaves whatever the daemon made after the client died): the label is how Leftovers finds them. A stage that is only its FROM (the base, taken for one platform) gets
  * none: a step there would make an image of it, which the classic builder labels with this machine's platform.
  */
 export function withBuildLabel(dockerfile: string, label: string, foreign = false): string {
