@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { shellLine } from '../shell-words.js';
 import type { OpenedRoot } from '../engine/open-root.js';
 import type { GenerateInput } from '../generate/generate.js';
 import type { Because, Use } from '../profiles/types.js';
@@ -88,7 +90,22 @@ export function generateInput(
     carrier: request.carrier,
     engine: opened.engine?.name ?? (flags.engine === 'podman' ? 'podman' : undefined),
     platform: opened.image?.platform,
+    explain: (program) => explainCommand(flags, opened, program),
   };
+}
+
+/** `scratchify doctor` for the source as the user named it: a stage is built under a name doctor can read. */
+function explainCommand(flags: ShapeFlags, opened: OpenedRoot, program: string): string {
+  const engine = opened.engine?.name ?? 'docker';
+  const extra = [...(flags.include ?? []).flatMap((i) => ['--include', i]), ...(engine === 'podman' ? ['--engine', 'podman'] : [])];
+  if (flags.dockerfile && flags.target) {
+    const tag = `scratchify-explain/${flags.target.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`;
+    const file = resolvePath(flags.dockerfile);
+    const build = [engine, 'build', '-q', '-f', file, '--target', flags.target, '-t', tag, dirname(file)];
+    return `${shellLine(build)} && ${shellLine(['scratchify', 'doctor', program, '--image', tag, ...extra])}`;
+  }
+  const where = opened.image && flags.base ? ['--image', flags.base] : ['--root', flags.root ?? '/'];
+  return shellLine(['scratchify', 'doctor', program, ...where, ...extra]);
 }
 
 /** With --dockerfile, the scratch stage is appended to the user's own stages. */

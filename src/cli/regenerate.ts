@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { shellLine } from '../shell-words.js';
 
 /** What regenerate needs of an oclif flag definition. */
 export interface FlagDef {
@@ -7,8 +8,6 @@ export interface FlagDef {
   allowNo?: boolean;
   multiple?: boolean;
 }
-
-const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
 /**
  * The command line that regenerates an output, from the command's flag definitions and what was parsed: every
@@ -36,5 +35,5 @@ export function regenerateCommand(
     for (const v of Array.isArray(value) ? value : [value]) parts.push(`--${name}`, asWritten(String(v)));
   }
   if (options.extra?.length) parts.push('--', ...options.extra);
-  return parts.map(quote).join(' ');
+  return shellLine(parts);
 }

@@ -12,6 +12,8 @@ const GLIBC_SONAMES =
 export interface Fix {
   problem: Problem;
   lines: string[];
+  /** The same copies as paths: from the base, to the target. */
+  copies: { from: string; to: string }[];
   note?: string;
 }
 
@@ -58,10 +60,12 @@ export function fixesFor(d: Diagnosis, target: Root, base: Root): Fix[] {
     // The destination directory as the target has it (a link there is followed, as the loader follows it).
     const dir = target.lookup(parent(dest))?.path ?? normalize(parent(dest));
     // The source by the path the base's loader opens (COPY dereferences it), landing under the target's name.
-    fix.lines.push(copyInstruction('base', [src.path], `${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`));
+    const to = `${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`;
+    fix.lines.push(copyInstruction('base', [src.path], to));
+    fix.copies.push({ from: src.path, to });
   };
   for (const p of d.problems.filter((x) => x.fatal)) {
-    const fix: Fix = { problem: p, lines: [] };
+    const fix: Fix = { problem: p, lines: [], copies: [] };
     if (p.kind === 'interpreter-missing' || p.kind === 'libc-mismatch') {
       const interp = baseMap.objects.find((o) => o.how.kind === 'interpreter');
       if (interp && interp.path === p.name) {

@@ -1,4 +1,5 @@
 import { platformOfElf, runsOn } from '../elf/platform.js';
+import { shellLine } from '../shell-words.js';
 import { ScratchifyError } from '../errors.js';
 import { readDpkg } from '../packages/dpkg.js';
 import { packageMarkers, packageMetadata, type PackageReport } from '../packages/metadata.js';
@@ -74,6 +75,8 @@ export interface GenerateInput {
   engine?: 'docker' | 'podman';
   /** The base image's platform (linux/arm64), from its configuration; the program's must run on it. */
   platform?: string;
+  /** The command that explains why a program does not load in this source, as the user named it (doctor). */
+  explain?: (program: string) => string;
 }
 
 export interface GenerateResult {
@@ -170,7 +173,7 @@ function checkLoadable(maps: LinkMap[], input: GenerateInput): void {
   if (missing.length > 0) {
     const list = missing.map((m) => `${m.name} (needed by ${m.neededBy})`).join(', ');
     throw new ScratchifyError('UNRESOLVED', `not found in ${input.root.description}: ${list}`, {
-      hint: `see the paths tried with: scratchify resolve ${input.program} --format tree; add the library to the base or use --include`,
+      hint: `see each path tried, the rule that gave it and a fix: ${input.explain?.(input.program) ?? shellLine(['scratchify', 'doctor', input.program, '--root', '/'])}`,
     });
   }
 }

@@ -1,8 +1,34 @@
 import { machineName } from '../elf/constants.js';
-import type { Dependency, How, LinkMap, LoadedObject } from './types.js';
+import type { Dependency, How, HowKind, LinkMap, LoadedObject, Tried } from './types.js';
 
 export function howLabel(how: How): string {
   return how.owner ? `${how.kind} of ${how.owner}` : how.kind;
+}
+
+const RULE_NAMES: Record<HowKind, string> = {
+  program: 'the program',
+  include: '--include',
+  interpreter: 'PT_INTERP',
+  path: 'a DT_NEEDED name with a slash',
+  rpath: 'DT_RPATH',
+  ld_library_path: 'LD_LIBRARY_PATH',
+  runpath: 'DT_RUNPATH',
+  'ld.so.cache': '/etc/ld.so.cache',
+  default: "the loader's default directories",
+  'musl-path': "musl's library path",
+  'musl-libc': "musl's own libc",
+};
+
+/** The loader's rule in words: "DT_RUNPATH $ORIGIN/../lib of /opt/greeter/bin/greeter". */
+export function ruleText(how: How): string {
+  const entry = how.entry !== undefined && how.kind !== 'default' && how.kind !== 'musl-path' ? ` ${how.entry}` : '';
+  return `${RULE_NAMES[how.kind]}${entry}${how.owner ? ` of ${how.owner}` : ''}`;
+}
+
+/** "tried PATH: missing (DT_RUNPATH $ORIGIN/../lib of /app/bin/prog)". */
+export function triedText(t: Tried): string {
+  const why = [t.detail, t.how && ruleText(t.how)].filter(Boolean).join('; ');
+  return `tried ${t.path}: ${t.why}${why ? ` (${why})` : ''}`;
 }
 
 /** libtree-style tree: each object expanded once, later mentions marked, misses with the paths tried. */
@@ -31,7 +57,7 @@ function walk(deps: Dependency[], indent: string, expanded: Set<LoadedObject>, l
     const next = indent + (last ? '    ' : '│   ');
     if (!d.object) {
       lines.push(`${branch}${d.name} not found`);
-      for (const t of d.tried) lines.push(`${next}  tried ${t.path}: ${t.why}${t.detail ? ` (${t.detail})` : ''}`);
+      for (const t of d.tried) lines.push(`${next}  ${triedText(t)}`);
       return;
     }
     const o = d.object;

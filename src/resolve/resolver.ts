@@ -335,18 +335,19 @@ export class Resolver {
     for (const raw of dirs) {
       const dir = tokens ? expandTokens(raw, tokens) : raw;
       if (dir === undefined) continue;
+      const at: How = expand ? { ...how, entry: raw } : how;
       const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
       for (const sub of this.hwcaps) {
-        const hit = this.tryOpen(proc, needing, name, `${base}/glibc-hwcaps/${sub}/${name}`, how, tried);
+        const hit = this.tryOpen(proc, needing, name, `${base}/glibc-hwcaps/${sub}/${name}`, at, tried);
         if (hit) return hit;
       }
       // Legacy subdirectories are tried only where they exist, so the list of paths tried stays readable.
       for (const sub of proc.legacy) {
         if (!this.root.isDir(`${base}/${sub}`)) continue;
-        const hit = this.tryOpen(proc, needing, name, `${base}/${sub}/${name}`, how, tried);
+        const hit = this.tryOpen(proc, needing, name, `${base}/${sub}/${name}`, at, tried);
         if (hit) return hit;
       }
-      const hit = this.tryOpen(proc, needing, name, `${base}/${name}`, how, tried);
+      const hit = this.tryOpen(proc, needing, name, `${base}/${name}`, at, tried);
       if (hit) return hit;
     }
     return undefined;
@@ -355,12 +356,8 @@ export class Resolver {
   /** open_verify: the candidate must exist and match the needing object's class, byte order and machine. */
   private tryOpen(proc: Process, needing: LoadedObject, name: string, path: string, how: How, tried: Tried[]): LoadedObject | undefined {
     const r = this.root.lookup(path);
-    if (!r) {
-      tried.push({ path, why: 'missing' });
-      return undefined;
-    }
-    if (r.entry.type !== 'file') {
-      tried.push({ path, why: 'not a file' });
+    if (r?.entry.type !== 'file') {
+      tried.push({ path, why: r ? 'not a file' : 'missing', how });
       return undefined;
     }
     // The same file under another name is the same object (glibc compares device and inode).
@@ -374,7 +371,7 @@ export class Resolver {
       elf = this.elf(r.path);
     } catch (e) {
       if (!(e instanceof ElfFormatError)) throw e;
-      tried.push({ path, why: e instanceof NotElfError ? 'not ELF' : 'unreadable', detail: e.reason });
+      tried.push({ path, why: e instanceof NotElfError ? 'not ELF' : 'unreadable', detail: e.reason, how });
       return undefined;
     }
     const want = needing.elf;
@@ -389,7 +386,7 @@ export class Resolver {
               ? 'wrong OS ABI'
               : undefined;
     if (why) {
-      tried.push({ path, why, detail: `ELFCLASS${elf.class}, ${elf.data}, machine ${elf.machine}` });
+      tried.push({ path, why, detail: `ELFCLASS${elf.class}, ${elf.data}, machine ${elf.machine}`, how });
       return undefined;
     }
     const obj = this.newObject(name, path, r.path, r.hops, elf, r.entry.size, how, needing);

@@ -19,6 +19,8 @@ export interface How {
   kind: HowKind;
   /** The object whose DT_RPATH or DT_RUNPATH held the directory. */
   owner?: string;
+  /** The search-path entry as written there ($ORIGIN/../lib), before the loader expanded it. */
+  entry?: string;
 }
 
 /** A path the search tried and why it did not take it. */
@@ -26,6 +28,8 @@ export interface Tried {
   path: string;
   why: 'missing' | 'wrong class' | 'wrong byte order' | 'wrong machine' | 'wrong OS ABI' | 'not ELF' | 'unreadable' | 'not a file';
   detail?: string;
+  /** The loader's rule that gave the path (none for a missing interpreter or a dlopen). */
+  how?: How;
 }
 
 /** One object in a process's link map. */

@@ -12,8 +12,10 @@ function matches(o: LoadedObject, lib: string): boolean {
  * Every chain of DT_NEEDED edges from each program (and each object it dlopens) to the library `lib`,
  * like `apt why` for libraries. Each chain is a list of names, program first.
  */
-export function whyChains(maps: LinkMap[], lib: string): { chains: string[][]; truncated: boolean } {
+export function whyChains(maps: LinkMap[], lib: string): { chains: string[][]; missing: string[][]; truncated: boolean } {
   const chains: string[][] = [];
+  // Chains that end at the library unfound: in a broken image, who needs what is not there.
+  const missing: string[][] = [];
   let truncated = false;
   const walk = (o: LoadedObject, path: string[], onPath: Set<LoadedObject>) => {
     if (chains.length >= MAX_CHAINS) {
@@ -25,6 +27,7 @@ export function whyChains(maps: LinkMap[], lib: string): { chains: string[][]; t
       return;
     }
     for (const d of o.deps) {
+      if (!d.object && (d.name === lib || d.name.endsWith(`/${lib}`)) && missing.length < MAX_CHAINS) missing.push([...path, d.name]);
       if (!d.object || onPath.has(d.object)) continue;
       onPath.add(d.object);
       walk(d.object, [...path, d.name], onPath);
@@ -36,5 +39,5 @@ export function whyChains(maps: LinkMap[], lib: string): { chains: string[][]; t
       walk(start, [start.path], new Set([start]));
     }
   }
-  return { chains, truncated };
+  return { chains, missing, truncated };
 }

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
 import { BIN, FIXTURES } from '../helpers/paths.js';
+import { printedCommand, runPrinted } from '../helpers/hints.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scratchify-cli-'));
 const cli = (...args: string[]) => execa(BIN, args, { reject: false, cwd: tmp });
@@ -107,6 +108,10 @@ describe('bad input: one clear line, a distinct exit code', () => {
     expect(g.exitCode).toBe(EXIT_CODES.UNRESOLVED);
     oneLineError(g.stderr, /not found in the host root \/: libbar\.so \(needed by .*libfoo\.so\)/);
     expect(readdirSync(out)).toEqual([]);
+    // The hint runs as printed and shows the rule that gave each path tried.
+    const hint = await runPrinted(printedCommand(g.stderr, 'and a fix: '));
+    expect(hint.exitCode).toBe(EXIT_CODES.UNRESOLVED);
+    expect(hint.all).toMatch(/tried \/lib\/x86_64-linux-gnu\/libbar\.so: missing \(the loader's default directories\)/);
   });
 
   it('-o - writes the Dockerfile to stdout, not to a file named -', async () => {

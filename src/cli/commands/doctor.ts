@@ -4,6 +4,9 @@ import { BaseCommand } from '../base-command.js';
 import { sharedFlags } from '../flags.js';
 import { diagnose } from '../../doctor/diagnose.js';
 import { fixesFor } from '../../doctor/fixes.js';
+import { fixCommand } from '../../doctor/fix-command.js';
+import { fixesInTarget } from '../../doctor/found-elsewhere.js';
+import { doctorText, mergeTried } from '../../doctor/render.js';
 import { explainLog, parseFailureLog } from '../../doctor/log.js';
 import { openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
@@ -47,6 +50,20 @@ export default class Doctor extends BaseCommand {
     const base =
       flags.base || flags['base-root'] ? await openRoot({ image: flags.base, dir: flags['base-root'], engine: flags.engine }) : undefined;
     const fixes = base ? fixesFor(d, target.root, base.root) : [];
+    const inTarget = fixesInTarget(d, target.root);
+    // A fix from the base is preferred; what the target holds fixes the problems the base does not.
+    const own = inTarget.filter((f) => f.place && !fixes.some((x) => x.problem === f.problem && x.copies.length > 0));
+    const command = fixCommand(
+      {
+        image: flags.image,
+        dir: flags.root,
+        root: target.root,
+        engine: target.engine?.name ?? flags.engine ?? 'docker',
+        base: base && { image: flags.base, dir: flags['base-root'], root: base.root },
+      },
+      fixes.flatMap((f) => f.copies),
+      own.map((f) => f.place!),
+    );
     const logText = flags.log === undefined ? undefined : flags.log === '-' ? await readStdin() : readFileSync(flags.log, 'utf8');
     const explained = logText === undefined ? [] : explainLog(parseFailureLog(logText), d);
     if (!d.starts) process.exitCode = EXIT_CODES.UNRESOLVED;
@@ -56,26 +73,23 @@ export default class Doctor extends BaseCommand {
       target: target.root.description,
       libc: d.map.libc,
       starts: d.starts,
-      problems: d.problems.map((p) => ({ ...p, fix: fixes.find((f) => f.problem === p) })),
+      problems: d.problems.map((p) => {
+        const fix = fixes.find((f) => f.problem === p);
+        const own = inTarget.find((f) => f.problem === p);
+        return {
+          ...p,
+          tried: mergeTried(p.tried),
+          fix: fix ? { lines: fix.lines, note: fix.note } : undefined,
+          found: own && { candidates: own.found, place: own.place, libraryPath: own.libraryPath, runpath: own.runpath },
+        };
+      }),
+      fixCommand: command,
       log: explained,
     };
-    if (this.jsonEnabled())
-      return {
-        ...report,
-        problems: report.problems.map((p) => ({ ...p, fix: p.fix ? { lines: p.fix.lines, note: p.fix.note } : undefined })),
-      };
-
-    const out: string[] = [`${args.binary} in ${target.root.description} (${d.map.libc}):`];
-    for (const p of report.problems) {
-      out.push(`${p.fatal ? '✗' : '!'} ${p.message}`);
-      if (p.chain.length > 1) out.push(`    needed through: ${p.chain.join(' -> ')}`);
-      for (const t of p.tried) out.push(`    tried ${t.path}: ${t.why}${t.detail ? ` (${t.detail})` : ''}`);
-      if (p.fix?.note) out.push(`    note: ${p.fix.note}`);
-      for (const l of p.fix?.lines ?? []) out.push(`    fix: ${l}`);
-    }
-    for (const e of explained) out.push(`log: ${e.finding.line}\n    ${e.explanation}`);
-    out.push(d.starts ? '✓ the loader would start it' : '✗ it would not start');
-    process.stdout.write(`${out.join('\n')}\n`);
+    if (this.jsonEnabled()) return report;
+    let text = doctorText(d, target.root.description, fixes, inTarget, command);
+    for (const e of explained) text += `log: ${e.finding.line}\n    ${e.explanation}\n`;
+    process.stdout.write(text);
     return report;
   }
 }

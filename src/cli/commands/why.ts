@@ -9,6 +9,7 @@ import { EXIT_CODES } from '../../errors.js';
 import { isElf, loadAll } from '../../resolve/load.js';
 import { Resolver } from '../../resolve/resolver.js';
 import { profileFor } from '../../profiles/registry.js';
+import { missingFix } from '../../doctor/missing.js';
 
 export default class Why extends BaseCommand {
   static summary = 'Show every dependency chain from the binaries (and nginx modules) to LIB.';
@@ -32,12 +33,13 @@ export default class Why extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags, raw } = await this.parse(Why);
     const programs = positionals(raw).slice(1);
-    const { root } = await openRoot({
+    const { root, engine: opened } = await openRoot({
       image: flags.base && checkImageReference('--base', flags.base),
       dir: flags.root,
       engine: flags.engine,
       progress: this.progress(),
     });
+    const engine = opened?.name ?? flags.engine ?? 'docker';
     const includes = [...(flags.include ?? [])];
     const first = programs[0];
     const real = root.lookup(first)?.path;
@@ -51,13 +53,19 @@ export default class Why extends BaseCommand {
       );
     }
     const { maps } = loadAll(root, programs, includes);
-    const { chains, truncated } = whyChains(maps, args.lib);
+    const { chains, missing, truncated } = whyChains(maps, args.lib);
     if (chains.length === 0) process.exitCode = EXIT_CODES.UNRESOLVED;
+    // A library needed and not there: doctor's account of the first program that needs it, and its fix.
+    const broken = missing.length > 0 ? missingFix(root, missing[0][0], { image: flags.base, dir: flags.root, engine }) : undefined;
     if (!this.jsonEnabled()) {
-      if (chains.length === 0) process.stdout.write(`${args.lib}: no program here needs it\n`);
-      for (const c of chains) process.stdout.write(`${c.join(' -> ')}\n`);
-      if (truncated) process.stdout.write(`... (first ${chains.length} chains)\n`);
+      const out: string[] = [];
+      if (chains.length === 0 && missing.length === 0) out.push(`${args.lib}: no program here needs it`);
+      for (const c of chains) out.push(c.join(' -> '));
+      for (const c of missing) out.push(`${c.join(' -> ')} (missing: not in ${root.description})`);
+      if (truncated) out.push(`... (first ${chains.length} chains)`);
+      if (broken) out.push(...broken.lines);
+      process.stdout.write(`${out.join('\n')}\n`);
     }
-    return { lib: args.lib, chains, truncated };
+    return { lib: args.lib, chains, missing, truncated, fixCommand: broken?.command };
   }
 }
