@@ -62,7 +62,7 @@ export async function generateForPlatforms(
     const p = await plan(opened, `${dockerfileName}.${platformKey(platform)}.scaffold.tar`);
     planned.push({ platform, result: p.result, planned: p });
   }
-  const dockerfile = renderMulti(planned, dockerfileName, engine.name);
+  const dockerfile = renderMulti(planned, dockerfileName);
   const dir = paths.out ? dirname(paths.out) : process.cwd();
   const files: { path: string; data: string | Buffer }[] = planned.map((p) => ({
     path: join(dir, `${dockerfileName}.${platformKey(p.platform)}.scaffold.tar`),
