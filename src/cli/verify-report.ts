@@ -15,18 +15,22 @@ function missingLines(missing: { path: string; fix: string }[]): string[] {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** A smoke command as the user gave it; no arguments at all is said so. */
+const smokeLabel = (smoke: string) => (smoke.trim() === '' ? "'' (no arguments)" : smoke);
+
 /** verify's report for a person: PASS or FAIL per smoke command and per probe, what is missing, what --fix added. */
 export function reportLines(report: VerifyReport, out: string | undefined): string[] {
   const lines: string[] = [];
   const last = report.rounds[report.rounds.length - 1];
   if (report.rounds.length > 1) {
     const first = report.rounds[0];
-    for (const o of first.outcomes.filter((x) => !x.pass)) lines.push(`FAIL (before --fix) ${o.smoke}: ${o.differences.join('; ')}`);
+    for (const o of first.outcomes.filter((x) => !x.pass))
+      lines.push(`FAIL (before --fix) ${smokeLabel(o.smoke)}: ${o.differences.join('; ')}`);
     for (const o of first.service?.outcomes.filter((x) => !x.pass) ?? [])
       lines.push(`FAIL (before --fix) ${o.name}: ${o.differences.join('; ')}`);
   }
   for (const o of last.outcomes) {
-    lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${o.smoke}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
+    lines.push(`${o.pass ? 'PASS' : 'FAIL'} ${smokeLabel(o.smoke)}${o.pass ? '' : `: ${o.differences.join('; ')}`}`);
     lines.push(...missingLines(o.missing));
     for (const l of o.loader) lines.push(`    doctor: ${l}`);
     if (!o.pass && o.missing.length === 0 && o.loader.length === 0)
@@ -64,7 +68,9 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
     parts.push(`${passed} of ${service.outcomes.length} service checks (start, probes, stop) pass`);
   }
   if (report.hardened) lines.push(`the scratch image ran hardened, with: ${hardenedFlags(report.hardened)}`);
-  lines.push(`${parts.join('; ')}${out ? `; wrote ${out}` : ''}`);
+  lines.push(
+    `${parts.join('; ')}${out ? (report.pass ? `; wrote ${out}` : `; did not write ${out}: the image it gives does not pass`) : ''}`,
+  );
   return lines;
 }
 
@@ -72,7 +78,7 @@ export function reportLines(report: VerifyReport, out: string | undefined): stri
 export function verifyJson(report: VerifyReport, out: string | undefined, warnings: string[]): Record<string, unknown> {
   return {
     pass: report.pass,
-    dockerfile: out ?? null,
+    dockerfile: report.pass ? (out ?? null) : null,
     hardened: report.hardened ?? null,
     added: report.added.map((a) => ({ path: a.path, use: a.use, reason: a.reason })),
     rounds: report.rounds.map((r) =>

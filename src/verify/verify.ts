@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { baseAccountMounts } from './base-accounts.js';
 import { diagnose } from '../doctor/diagnose.js';
 import { buildContext } from '../engine/build.js';
 import { Leftovers } from '../engine/cleanup.js';
@@ -45,6 +46,8 @@ export interface VerifyRequest {
   /** Start the program as a service and probe it (--probe, --probe-cmd, --restart). */
   service?: ServiceRequest;
   compareStderr: boolean;
+  /** The exit status the smoke commands must end with in the base (a failure expected alike in both). */
+  smokeStatus: number;
   /** Rounds of --fix after the first run; 0 without --fix. */
   fixRounds: number;
   /** Run the scratch image hardened (read-only, capabilities dropped, tmpfs and volumes where it writes). */
@@ -141,16 +144,21 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
         builtRoot ??= await openImageRoot(engine, built);
         return builtRoot;
       };
+      const accounts = req.smokes.length > 0 ? await baseAccountMounts(req.baseRoot, openBuilt, user, dir) : [];
       for (const smoke of req.smokes) {
         const argv = splitWords(smoke);
-        const base = baseRuns.get(smoke) ?? (await runContainer(engine, req.base.id, argv, { entrypoint, user, timeout: req.timeout }));
+        const base =
+          baseRuns.get(smoke) ??
+          (await runContainer(engine, req.base.id, argv, { entrypoint, user, timeout: req.timeout, extraArgs: accounts }));
         baseRuns.set(smoke, base);
-        if (base.exitCode !== 0 && round === 0) {
+        if (base.exitCode !== req.smokeStatus && round === 0) {
+          const expected =
+            req.smokeStatus === 0 ? 'fails in the base too' : `ends in the base with status ${base.exitCode}, not ${req.smokeStatus}`;
           throw new ScratchifyError(
             'NOTHING_TO_COMPARE',
-            `--smoke '${smoke}' fails in the base too (exit status ${base.exitCode}${base.timedOut ? ', stopped at the time limit' : ''}): nothing to compare`,
+            `--smoke '${smoke}' ${expected} (exit status ${base.exitCode}${base.timedOut ? ', stopped at the time limit' : ''}): nothing to compare`,
             {
-              hint: `pick a command that succeeds in ${req.base.ref}, as user ${user ?? 'root'}: ${lastLine(base.stderr)}`,
+              hint: `pick a command that ends as expected in ${req.base.ref} as user ${user ?? 'root'} (--smoke-status N when it should fail alike); it printed ${printed(base)}`,
             },
           );
         }
@@ -288,13 +296,20 @@ function loaderProblems(root: Root, program: string): string[] {
   return diagnose(root, program).problems.map((p) => p.message);
 }
 
-/** The last lines a failing command printed: the cause is often a line or two above the very last one. */
-function lastLine(s: string): string {
-  const lines = s
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim());
-  return lines.slice(-3).join(' | ') || 'it printed nothing on standard error';
+/** The last lines a run printed on each stream: Go and many tools report their errors on standard output. */
+function printed(run: { stdout: string; stderr: string }): string {
+  const last = (t: string) =>
+    t
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-3)
+      .join(' | ');
+  const streams = [
+    ['on standard error', last(run.stderr)],
+    ['on standard output', last(run.stdout)],
+  ].filter(([, text]) => text);
+  return streams.map(([where, text]) => `${where}: ${text}`).join('; ') || 'nothing on either stream';
 }
 
 /** The loader's library directories: never copied whole for what a run used in them. */

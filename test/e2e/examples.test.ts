@@ -48,6 +48,14 @@ describe.runIf(run)('examples/, built by their scripts and run', () => {
     await dockerBuild(dir, 'scratchify-examples/go:cgo', 'Dockerfile.cgo');
     const ran = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-examples/go:cgo'], { all: true });
     expect(ran.all).toMatch(/hello from nonroot \(uid 65532\), [1-9]\d* CA roots/);
+    // verify with no arguments: the build stage has no account 65532, so its run gets the image's accounts.
+    const v = await execa(
+      BIN,
+      ['verify', '/app/hello-cgo', '--dockerfile', join(dir, 'Dockerfile'), '--target', 'build', '--build-network', 'none', '--smoke', ''],
+      { all: true, reject: false },
+    );
+    expect(v.exitCode, v.all).toBe(0);
+    expect(v.stdout).toContain("PASS '' (no arguments)");
   }, 1_200_000);
 
   it("c: $ORIGIN/../lib and a dlopen'ed plugin with a library of its own, as nonroot", async () => {

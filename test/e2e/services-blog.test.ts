@@ -154,7 +154,7 @@ describe.runIf(run)("verify of the blog's nginx site: a user's stage, hand-writt
     const fixed = await verify([...common, '--fix', '-o', join(blog, 'Dockerfile.fixed')]);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.report.added.map((a) => a.path)).toEqual(['/usr/share/nginx/resume.pdf']);
-    expect(readFileSync(join(blog, 'Dockerfile.fixed'), 'utf8')).toMatch(/^COPY --from=scratchify-fix \/usr\/share\/nginx\/resume.pdf /m);
+    expect(readFileSync(join(blog, 'Dockerfile.fixed'), 'utf8')).toMatch(/^COPY --from=site \/usr\/share\/nginx\/resume.pdf /m);
   }, 600_000);
 
   it("a hand-written Dockerfile without nginx's temp directories: verify -f names the directory nginx creates them in, and --fix passes in one round", async () => {
@@ -169,7 +169,7 @@ describe.runIf(run)("verify of the blog's nginx site: a user's stage, hand-writt
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.report.service.length).toBe(2);
     expect(readFileSync(join(blog, 'Dockerfile.notemp.fixed'), 'utf8')).toMatch(
-      /^# body was created there by the service in the base \(--fix\)\nCOPY --from=scratchify-fix \/var\/lib\/nginx\/ \/var\/lib\/nginx\/$/m,
+      /^# body was created there by the service in the base \(--fix\)\nCOPY --from=site \/var\/lib\/nginx\/ \/var\/lib\/nginx\/$/m,
     );
   }, 600_000);
 

@@ -72,15 +72,28 @@ describe('a service in the scratch image against the same in the base', () => {
 });
 
 describe('verify -f --fix on a Dockerfile of the user', () => {
-  it('adds a stage of the base before the last FROM, and a COPY from it per path at the end', () => {
+  const added = (paths: string[]) =>
+    paths.map((path) => ({ path, use: 'read' as const, reason: '--fix: the service used it in the base' }));
+
+  it('copies from the stage the last one already copies from, files of one directory in one COPY', () => {
     const text = 'ARG BASE=img\nFROM $BASE AS base\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n';
-    const fixed = appendFixes(
-      text,
-      [{ path: '/usr/share/x.pdf', use: 'read', reason: '--fix: the service used it in the base' }],
-      'myorg/site:1',
-    );
+    const fixed = appendFixes(text, added(['/usr/share/x.pdf', '/usr/share/y.pdf', '/etc/z']), 'myorg/site:1');
     expect(fixed).toBe(
-      'ARG BASE=img\nFROM $BASE AS base\n# scratchify verify --fix: the image the missing files come from\nFROM myorg/site:1 AS scratchify-fix\n\nFROM scratch\nCOPY --from=base /a /a\nENTRYPOINT ["/a"]\n# --fix: the service used it in the base\nCOPY --from=scratchify-fix /usr/share/x.pdf /usr/share/x.pdf\n',
+      `${text}# --fix: the service used it in the base\nCOPY --from=base /etc/z /etc/z\n# --fix: the service used it in the base\nCOPY --from=base \\\n     /usr/share/x.pdf \\\n     /usr/share/y.pdf \\\n     /usr/share/\n`,
+    );
+  });
+
+  it('takes the stage whose FROM is the base, through a global ARG', () => {
+    const text =
+      'ARG B=myorg/site:1\nFROM ${B} AS site\nFROM other AS tools\nFROM scratch\nCOPY --from=tools /t /t\nCOPY --from=tools /u /u\n';
+    expect(appendFixes(text, added(['/x']), 'myorg/site:1')).toMatch(/COPY --from=site \/x \/x\n$/);
+  });
+
+  it('adds a stage of the base before the last FROM when no stage of the user has its files', () => {
+    const text = 'FROM scratch\nCOPY app /app\n';
+    const fixed = appendFixes(text, added(['/x']), 'myorg/site:1');
+    expect(fixed).toBe(
+      '# scratchify verify --fix: the image the missing files come from\nFROM myorg/site:1 AS scratchify-fix\n\nFROM scratch\nCOPY app /app\n# --fix: the service used it in the base\nCOPY --from=scratchify-fix /x /x\n',
     );
   });
 });

@@ -39,6 +39,11 @@ export default class Verify extends BaseCommand {
   static flags = {
     ...imageFlags,
     smoke: Flags.string({ description: "arguments to run the program with, e.g. --smoke '--version'; repeatable", multiple: true }),
+    'smoke-status': Flags.integer({
+      description: 'the exit status the smoke commands end with in the base (default 0): a failure both should show alike',
+      min: 0,
+      max: 255,
+    }),
     ...serviceFlags,
     fix: Flags.boolean({
       description: `add what the base used and the scratch image lacked, and verify again (at most ${MAX_FIX_ROUNDS} rounds); needs -o`,
@@ -134,6 +139,7 @@ export default class Verify extends BaseCommand {
           ? { steps, volumes: volumeSpecs, timeout, stopTimeout: seconds('stop-timeout', flags['stop-timeout']) }
           : undefined,
         compareStderr: flags['compare-stderr'],
+        smokeStatus: flags['smoke-status'] ?? 0,
         fixRounds: flags.fix ? MAX_FIX_ROUNDS : 0,
         hardened: flags.hardened,
         timeout,
@@ -144,7 +150,8 @@ export default class Verify extends BaseCommand {
       await opened.release?.();
     }
     await unlessInterrupted();
-    if (out) writeAtomically(contexts.output(report.added));
+    // Only what passed is written: a Dockerfile that gives a failing image is no output of verify.
+    if (out && report.pass) writeAtomically(contexts.output(report.added));
     if (!report.pass) process.exitCode = EXIT_CODES.MISMATCH;
     if (!this.jsonEnabled()) {
       for (const n of notes) process.stderr.write(`scratchify: ${n}\n`);
