@@ -84,8 +84,8 @@ describe('verify -f --fix on a Dockerfile of the user', () => {
   });
 
   it('takes the stage whose FROM is the base, through a global ARG', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ARG
     const text =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ARG
       'ARG B=myorg/site:1\nFROM ${B} AS site\nFROM other AS tools\nFROM scratch\nCOPY --from=tools /t /t\nCOPY --from=tools /u /u\n';
     expect(appendFixes(text, added(['/x']), 'myorg/site:1')).toMatch(/COPY --from=site \/x \/x\n$/);
   });
