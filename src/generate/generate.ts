@@ -157,6 +157,14 @@ function checkPlatform(input: GenerateInput, main: LinkMap): string | undefined 
   return input.platform ?? own;
 }
 
+/**
+ * The image's links to files: a package that lists one owns it. A link to a directory (merged /usr's /lib) is
+ * listed by packages as the directory they shipped, and owns nothing copied.
+ */
+function fileLinks(plan: Plan, root: Root): string[] {
+  return plan.copiedLinks().filter((l) => root.lookup(l)?.entry.type !== 'dir');
+}
+
 /** The program cannot start without its interpreter, nor with a library the loader will not find. */
 function checkLoadable(maps: LinkMap[], input: GenerateInput): void {
   for (const m of maps) {
@@ -250,13 +258,14 @@ export function generate(input: GenerateInput): GenerateResult {
     );
   }
   const wantPackages = input.packages?.enabled !== false;
-  if (db && wantPackages) use(packageMarkers(plan.copiedFiles(), root, db, { copyright: input.packages?.copyright !== false }));
+  if (db && wantPackages)
+    use(packageMarkers(plan.copiedFiles(), fileLinks(plan, root), root, db, { copyright: input.packages?.copyright !== false }));
   else if (wantPackages)
     said.notes.push(`${root.description} has no dpkg status file: no package metadata, scanners will list no packages`);
   plan.finish();
   let packages: PackageReport | undefined;
   if (db && wantPackages) {
-    const meta = packageMetadata(plan.copiedFiles(), db);
+    const meta = packageMetadata(plan.copiedFiles(), fileLinks(plan, root), db);
     use(meta.adds);
     for (const [f, p] of meta.packageOf) plan.packageOf.set(f, p);
     packages = meta.report;

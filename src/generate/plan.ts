@@ -99,6 +99,13 @@ export class Plan {
     return parent === '/' ? `/${name}` : `${this.realPath(parent)}/${name}`;
   }
 
+  /** Every symbolic link of the base the image holds: on the way to what it copies, and inside copied trees. */
+  copiedLinks(): string[] {
+    const out = [...this.links.keys()];
+    for (const t of this.trees.keys()) walkFiles(this.root, t, [], 0, out);
+    return out.sort();
+  }
+
   /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */
   copiedFiles(): string[] {
     const out = [...this.files.keys()];

@@ -19,12 +19,18 @@ export interface PackageReport {
   unowned: string[];
 }
 
-/** Groups files by owning package. */
-function owners(db: DpkgDatabase, files: string[]): PackageReport {
+/**
+ * Groups files by owning package: regular files by the package that owns their content, symbolic links by the
+ * package that lists the link itself (openssl's /usr/lib/ssl/cert.pem, a link to the CA bundle no package
+ * owns), so a package that owns only a link the image holds still gets its status and copyright.
+ */
+function owners(db: DpkgDatabase, files: string[], links: string[] = []): PackageReport {
   const byPkg = new Map<string, { pkg: DpkgPackage; files: string[] }>();
   const unowned: string[] = [];
-  for (const f of files) {
-    const pkg = db.ownerOf(f);
+  const linked = new Set(links);
+  for (const f of [...files, ...links]) {
+    const pkg = linked.has(f) ? db.listedBy(f) : db.ownerOf(f);
+    if (!pkg && linked.has(f)) continue;
     if (!pkg) {
       unowned.push(f);
       continue;
@@ -40,11 +46,15 @@ function owners(db: DpkgDatabase, files: string[]): PackageReport {
  * Before the plan is finished: the OS markers, and the copyright file of each package that owns one of the `files`
  * the image holds (those files belong to their packages in turn).
  */
-export function packageMarkers(files: string[], root: Root, db: DpkgDatabase, opts: PackageOptions): Additions {
+export function packageMarkers(files: string[], links: string[], root: Root, db: DpkgDatabase, opts: PackageOptions): Additions {
   const out = noAdditions();
-  for (const m of OS_MARKERS) if (root.exists(m)) out.copy.push({ path: m, reason: 'names the distribution to vulnerability scanners' });
+  const markers = OS_MARKERS.filter((m) => root.exists(m));
+  for (const m of markers) out.copy.push({ path: m, reason: 'names the distribution to vulnerability scanners' });
   if (!opts.copyright) return out;
-  for (const { pkg } of owners(db, files).packages) {
+  // The markers are copied too: base-files, which owns os-release, gets its copyright like every other owner.
+  const marked = markers.map((m) => root.lookup(m)?.path).filter((p): p is string => p !== undefined);
+  const markerLinks = markers.filter((m) => root.lstat(m)?.type === 'symlink');
+  for (const { pkg } of owners(db, [...new Set([...files, ...marked])], [...new Set([...links, ...markerLinks])]).packages) {
     const c = `/usr/share/doc/${pkg.name}/copyright`;
     // Carried in the scaffold: each sits in a directory of its own and would cost a COPY layer. A copyright
     // file is text of a few KB; one over the bound is left out rather than carried.
@@ -61,9 +71,10 @@ export function packageMarkers(files: string[], root: Root, db: DpkgDatabase, op
  */
 export function packageMetadata(
   files: string[],
+  links: string[],
   db: DpkgDatabase,
 ): { adds: Additions; report: PackageReport; packageOf: Map<string, string> } {
-  const report = owners(db, files);
+  const report = owners(db, files, links);
   const adds = noAdditions();
   const packageOf = new Map<string, string>();
   // One file per package name; two architectures of one name keep their architecture in the file name.

@@ -14,16 +14,18 @@ export interface IncludeMatch {
 }
 
 /** Regular files under `dir` (links are not followed), bounded in count and depth. */
-export function walkFiles(root: Root, dir: string, out: string[], depth = 0): void {
+export function walkFiles(root: Root, dir: string, out: string[], depth = 0, links?: string[]): void {
   if (depth > MAX_TREE_DEPTH) return;
   for (const name of root.readdir(dir)) {
     const p = `${dir}/${name}`;
     const e = root.lstat(`${root.resolve(dir).path}/${name}`);
-    if (!e || e.type === 'symlink') continue; // links inside a copied tree are copied as links
+    // Links inside a copied tree are copied as links: listed apart, by their real directory, when asked for.
+    if (e?.type === 'symlink' && links && links.length < MAX_TREE_ENTRIES) links.push(`${root.resolve(dir).path}/${name}`);
+    if (!e || e.type === 'symlink') continue;
     if (out.length >= MAX_TREE_ENTRIES) {
       throw new ScratchifyError('USAGE', `--include ${dir}: more than ${MAX_TREE_ENTRIES} files`, { hint: 'include narrower directories' });
     }
-    if (e.type === 'dir') walkFiles(root, p, out, depth + 1);
+    if (e.type === 'dir') walkFiles(root, p, out, depth + 1, links);
     else if (e.type === 'file') out.push(p);
   }
 }

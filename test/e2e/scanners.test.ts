@@ -49,7 +49,8 @@ async function trivy(rootfs: string): Promise<Scan> {
  */
 async function dpkgOwners(base: string, paths: string[]): Promise<string[]> {
   const names = paths.flatMap((p) => (/^\/usr\/(lib|bin|sbin)\//.test(p) ? [p, p.slice(4)] : [p]));
-  const script = `xargs -d '\\n' dpkg -S 2>/dev/null | grep -v '^diversion by' | sed 's/: \\/.*//' | tr ',' '\\n' | sed 's/^ *//; s/:.*//' | sort -u | xargs -r dpkg-query -W -f '\${Package} \${Version}\\n'`;
+  // Links to directories (merged /usr's /lib) are listed by packages as the directories they shipped: left out.
+  const script = `while IFS= read -r p; do [ -d "$p" ] || printf '%s\\n' "$p"; done | xargs -d '\\n' dpkg -S 2>/dev/null | grep -v '^diversion by' | sed 's/: \\/.*//' | tr ',' '\\n' | sed 's/^ *//; s/:.*//' | sort -u | xargs -r dpkg-query -W -f '\${Package} \${Version}\\n'`;
   const r = await execa(DOCKER, ['run', '--rm', '-i', '--network', 'none', '--entrypoint', 'sh', base, '-c', script], {
     input: names.join('\n'),
   });
@@ -70,6 +71,7 @@ const PROGRAMS = [
 
 describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, offline)', () => {
   const scans = new Map<string, { base: string; scratch: Scan; expected: string[]; sbom: string; baseScan?: Scan }>();
+  const listings = new Map<string, Map<string, string>>();
 
   beforeAll(async () => {
     for (const p of PROGRAMS) {
@@ -89,9 +91,10 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
       });
       const tag = `scratchify-test/scan-${p.name}:e2e`;
       await dockerBuild(dir, tag, out);
-      const files = [...(await imageFiles(tag))]
-        .filter(([path, mode]) => mode.startsWith('-') && !GENERATED.test(path))
-        .map(([path]) => path);
+      const listing = await imageFiles(tag);
+      // Regular files and links: a package that owns only a link the image holds is one of its packages too.
+      const files = [...listing].filter(([path, mode]) => /^[-l]/.test(mode) && !GENERATED.test(path)).map(([path]) => path);
+      listings.set(p.name, listing);
       scans.set(p.name, {
         base,
         scratch: await trivy(await unpack(tag)),
@@ -108,6 +111,20 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
       // At least libc6 and base-files (whose os-release names the distribution).
       expect(s.expected.length).toBeGreaterThanOrEqual(2);
       expect(s.scratch.packages).toEqual(s.expected);
+    });
+
+    it(`${p.name}: every package that owns a file or link of the image has its status entry and its copyright file`, () => {
+      const listing = listings.get(p.name)!;
+      const has = (path: string) => listing.has(path);
+      for (const name of scans.get(p.name)!.expected.map((e) => e.split(' ')[0])) {
+        expect(
+          has(`/var/lib/dpkg/status.d/${name}`) || [...listing.keys()].some((k) => k.startsWith(`/var/lib/dpkg/status.d/${name}:`)),
+          name,
+        ).toBe(true);
+        // A doc directory may be a link to its source package's (Debian's --link-doc): that one's file then.
+        const doc = `/usr/share/doc/${name}`;
+        expect(has(`${doc}/copyright`) || listing.get(doc)?.startsWith('l'), `${doc}/copyright`).toBe(true);
+      }
     });
 
     it(`${p.name}: its CycloneDX SBOM is valid against the 1.6 schema and lists the same packages`, async () => {
