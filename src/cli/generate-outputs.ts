@@ -33,11 +33,13 @@ export function outputPaths(
   // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
   const writeScaffold = out !== undefined || (!json && !bundlePath);
   const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
+  // The Dockerfile first: a missing directory is reported against the file the user named.
   checkOutputs([
-    ...(writeScaffold ? [scaffoldPath] : []),
     ...(out ? [out] : []),
+    ...(writeScaffold ? [scaffoldPath] : []),
     ...(sbomPath ? [sbomPath] : []),
     ...(bundleTar && bundlePath ? [bundlePath] : []),
+    ...(bundlePath ? [bundleSettingsPath(bundlePath)] : []),
   ]);
   if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force ?? false);
   return { out, carrier, scaffoldPath, writeScaffold, bundlePath, bundleTar, sbomPath };
@@ -83,23 +85,20 @@ export function outputFiles(
     source: meta.source,
     platform: result.platform ?? null,
   };
-  const entries = [
-    ...result.bundle(),
-    {
-      type: 'file' as const,
-      path: '/.scratchify.json',
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      content: Buffer.from(`${JSON.stringify(about, null, 2)}\n`),
-    },
-  ];
+  const entries = result.bundle();
+  // The settings sit beside the root, not in it: `COPY --from=build /out/ /` must not bring them into the image.
+  files.push({ path: bundleSettingsPath(paths.bundlePath), data: `${JSON.stringify(about, null, 2)}\n` });
   if (paths.bundleTar) return [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }];
   writeAtomically(files);
   if (!writeBundleDir(paths.bundlePath, entries, meta.force ?? false).ownersKept) {
     result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
   }
   return [];
+}
+
+/** Where --bundle's settings go: beside the directory or archive, named after it (/out.scratchify.json). */
+export function bundleSettingsPath(bundle: string): string {
+  return `${bundle.replace(/\/+$/, '')}.scratchify.json`;
 }
 
 /** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
@@ -116,6 +115,10 @@ export function jsonReport(result: GenerateResult, paths: OutputPaths): Record<s
     // Without -o the Dockerfile is written nowhere: --json carries its text.
     dockerfileText: result.dockerfile,
     scaffold: paths.writeScaffold ? paths.scaffoldPath : null,
+    // Written nowhere, the archive the Dockerfile ADDs travels in the report: save it under this name to build.
+    scaffoldArchive: paths.writeScaffold
+      ? null
+      : { name: basename(paths.scaffoldPath), base64: Buffer.from(result.scaffold).toString('base64') },
     bundle: paths.bundlePath ?? null,
     user: { name: result.runAs.name, uid: result.runAs.uid, gid: result.runAs.gid },
     users: result.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),

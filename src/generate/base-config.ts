@@ -46,13 +46,15 @@ export interface CarriedEntry {
  * ENTRYPOINT counts too. Arguments the user gave after `--` replace the base's CMD. A base whose ENTRYPOINT is
  * another program (a wrapper script, tini) keeps nothing: its CMD was that program's arguments.
  */
-export function carriedEntry(root: Root, real: string, config: BaseConfig, userArgs: readonly string[]): CarriedEntry {
+export function carriedEntry(root: Root, reals: readonly string[], config: BaseConfig, userArgs: readonly string[]): CarriedEntry {
   const { entrypoint, cmd, env } = config;
-  const viaEntry = entrypoint?.length ? startedProgram(root, entrypoint[0], env) === real : false;
-  const viaCmd = !entrypoint?.length && cmd?.length ? startedProgram(root, cmd[0], env) === real : false;
+  // The program as asked for and as exec'ed: a script's base may start the script or its interpreter.
+  const starts = (name: string | undefined) => reals.includes(startedProgram(root, name, env) ?? '');
+  const viaEntry = entrypoint?.length ? starts(entrypoint[0]) : false;
+  const viaCmd = !entrypoint?.length && cmd?.length ? starts(cmd[0]) : false;
   if (!viaEntry && !viaCmd) {
-    const starts = entrypoint?.length ? entrypoint : cmd;
-    const notes = starts?.length ? [`the base starts ${JSON.stringify(starts)}, not ${real}: its ENTRYPOINT and CMD are not kept`] : [];
+    const begun = entrypoint?.length ? entrypoint : cmd;
+    const notes = begun?.length ? [`the base starts ${JSON.stringify(begun)}, not ${reals[0]}: its ENTRYPOINT and CMD are not kept`] : [];
     return { entryArgs: [], notes };
   }
   const entryArgs = viaEntry ? entrypoint!.slice(1) : [];

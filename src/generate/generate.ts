@@ -214,7 +214,9 @@ export function generate(input: GenerateInput): GenerateResult {
   const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));
   const config = input.baseConfig;
-  const carried = config ? carriedEntry(root, main.program.real, config, input.args) : { entryArgs: [], notes: [] };
+  const asked = root.lookup(input.program)?.path;
+  const reals = asked && asked !== main.program.real ? [asked, main.program.real] : [main.program.real];
+  const carried = config ? carriedEntry(root, reals, config, input.args) : { entryArgs: [], notes: [] };
   const startArgs = [...carried.entryArgs, ...input.args, ...(carried.cmd ?? [])];
   const profile = profileFor(root, entry.programs[entry.programs.length - 1], main.program.real, main.program.elf, {
     args: startArgs,

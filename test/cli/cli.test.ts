@@ -114,6 +114,12 @@ describe('bad input: one clear line, a distinct exit code', () => {
     expect(hint.all).toMatch(/tried \/lib\/x86_64-linux-gnu\/libbar\.so: missing \(the loader's default directories\)/);
   });
 
+  it('-o in a directory that does not exist: the error names the Dockerfile asked for, not its archive', async () => {
+    const r = await cli('/bin/ls', '-o', 'out/spdx/Dockerfile');
+    expect(r.exitCode).toBe(EXIT_CODES.OUTPUT_FAILED);
+    oneLineError(r.stderr, /^scratchify: cannot write \S+\/out\/spdx\/Dockerfile: \S+ does not exist$/);
+  });
+
   it('-o - writes the Dockerfile to stdout, not to a file named -', async () => {
     const r = await cli('/bin/ls', '-o', '-');
     expect(r.exitCode).toBe(0);

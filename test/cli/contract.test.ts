@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,12 +85,19 @@ describe('the CLI error contract: exact exit code, one line, nothing left behind
     }
   });
 
-  it('--json without -o writes no file', async () => {
+  it('--json without -o writes no file, and carries the archive its Dockerfile ADDs', async () => {
     const d = mkdtempSync(join(tmp, 'json-'));
     const r = await cli(['/bin/ls', '--json'], d);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout).scaffold).toBeNull();
+    const report = JSON.parse(r.stdout);
+    expect(report.scaffold).toBeNull();
     expect(readdirSync(d)).toEqual([]);
+    const { name, base64 } = report.scaffoldArchive;
+    expect(report.dockerfileText).toContain(`ADD ${name} /`);
+    const archive = Buffer.from(base64, 'base64');
+    // A tar whose members are the root the Dockerfile builds: /bin/ls among them.
+    const listed = execFileSync('tar', ['-t'], { input: archive }).toString();
+    expect(listed).toMatch(/^(\.\/)?(usr\/)?bin\/ls$/m);
   });
 
   it('a path too long for the scaffold archive is a usage error, not a RangeError', () => {

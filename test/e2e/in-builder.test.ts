@@ -115,10 +115,7 @@ describe.runIf(run)('scratchify inside a builder stage (examples/in-builder) and
       await dockerBuild(ctx, tag, `Dockerfile.${way}`);
       await nginxChecks(tag);
       const files = [...(await imageFiles(tag)).keys()]
-        .filter(
-          (p) =>
-            p !== '/.scratchify.json' && p !== '/.dockerenv' && !/^\/(dev|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))(\/|$)/.test(p),
-        )
+        .filter((p) => p !== '/.dockerenv' && !/^\/(dev|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))(\/|$)/.test(p))
         .sort();
       const inspect = JSON.parse((await execa(DOCKER, ['image', 'inspect', tag])).stdout)[0];
       made[way] = { files, bytes: inspect.Size, layers: inspect.RootFS.Layers.length };

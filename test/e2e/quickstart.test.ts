@@ -50,7 +50,9 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     const base = (await nginxBase()).ref;
     const ctx = mkdtempSync(join(tmpdir(), 'scratchify-bundle-'));
     await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--bundle', join(ctx, 'root.tar')]);
-    const meta = JSON.parse((await execa('tar', ['-xOf', join(ctx, 'root.tar'), '.scratchify.json'])).stdout);
+    // The settings sit beside the archive, not in it: the image does not carry them.
+    const meta = JSON.parse(readFileSync(join(ctx, 'root.tar.scratchify.json'), 'utf8'));
+    expect((await execa('tar', ['-tf', join(ctx, 'root.tar')])).stdout).not.toMatch(/scratchify\.json/);
     expect(meta).toMatchObject({ entrypoint: ['/usr/sbin/nginx', '-g', 'daemon off;'], user: '0:0' });
     writeFileSync(
       join(ctx, 'Dockerfile'),
@@ -80,7 +82,8 @@ describe.runIf(run)('a self-contained build context: no base image needed', () =
     expect(readFileSync(join(dir, 'stale'), 'utf8')).toBe('old');
     expect((await gen(['--force'])).exitCode).toBe(0);
     expect(() => readFileSync(join(dir, 'stale'))).toThrow();
-    expect(JSON.parse(readFileSync(join(dir, '.scratchify.json'), 'utf8')).entrypoint).toEqual(['/bin/ls']);
+    expect(JSON.parse(readFileSync(`${dir}.scratchify.json`, 'utf8')).entrypoint).toEqual(['/bin/ls']);
+    expect(readdirSync(dir)).not.toContain('.scratchify.json');
     const unwritable = await execa(BIN, ['/bin/ls', '--bundle', '/proc/scratchify-out'], { reject: false });
     expect(unwritable.exitCode).toBe(10);
   }, 120_000);

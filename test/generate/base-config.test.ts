@@ -65,14 +65,17 @@ describe("the base image's configuration, kept", () => {
     expect(viaEntry.dockerfile).toContain(
       'ENTRYPOINT ["/app/hello","-v"]\n# the base image\'s CMD (the program is its entrypoint)\nCMD ["--port","80"]\n',
     );
-    const viaCmd = carriedEntry(r, '/app/hello', { ...EMPTY, cmd: ['hello', '--port', '80'], env: ['PATH=/usr/bin'] }, []);
+    const viaCmd = carriedEntry(r, ['/app/hello'], { ...EMPTY, cmd: ['hello', '--port', '80'], env: ['PATH=/usr/bin'] }, []);
     expect(viaCmd).toMatchObject({ entryArgs: [], cmd: ['--port', '80'] });
-    const other = carriedEntry(r, '/app/hello', { ...EMPTY, entrypoint: ['/docker-entrypoint.sh'], cmd: ['hello'] }, []);
+    const other = carriedEntry(r, ['/app/hello'], { ...EMPTY, entrypoint: ['/docker-entrypoint.sh'], cmd: ['hello'] }, []);
     expect(other.cmd).toBeUndefined();
     expect(other.notes[0]).toMatch(/the base starts \["\/docker-entrypoint.sh"\], not \/app\/hello/);
-    const userArgs = carriedEntry(r, '/app/hello', { ...EMPTY, entrypoint: ['/app/hello'], cmd: ['--port', '80'] }, ['-x']);
+    const userArgs = carriedEntry(r, ['/app/hello'], { ...EMPTY, entrypoint: ['/app/hello'], cmd: ['--port', '80'] }, ['-x']);
     expect(userArgs.cmd).toBeUndefined();
     expect(userArgs.notes[0]).toMatch(/replace the base's CMD/);
+    // A script asked for is started through its interpreter: a base that starts either keeps its CMD.
+    const script = carriedEntry(r, ['/app/app.py', '/app/hello'], { ...EMPTY, entrypoint: ['/app/hello'], cmd: ['--port', '80'] }, []);
+    expect(script).toMatchObject({ cmd: ['--port', '80'], notes: [] });
   });
 
   it("a profile's default flag is not given twice when the kept arguments set it (nginx -g)", () => {

@@ -27,7 +27,7 @@ Reads the image's files without running anything from it, resolves the binary as
     ...serviceFlags,
     bundle: Flags.string({
       description:
-        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; with .scratchify.json (entrypoint, user, ports, the base configuration kept)',
+        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; its settings (entrypoint, user, ports, the base configuration kept) beside it in NAME.scratchify.json, outside the image',
     }),
     force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
     output: Flags.string({
