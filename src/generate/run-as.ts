@@ -31,7 +31,10 @@ export function imageAccounts(
   if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
   else if (fromBase) runAs = fromBase;
   else if (profile?.needsRoot) runAs = rootAccount(base.accounts);
-  else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
+  else if (profile?.runsAs && base.accounts.some((a) => a.uid === profile.runsAs!.uid)) {
+    runAs = base.accounts.find((a) => a.uid === profile.runsAs!.uid)!;
+    notes.push(`runs as ${runAs.name}: ${profile.runsAs.why}`);
+  } else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);
   const named = profile?.users ?? [];
   const asked = input.user ?? (fromBase ? config?.user : undefined);

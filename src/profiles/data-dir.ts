@@ -12,6 +12,9 @@ const MAX_DATA_DIR_BYTES = 512 << 20;
 export function carryDataDirectory(root: Root, dir: string | undefined, out: ProfileResult): void {
   if (!dir || !root.isDir(dir)) return;
   out.state = [dir];
+  // A database refuses a data directory another user owns (PostgreSQL: "wrong ownership"): it runs as its owner.
+  const owner = root.lookup(dir)?.entry.uid;
+  if (owner !== undefined && owner !== 0) out.runsAs = { uid: owner, why: `it owns the data directory ${dir}` };
   if (treeBytes(root, dir, MAX_DATA_DIR_BYTES) <= MAX_DATA_DIR_BYTES)
     out.trees.push({ path: dir, reason: 'the data directory, as the base has it (a volume there is seeded from it)' });
   else out.warnings.push(`${dir} holds over ${MAX_DATA_DIR_BYTES >> 20} MiB: not copied; mount the data directory as a volume`);

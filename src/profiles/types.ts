@@ -34,6 +34,8 @@ export interface ProfileResult {
   state?: string[];
   /** Set when the program must start as root to drop privileges itself; says why. */
   needsRoot?: string;
+  /** The account the program must run as, when the base names none (a database: the owner of its data). */
+  runsAs?: { uid: number; why: string };
   /** Arguments put before the user's in ENTRYPOINT (nginx: stay in the foreground). */
   defaultArgs: string[];
   warnings: string[];

@@ -31,6 +31,22 @@ async function unpack(image: string): Promise<string> {
   return dir;
 }
 
+/** Each directory of an image: its mode and numeric owner, as `tar -tv --numeric-owner` of its export shows them. */
+async function directories(image: string): Promise<Map<string, string>> {
+  const cid = (await execa(DOCKER, ['create', image, '/never-runs'])).stdout.trim();
+  try {
+    const { stdout } = await execa('sh', ['-c', `"$0" export "$1" | tar -tv --numeric-owner`, DOCKER, cid], { maxBuffer: 256 << 20 });
+    const out = new Map<string, string>();
+    for (const line of stdout.split('\n')) {
+      const m = /^(d\S+)\s+(\d+\/\d+)\s+\d+\s+\S+\s+\S+\s+(.*?)\/?$/.exec(line);
+      if (m) out.set(`/${m[3].replace(/^\.\//, '')}`, `${m[1]} ${m[2]}`);
+    }
+    return out;
+  } finally {
+    await execa(DOCKER, ['rm', '-f', cid]);
+  }
+}
+
 /** Trivy 0.74's own OS and dpkg analyzers, offline, on an unpacked root. */
 async function trivy(rootfs: string): Promise<Scan> {
   const out = join(mkdtempSync(join(tmpdir(), 'scratchify-trivy-')), 'out.cdx');
@@ -112,6 +128,15 @@ describe.runIf(run)('scanners see what the scratch image holds (trivy-cdxgen, of
       expect(s.expected.length).toBeGreaterThanOrEqual(2);
       expect(s.scratch.packages).toEqual(s.expected);
     });
+
+    it(`${p.name}: every directory the image shares with the base has the base's mode and owner`, async () => {
+      const [image, base] = await Promise.all([directories(`scratchify-test/scan-${p.name}:e2e`), directories(scans.get(p.name)!.base)]);
+      const differ = [...image].filter(
+        ([path, mode]) => base.has(path) && base.get(path) !== mode && !/^\/(dev|proc|sys)(\/|$)/.test(path),
+      );
+      expect(differ.map(([path, mode]) => `${path}: ${mode}, the base's ${base.get(path)}`)).toEqual([]);
+      expect(image.size).toBeGreaterThan(10);
+    }, 300_000);
 
     it(`${p.name}: every package that owns a file or link of the image has its status entry and its copyright file`, () => {
       const listing = listings.get(p.name)!;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,14 @@ describe('PostgreSQL, read and never run', () => {
       { name: 'search_path', value: '"$user", public', from: 'f' },
       { name: 'x', value: "it's", from: 'f' },
     ]);
+  });
+
+  it('runs as the owner of its data directory (PostgreSQL refuses one another user owns), root-owned data says nothing', () => {
+    const dir = debianRoot();
+    const args = ['-c', 'config_file=/etc/postgresql/15/main/postgresql.conf'];
+    expect(postgresProfile(ctx(dir, args))?.runsAs).toBeUndefined();
+    chownSync(join(dir, 'var/lib/postgresql/15/main'), 102, 104);
+    expect(postgresProfile(ctx(dir, args))?.runsAs).toEqual({ uid: 102, why: 'it owns the data directory /var/lib/postgresql/15/main' });
   });
 
   it('its command line: -D, -c name=value, -cname=value, --name=value and -k, in order', () => {
