@@ -15,7 +15,12 @@ export function renderReference() {
   const out = [];
   for (const [id, cmd] of Object.entries(COMMANDS).sort(([a], [b]) => a.localeCompare(b))) {
     const args = Object.entries(cmd.args ?? {}).map(([n, a]) => (a.required ? n.toUpperCase() : `[${n.toUpperCase()}]`));
-    out.push(`### \`scratchify ${id} ${args.join(' ')}${cmd.strict === false ? '...' : ''}\``, '', cell(cmd.summary), '');
+    out.push(
+      `### \`scratchify ${[id.replaceAll(':', ' '), ...args].join(' ')}${cmd.strict === false ? '...' : ''}\``,
+      '',
+      cell(cmd.summary),
+      '',
+    );
     out.push('| flag | meaning |', '|---|---|');
     for (const [name, f] of Object.entries(cmd.flags ?? {})) {
       const spelled = `${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]${name}` : name}${f.type === 'option' ? ` ${f.options ? f.options.join('\\|') : 'VALUE'}` : ''}`;

@@ -18,7 +18,12 @@ export function sizeSummary(result: GenerateResult): string[] {
   const generated = [...plan.generated.values()].filter((g) => !g.fromBase).reduce((n, g) => n + g.content.length, 0);
   const total = files.reduce((n, f) => n + sizeOf(result, f), 0) + generated;
   const lines = [`the image holds ${formatBytes(total)} in ${files.length} files`];
-  const roots = sizeAttribution(result.maps).map((r) => ({ what: r.root, bytes: r.alone, how: 'alone' }));
+  // A program's own bytes, and with them what only it loads: "alone" read as its own size (a 2.6 MB binary said 4.6).
+  const roots = sizeAttribution(result.maps).map((r) => ({
+    what: r.root,
+    bytes: r.alone,
+    how: `${formatBytes(sizeOf(result, result.plan.root.lookup(r.root)?.path ?? r.root))} and what only it loads`,
+  }));
   const trees = [...plan.trees.keys()].map((t) => ({
     what: `${t}/`,
     bytes: files.filter((f) => f.startsWith(`${t}/`)).reduce((n, f) => n + sizeOf(result, f), 0),

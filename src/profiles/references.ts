@@ -1,3 +1,4 @@
+import { formatBytes } from '../resolve/sizes.js';
 import type { ElfFile } from '../elf/file.js';
 import { type DpkgDatabase, type DpkgPackage, dependsOf } from '../packages/dpkg.js';
 import type { Root } from '../rootfs/root.js';
@@ -191,7 +192,9 @@ export function referenceAdditions(refs: References): Additions {
   });
   if (refs.files.length + refs.trees.length)
     adds.notes.unshift(
-      `compiled-in paths: ${refs.files.length} files and ${refs.trees.length} directories (${(refs.bytes / 1048576).toFixed(1)} MiB) named in the program's or its libraries' read-only data were added (--no-references leaves them out)`,
+      `compiled-in paths: ${counted(refs.files.length, 'file')}${refs.trees.length ? ` and ${counted(refs.trees.length, 'directory', 'directories')}` : ''} (${formatBytes(refs.bytes)}) named in the program's or its libraries' read-only data were added (--no-references leaves them out)`,
     );
   return adds;
 }
+
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -141,7 +141,8 @@ export function runtimeNeeds(root: Root, resolver: Resolver, map: LinkMap, opts:
     const bundle = CA_BUNDLES.find((p) => root.exists(p));
     if (bundle) {
       out.copy.push({ path: bundle, reason: why });
-      if (root.exists(OPENSSL_DEFAULT)) out.copy.push({ path: OPENSSL_DEFAULT, reason: `${why} (OpenSSL's default path)` });
+      if (root.exists(OPENSSL_DEFAULT))
+        out.copy.push({ path: OPENSSL_DEFAULT, reason: 'the link OpenSSL opens by default, to the same bundle' });
     } else {
       out.warnings.push(`no CA bundle in ${root.description} (${why}): TLS peers cannot be verified; install ca-certificates in the base`);
     }

@@ -200,12 +200,14 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       if (failing.length === 0 || round >= req.fixRounds) break;
       const known = new Set(added.map((a) => a.path));
       // A directory the base's run created something in is added as that creation: its directory, writable.
+      // One spelling per path: a trace names a directory both with and without its trailing slash.
+      const bare = (p: string) => p.replace(/(.)\/+$/, '$1');
       const fresh = failing.flatMap((o) =>
         o.missing
           .map((m) =>
             m.created
-              ? { path: `${m.path}/${m.created}`, use: 'written' as const, reason: `by ${o.name} in the base (--fix)` }
-              : { path: m.path, use: m.use, reason: `--fix: ${o.name} used it in the base` },
+              ? { path: `${bare(m.path)}/${m.created}`, use: 'written' as const, reason: `by ${o.name} in the base (--fix)` }
+              : { path: bare(m.path), use: m.use, reason: `--fix: ${o.name} used it in the base` },
           )
           .filter((m) => !known.has(m.path)),
       );

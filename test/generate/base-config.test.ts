@@ -103,6 +103,6 @@ describe('the size summary after generating', () => {
     const r = generate(helloInput(root(), { includes: ['/srv'] }));
     const lines = sizeSummary(r);
     expect(lines[0]).toMatch(/^the image holds \d+(\.\d)? (KiB|MiB) in \d+ files$/);
-    expect(lines[1]).toMatch(/^largest: \/app\/hello \d+(\.\d)? (KiB|MiB) \(alone\)/);
+    expect(lines[1]).toMatch(/^largest: \/app\/hello \d+(\.\d)? (KiB|MiB) \(\d+ KiB and what only it loads\)/);
   });
 });
