@@ -13,6 +13,7 @@ import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { type GenerateResult, generate } from '../generate/generate.js';
 import { hardenedFlags } from '../generate/hardening.js';
+import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
 import type { GenerateFlags } from './commands/generate.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
@@ -114,13 +115,15 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
   result.warnings.unshift(...traceWarnings);
   for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
   if (!ctx.json) for (const l of sizeSummary(result)) process.stderr.write(`scratchify: ${l}\n`);
+  const tree = flags.sizes ? sizeTree(result.plan) : undefined;
+  if (tree && !ctx.json) process.stderr.write(`${renderSizeTree(tree).join('\n')}\n`);
   if (!ctx.json)
     process.stderr.write(
       `scratchify: hardened, the image runs with these docker run flags (--json has them for Kubernetes and compose too): ${hardenedFlags(result.hardened)}\n`,
     );
   if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
   else if (!out && !ctx.json) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
-  return jsonReport(result, paths);
+  return { ...jsonReport(result, paths), ...(tree ? { sizeTree: tree } : {}) };
 }
 
 type Planned = { result: GenerateResult; traceWarnings: string[]; traceNotes: string[] };
@@ -161,7 +164,7 @@ async function planOne(
       expose: o.expose,
       traced: used,
       command: regenerateCommand(['scratchify', program], ctx.flagDefs, flags, {
-        skip: ['json', 'force', 'verbose'],
+        skip: ['json', 'force', 'verbose', 'sizes'],
         pathFlags: ['output', 'sbom'],
         extra: o.extra,
       }),

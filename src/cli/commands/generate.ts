@@ -37,6 +37,9 @@ Reads the image's files without running anything from it, resolves the binary as
     verbose: Flags.boolean({
       description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
     }),
+    sizes: Flags.boolean({
+      description: 'print the whole image as a tree by size, each file with why it is there (--json: the tree as sizeTree)',
+    }),
     sbom: Flags.string({ description: "write the scratch image's SBOM to this file" }),
     'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
   };
