@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { DOCKER, IN_CI, dockerAnswers, dockerBuild } from '../helpers/engine.js';
+import { DOCKER, IN_CI, dockerAnswers, dockerBuild, imageFiles, nginxBase } from '../helpers/engine.js';
 import { BIN, REPO } from '../helpers/paths.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -56,6 +56,40 @@ describe.runIf(run)('examples/, built by their scripts and run', () => {
     );
     expect(v.exitCode, v.all).toBe(0);
     expect(v.stdout).toContain("PASS '' (no arguments)");
+  }, 1_200_000);
+
+  it('self: scratchify as an image, cut and verified by itself, used in a builder stage through its own loader and libraries', async () => {
+    const r = await execa('bash', [join(REPO, 'examples/self/build.sh'), 'scratchify-test/self:e2e'], {
+      all: true,
+      reject: false,
+      timeout: 1_200_000,
+    });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toContain('2 of 2 smoke commands behave as in the base');
+    const files = await imageFiles('scratchify-test/self:e2e');
+    expect(files.has('/bin/sh')).toBe(false);
+    expect(files.has('/opt/scratchify/bin/scratchify-from-root')).toBe(true);
+    // The README's builder-stage use: the image's root copied into a stage, run by its own loader.
+    const dir = mkdtempSync(join(tmpdir(), 'scratchify-self-'));
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM scratchify-test/self:e2e AS scratchify',
+        `FROM ${(await nginxBase()).ref} AS build`,
+        'COPY --from=scratchify / /opt/scratchify-root/',
+        'RUN /opt/scratchify-root/opt/scratchify/bin/scratchify-from-root /usr/sbin/nginx --bundle /out',
+        'FROM scratch',
+        'COPY --from=build /out/ /',
+        'ENTRYPOINT ["/usr/sbin/nginx", "-g", "daemon off;"]',
+        '',
+      ].join('\n'),
+    );
+    await dockerBuild(dir, 'scratchify-test/self-nginx:e2e');
+    const t = await execa(DOCKER, ['run', '--rm', '--network', 'none', 'scratchify-test/self-nginx:e2e', '-t'], {
+      all: true,
+      reject: false,
+    });
+    expect(t.all).toContain('test is successful');
   }, 1_200_000);
 
   it("c: $ORIGIN/../lib and a dlopen'ed plugin with a library of its own, as nonroot", async () => {
