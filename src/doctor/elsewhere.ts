@@ -4,8 +4,33 @@ import type { Root } from '../rootfs/root.js';
 
 /** Bound on the entries one search visits, so a huge or hostile tree cannot keep doctor walking. */
 const MAX_ENTRIES = 400_000;
-/** Trees that hold no libraries, or only the kernel's. */
-const SKIP = new Set(['/proc', '/sys', '/dev', '/tmp', '/var/cache', '/var/log', '/usr/share/doc', '/usr/share/locale']);
+/** Trees that hold no libraries, only the kernel's, or (in a machine's root) other images' files. */
+const SKIP = new Set([
+  '/proc',
+  '/sys',
+  '/dev',
+  '/run',
+  '/tmp',
+  '/var/cache',
+  '/var/log',
+  '/var/lib/docker',
+  '/var/lib/containers',
+  '/var/lib/apt',
+  '/usr/include',
+  '/usr/src',
+  '/usr/share/doc',
+  '/usr/share/locale',
+]);
+
+/** A directory's entries; none when it went away or cannot be read (a live machine's root changes as it is read). */
+function entries(root: Root, dir: string): string[] {
+  try {
+    return root.readdir(dir);
+  } catch (e) {
+    if (['ENOENT', 'EACCES', 'ENOTDIR', 'ELOOP'].includes((e as NodeJS.ErrnoException).code ?? '')) return [];
+    throw e;
+  }
+}
 
 /** A file elsewhere in the root that the loader would take for `name`, were it on the path searched. */
 export interface Candidate {
@@ -40,7 +65,7 @@ export function findElsewhere(
   let visited = 0;
   while (queue.length > 0 && visited < MAX_ENTRIES) {
     const dir = queue.shift()!;
-    for (const n of root.readdir(dir).sort()) {
+    for (const n of entries(root, dir).sort()) {
       if (++visited > MAX_ENTRIES) break;
       const path = dir === '/' ? `/${n}` : `${dir}/${n}`;
       const e = root.lstat(path);
@@ -68,7 +93,7 @@ function readElf(root: Root, real: string): ElfFile | undefined {
   try {
     return root.readElf(real);
   } catch (e) {
-    if (e instanceof ElfFormatError) return undefined;
+    if (e instanceof ElfFormatError || ['ENOENT', 'EACCES', 'EISDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw e;
   }
 }

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { copyInstruction } from '../generate/dockerfile-words.js';
 import { normalize, type Root } from '../rootfs/root.js';
 import { shellLine, shellQuote } from '../shell-words.js';
@@ -25,8 +26,8 @@ export function fixedTag(image: string): string {
 /**
  * One command that applies every fix and that runs as printed: for an image, a Dockerfile given on standard
  * input (no build context: every file comes from an image by COPY --from) that builds the fixed image; for a
- * directory, the copies made in it. Undefined when nothing is to be copied, or the copies need files no
- * command can name (fixes from a directory for an image).
+ * directory, the copies made in it. Undefined when nothing is to be copied, when the copies need files no
+ * command can name (fixes from a directory for an image), or the directory is this machine's own root.
  */
 export function fixCommand(t: FixTarget, fromBase: Placement[], inTarget: Placement[]): string | undefined {
   if (fromBase.length + inTarget.length === 0) return undefined;
@@ -43,7 +44,9 @@ export function fixCommand(t: FixTarget, fromBase: Placement[], inTarget: Placem
     const flat = lines.map((l) => l.replace(/ \\\n\s*/g, ' '));
     return `printf '%s\\n' ${flat.map(shellQuote).join(' ')} | ${t.engine} build -t ${shellQuote(fixedTag(t.image))} -`;
   }
-  if (!t.dir || (fromBase.length > 0 && !t.base?.dir)) return undefined;
+  // This machine's own root is no image to fix: copying into its system directories is not a command to paste.
+  if (!t.dir || realpathSync(t.dir) === '/') return undefined;
+  if (fromBase.length > 0 && !t.base?.dir) return undefined;
   const steps = [
     ...fromBase.map((c) => copyStep(t.base!.root, t.base!.dir!, c, t)),
     ...inTarget.map((c) => copyStep(t.root, t.dir!, c, t)),

@@ -34,6 +34,10 @@ describe('the fix command doctor prints', () => {
     expect(cmd).toBe(`mkdir -p ${dir}/usr/lib/x && cp --remove-destination ${dir}/opt/libx.so.1 ${dir}/usr/lib/x/libx.so.1`);
   });
 
+  it("prints no copies into this machine's own root", () => {
+    expect(fixCommand({ dir: '/', root: openDirRoot('/'), engine: 'docker' }, [], [{ from: '/a', to: '/usr/lib/a' }])).toBeUndefined();
+  });
+
   it('has nothing to print when nothing is to be copied', () => {
     const root = openDirRoot(mkdtempSync(join(tmpdir(), 'scratchify-fix-')));
     expect(fixCommand({ image: 'x', root, engine: 'docker' }, [], [])).toBeUndefined();
