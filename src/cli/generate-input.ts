@@ -3,7 +3,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { shellLine } from '../shell-words.js';
 import type { OpenedRoot } from '../engine/open-root.js';
 import type { GenerateInput } from '../generate/generate.js';
-import type { Because, Use } from '../profiles/types.js';
+import type { UsedPath } from '../additions.js';
 
 /** generate's flags that shape the image (not where the outputs go), as oclif parsed them. */
 export interface ShapeFlags {
@@ -52,7 +52,7 @@ export function generateInput(
     program: string;
     args: string[];
     expose: string[];
-    traced: (Because & { use: Use })[];
+    traced: UsedPath[];
     command: string;
     dockerfileName: string;
     scaffoldName: string;

@@ -6,13 +6,13 @@ import { generate } from '../generate/generate.js';
 import { copyInstruction } from '../generate/dockerfile-words.js';
 import { MAX_SOURCES_PER_COPY } from '../generate/dockerfile.js';
 import { parentOf } from '../generate/plan.js';
-import type { Because, Use } from '../profiles/types.js';
+import type { UsedPath } from '../additions.js';
 import type { Context } from '../verify/verify.js';
 import { shapeFlags } from './generate-flags.js';
 import { generateInput, type ShapeFlags, withUserStages } from './generate-input.js';
 import { regenerateCommand } from './regenerate.js';
 
-type Added = (Because & { use: Use })[];
+type Added = UsedPath[];
 
 /** The stage a fixed Dockerfile copies what it lacked from. */
 const FIX_STAGE = 'scratchify-fix';

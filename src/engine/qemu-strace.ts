@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Use } from '../profiles/types.js';
+import type { Use } from '../additions.js';
 import { attributeEvents, DIRFD_FIRST, type PathEvent, type ProcessFacts, type TracedPath, unescapeC } from './strace-log.js';
 
 /**

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Use } from '../profiles/types.js';
+import type { Use } from '../additions.js';
 
 export type { Use };
 

@@ -1,7 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import type { Root } from '../rootfs/root.js';
 import { checkCanRun } from './emulation.js';
-import type { Because, Use } from '../profiles/types.js';
+import type { UsedPath } from '../additions.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
 import { traceRun } from './trace.js';
@@ -26,8 +26,8 @@ export async function traceAll(
   timeout: string,
   isProgram?: (path: string) => boolean,
   say: (line: string) => void = () => {},
-): Promise<{ traced: (Because & { use: Use })[]; warnings: string[]; notes: string[] }> {
-  const traced: (Because & { use: Use })[] = [];
+): Promise<{ traced: UsedPath[]; warnings: string[]; notes: string[] }> {
+  const traced: UsedPath[] = [];
   const warnings: string[] = [];
   const notes: string[] = [];
   if (commands.length === 0) return { traced, warnings, notes };

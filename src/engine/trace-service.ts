@@ -1,5 +1,5 @@
 import { ScratchifyError } from '../errors.js';
-import type { Because, Use } from '../profiles/types.js';
+import type { UsedPath } from '../additions.js';
 import { Leftovers } from './cleanup.js';
 import type { Engine } from './engine.js';
 import type { ImageInfo } from './image.js';
@@ -25,7 +25,7 @@ export interface ServiceTraceRequest {
  * of the service used meanwhile: what requests open (a file an alias serves, a module a request loads) beside
  * what start-up opens. Everything it made is removed, also on Ctrl-C.
  */
-export async function traceService(engine: Engine, image: ImageInfo, req: ServiceTraceRequest): Promise<(Because & { use: Use })[]> {
+export async function traceService(engine: Engine, image: ImageInfo, req: ServiceTraceRequest): Promise<UsedPath[]> {
   const tracer = prepareTracer(image.architecture);
   const qemu = !tracer && canRun(image.architecture) === 'emulated';
   if (!tracer && !qemu)

@@ -1,4 +1,4 @@
-import type { Additions, Because } from '../profiles/types.js';
+import type { Additions, Because } from '../additions.js';
 import { isElf } from '../resolve/load.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { LinkMap } from '../resolve/types.js';

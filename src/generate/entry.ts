@@ -1,5 +1,5 @@
 import { ScratchifyError } from '../errors.js';
-import type { Because } from '../profiles/types.js';
+import type { Because } from '../additions.js';
 import type { Root } from '../rootfs/root.js';
 
 /** Where `/usr/bin/env NAME` looks, as env does with the default PATH of a container. */

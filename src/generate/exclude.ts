@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { ScratchifyError } from '../errors.js';
-import type { Additions } from '../profiles/types.js';
+import type { Additions } from '../additions.js';
 import type { LinkMap } from '../resolve/types.js';
 import { whyChains } from '../resolve/why.js';
 import type { Root } from '../rootfs/root.js';

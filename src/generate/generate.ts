@@ -6,7 +6,8 @@ import { packageMarkers, packageMetadata, type PackageReport } from '../packages
 import { goInfo, type GoInfo } from '../profiles/go.js';
 import { compiledReferences, referenceAdditions } from '../profiles/references.js';
 import { profileFor } from '../profiles/registry.js';
-import { type Additions, type Because, noAdditions, type ProfileResult, profileAdditions, type Use } from '../profiles/types.js';
+import { type Additions, noAdditions, type UsedPath } from '../additions.js';
+import { type ProfileResult, profileAdditions } from '../profiles/types.js';
 import { Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import { glibcDefaultDirs } from '../resolve/searchpath.js';
@@ -59,7 +60,7 @@ export interface GenerateInput {
   resolve?: ResolveOptions;
   runtime?: RuntimeOptions;
   /** What traced runs used (--trace): each path, how the run used it, and the trace that saw it. */
-  traced?: (Because & { use: Use })[];
+  traced?: UsedPath[];
   /** --exclude globs: paths left out of the image (refused where the loader or nginx needs them). */
   excludes?: string[];
   /** Copy what the program and its libraries name in their read-only data (on unless false). */

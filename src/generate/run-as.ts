@@ -1,5 +1,5 @@
 import type { ProfileResult } from '../profiles/types.js';
-import { type Additions, noAdditions } from '../profiles/types.js';
+import { type Additions, noAdditions } from '../additions.js';
 import type { Root } from '../rootfs/root.js';
 import { type Account, type BaseAccounts, lookupUser, NONROOT, planAccounts, readAccounts, rootAccount } from './accounts.js';
 import { type BaseConfig, baseUser } from './base-config.js';

@@ -1,6 +1,6 @@
 import { ScratchifyError } from '../errors.js';
 import type { BaseConfig } from './base-config.js';
-import { type Additions, type Because, noAdditions, type Use } from '../profiles/types.js';
+import { type Additions, type Because, noAdditions, type UsedPath } from '../additions.js';
 import { expandInclude, treeBytes } from '../rootfs/include.js';
 import type { Root } from '../rootfs/root.js';
 import { followConfig } from '../profiles/config-files.js';
@@ -32,7 +32,7 @@ export function includeAdditions(root: Root, patterns: readonly string[]): Addit
  * not the image's content: it is not copied, and the directory it is in is created with the base's mode and owner,
  * saying what was made there. The accounts stay the scaffold's, and password hashes never travel.
  */
-export function tracedAdditions(root: Root, traced: readonly (Because & { use: Use })[]): Additions {
+export function tracedAdditions(root: Root, traced: readonly UsedPath[]): Additions {
   const out = noAdditions({ together: true });
   const secrets = new Set<string>();
   const state: string[] = [];

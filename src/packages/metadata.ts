@@ -1,4 +1,4 @@
-import { type Additions, noAdditions } from '../profiles/types.js';
+import { type Additions, noAdditions } from '../additions.js';
 import type { Root } from '../rootfs/root.js';
 import type { DpkgDatabase, DpkgPackage } from './dpkg.js';
 

@@ -1,7 +1,7 @@
 import { ScratchifyError } from '../errors.js';
 import { globInRoot } from '../rootfs/glob.js';
 import type { Root } from '../rootfs/root.js';
-import type { Because } from './types.js';
+import type { Because } from '../additions.js';
 
 /** Bounds on one configuration's include graph: files read, and how deep includes nest. */
 const MAX_FILES = 300;

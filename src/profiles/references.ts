@@ -3,7 +3,7 @@ import type { ElfFile } from '../elf/file.js';
 import { type DpkgDatabase, type DpkgPackage, dependsOf } from '../packages/dpkg.js';
 import type { Root } from '../rootfs/root.js';
 import { pathStrings } from './path-strings.js';
-import { type Additions, type Because, noAdditions } from './types.js';
+import { type Additions, type Because, noAdditions } from '../additions.js';
 
 /** A data directory named in a binary is copied whole up to this size; past it, or holding ELF objects, it is created empty. */
 export const MAX_REFERENCED_TREE_BYTES = 16 << 20;

@@ -1,4 +1,4 @@
-import { type Additions, noAdditions } from '../profiles/types.js';
+import { type Additions, noAdditions } from '../additions.js';
 import type { Root } from '../rootfs/root.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';

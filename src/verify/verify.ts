@@ -15,7 +15,7 @@ import { traceRun } from '../engine/trace.js';
 import { hostArch, prepareTracer } from '../engine/tracer.js';
 import { splitWords } from '../engine/words.js';
 import { ScratchifyError } from '../errors.js';
-import type { Because, Use } from '../profiles/types.js';
+import type { UsedPath } from '../additions.js';
 import type { Root } from '../rootfs/root.js';
 import { prepareProber } from '../engine/prober.js';
 import { throughSockets } from '../engine/probe-spec.js';
@@ -55,7 +55,7 @@ export interface VerifyRequest {
   /** Seconds each run (and each trace) may take. */
   timeout: number;
   /** The context to build, given what --fix has added so far (nothing in the first round). */
-  context: (added: (Because & { use: Use })[]) => Context;
+  context: (added: UsedPath[]) => Context;
   say: (line: string) => void;
 }
 
@@ -68,7 +68,7 @@ export interface VerifyReport {
   pass: boolean;
   rounds: Round[];
   /** What --fix added, each with the smoke command whose base run used it. */
-  added: (Because & { use: Use })[];
+  added: UsedPath[];
   /** The context of the last round: with --fix, the one that passed (or the last tried). */
   context: Context;
   /** The hardened run's settings, when the scratch image ran hardened. */
@@ -87,7 +87,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   const leftovers = new Leftovers(engine);
   const tracer = prepareTracer(req.base.architecture) ?? null;
   if (tracer) leftovers.dir(tracer.dir);
-  const added: (Because & { use: Use })[] = [];
+  const added: UsedPath[] = [];
   const rounds: Round[] = [];
   const dir = leftovers.dir(mkdtempSync(join(tmpdir(), 'scratchify-verify-')));
   let context = req.context(added);
@@ -322,9 +322,9 @@ const LIBRARY_DIR = /^\/(usr\/)?(local\/)?lib(32|64|x32)?(\/[\w]+-linux-gnu\w*)?
  * directory, copied whole: a program that lists a directory may use any of it. Anything else stays the paths the
  * run used, one by one, and a library directory of the loader's search is never copied whole.
  */
-export function collapse(paths: (Because & { use: Use })[], base: Root, listed: ReadonlySet<string>): (Because & { use: Use })[] {
-  const single: (Because & { use: Use })[] = [];
-  const groups = new Map<string, (Because & { use: Use })[]>();
+export function collapse(paths: UsedPath[], base: Root, listed: ReadonlySet<string>): UsedPath[] {
+  const single: UsedPath[] = [];
+  const groups = new Map<string, UsedPath[]>();
   for (const p of paths) {
     let dir: string | undefined;
     for (let d = parentOf(p.path); d !== '/' && !dir; d = parentOf(d)) if (listed.has(d)) dir = d;
@@ -333,7 +333,7 @@ export function collapse(paths: (Because & { use: Use })[], base: Root, listed: 
   }
   return [
     ...single,
-    ...[...groups].flatMap(([dir, ps]): (Because & { use: Use })[] =>
+    ...[...groups].flatMap(([dir, ps]): UsedPath[] =>
       ps.length > COLLAPSE_AT && base.lookup(dir)?.entry.type === 'dir'
         ? [{ path: dir, use: 'read' as const, reason: `${ps[0].reason}: ${ps.length} paths under a directory it lists` }]
         : ps,
