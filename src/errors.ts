@@ -1,6 +1,6 @@
 /**
  * Every error a user can cause, with a stable code and exit status. The message names the input at fault;
- * the hint says what to do. README's "Exit codes" table lists the same values.
+ * the hint says what to do. docs/errors.md lists the same values.
  */
 export const EXIT_CODES = {
   UNRESOLVED: 1, // ran fine, but a library, interpreter or include was not found
@@ -17,6 +17,7 @@ export const EXIT_CODES = {
   BUILD_FAILED: 12, // verify: the engine could not build the image
   PLATFORM_MISMATCH: 13, // the program's architecture is not the base's, or --platform names one the base lacks
   CANNOT_RUN: 14, // verify or --trace of an image whose architecture this machine cannot run (no binfmt_misc handler)
+  CACHE_DAMAGED: 15, // what the image cache kept of an image is damaged or no longer matches it (cache prune mends it)
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

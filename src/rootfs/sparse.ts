@@ -101,7 +101,10 @@ export class SparseBackend extends IndexedBackend {
     private readonly fetcher?: Fetcher,
   ) {
     const members = MemberTable.fromColumns(sparse.members);
-    if (!members) throw new Error(`${dir}: the cache's index is damaged`);
+    if (!members)
+      throw new ScratchifyError('CACHE_DAMAGED', `${dir}: the cache's index of ${description} is damaged`, {
+        hint: 'run scratchify cache prune, then again',
+      });
     super(description, members);
     this.parsedWith = new Set(sparse.parsedWith);
   }
@@ -120,7 +123,7 @@ export class SparseBackend extends IndexedBackend {
       try {
         facts = JSON.parse(f.text.slice(f.at[n], f.at[n + 1])) as FileFacts;
       } catch (e) {
-        throw new ScratchifyError('ENGINE_UNAVAILABLE', `${path}: what the cache of ${this.description} kept of it is damaged`, {
+        throw new ScratchifyError('CACHE_DAMAGED', `${path}: what the cache of ${this.description} kept of it is damaged`, {
           hint: 'run scratchify cache prune, then again',
           cause: e,
         });
@@ -269,7 +272,7 @@ export class SparseBackend extends IndexedBackend {
     const content = this.fetcher.one(path);
     if (content.length !== member.size) {
       throw new ScratchifyError(
-        'ENGINE_UNAVAILABLE',
+        'CACHE_DAMAGED',
         `${path}: the engine gave ${content.length} bytes, the image's index says ${member.size}`,
         {
           hint: 'the image changed under its ID, or its cache is damaged: run scratchify cache prune, then again',

@@ -227,7 +227,15 @@ describe('the sparse image cache', async () => {
     const text = `${f.text.slice(0, f.at[n])}!${f.text.slice(f.at[n] + 1)}`;
     const damaged = new Root(new SparseBackend('test tree', c.entry, { ...c.index, facts: { ...f, text } }, c.fetcher));
     expect(() => damaged.readElf(path)).toThrow(`${path}: what the cache of test tree kept of it is damaged`);
+    expect(() => damaged.readElf(path)).toThrow(
+      expect.objectContaining({ code: 'CACHE_DAMAGED', hint: 'run scratchify cache prune, then again' }),
+    );
     expect(c.open().readElf(path).machine).toBeGreaterThan(0);
+    // An index whose columns do not fit together is the same kind of damage, with the same fix.
+    const members = { ...c.index.members, mode: c.index.members.mode.slice(1) };
+    expect(() => new SparseBackend('test tree', c.entry, { ...c.index, members } as never, c.fetcher)).toThrow(
+      expect.objectContaining({ code: 'CACHE_DAMAGED' }),
+    );
   });
 
   it('keeps derived data with the entry: made once for every later process, made again when damaged or refused', () => {
