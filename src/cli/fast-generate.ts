@@ -45,7 +45,7 @@ export function fastGenerateArgs(argv: readonly string[], file: GenerateFlagsFil
 }
 
 /**
- * `scratchify BINARY ...` without oclif, whose loading is ~50 ms of a warm generate's 0.3 s: false, having done
+ * `scratchify BINARY ...` without oclif, whose loading is a sixth of a warm generate: false, having done
  * nothing, when the argv is not one it reads exactly as oclif would; else the run, with the errors a user can
  * cause reported as oclif's command would report them. Any other error is the caller's (bin/run.js hands it to
  * oclif's handler). SCRATCHIFY_NO_FAST_PATH=1 (read by bin/run.js) always uses oclif.

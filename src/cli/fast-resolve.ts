@@ -3,7 +3,7 @@ import { ScratchifyError, errorText } from '../errors.js';
 import { RESOLVE_FLAGS, runResolve } from './resolve-run.js';
 
 /**
- * `scratchify resolve` without oclif: loading oclif costs ~50 ms, several times the work of resolving a program.
+ * `scratchify resolve` without oclif: loading oclif costs several times the work of resolving a program.
  * bin/run.js tries this first; it returns false, having done nothing, for any argv it does not read exactly as
  * oclif would (see fastParse), and oclif runs instead.
  */

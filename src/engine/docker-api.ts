@@ -120,7 +120,7 @@ export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): P
 }
 
 /**
- * True when dockerd answers its ping: ~1 ms, where `docker version` costs a process start (~40 ms here) on every
+ * True when dockerd answers its ping, which costs no process start where `docker version` costs one on every
  * command. False means only "ask the CLI".
  */
 export async function dockerPings(socketPath: string | undefined, timeoutMs = 2000): Promise<boolean> {

@@ -120,8 +120,8 @@ export const NEVER_RUNS = '/scratchify-never-runs';
 
 /**
  * Docker's engine API on its socket, for what a generate does on every cold run: the export arrives without the
- * CLI copying it between two pipes (0.26 s of CPU against 0.12 s per 250 MB here, on a machine the engine and the
- * reader share), and create and remove start no process. Any other answer than the expected one goes to the CLI, whose
+ * CLI copying it between two pipes (about twice the CPU, on a machine the engine and the reader share), and create
+ * and remove start no process. Any other answer than the expected one goes to the CLI, whose
  * error is the one a user knows; an export that fails part-way cannot, and fails with the daemon's message.
  */
 function viaApi(socket: string, cli: () => Engine) {
@@ -183,7 +183,7 @@ function make(name: EngineName, socket?: string): Engine {
 }
 
 async function answers(name: EngineName): Promise<string | undefined> {
-  // execa is loaded on first use: importing it costs about 90 ms, which `resolve` never needs.
+  // execa is loaded on first use: importing it costs more than a whole resolve, which never needs it.
   const { execa } = await import('execa');
   try {
     await execa(name, ['version', '--format', '{{.Server.Version}}'], { timeout: 15_000 });

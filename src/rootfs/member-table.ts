@@ -3,8 +3,8 @@ import type { TarIndex, TarMember } from './tar.js';
 
 /**
  * An index's members as columns, the form an image's cache keeps them in: a warm run reads the index of thousands
- * of files and looks at a few hundred, and parsing one object per member cost it ~20 ms; arrays of numbers parse in
- * a fraction of that, and a member is made only when it is looked up. Member n is paths[n]; its kept ranges are
+ * of files and looks at a few hundred, and parsing one object per member was a large part of its time; arrays of
+ * numbers parse in a fraction of that, and a member is made only when it is looked up (docs/performance.md). Member n is paths[n]; its kept ranges are
  * keep[keepAt[n]] up to keep[keepAt[n + 1]].
  */
 export interface MemberColumns {
