@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { errorText } from '../errors.js';
-import type { GenerateFlags } from './commands/generate.js';
+import type { GenerateFlags } from './generate-flags.js';
 import { type FastParse, fastParse, type ParseSpec } from './fast-parse.js';
 import { runGenerate } from './generate-run.js';
 import { knownError } from './known-error.js';

@@ -1,5 +1,6 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { sharedFlags } from './flags.js';
+import { serviceFlags } from './service-flags.js';
 
 /**
  * The flags that shape the image, declared once: generate takes them, and verify takes the same so it plans the
@@ -69,3 +70,32 @@ export const shapeFlags = {
   engine: sharedFlags.engine(),
   'library-path': sharedFlags.libraryPath(),
 };
+
+/** Every flag of generate (the main job): the shape flags, --trace-service and its service flags, the outputs. */
+export const generateFlags = {
+  ...shapeFlags,
+  'trace-service': Flags.boolean({
+    description:
+      'start the program as a service in a container of the base, traced, make the --probe and --probe-cmd requests, and add what it used (--trace-timeout bounds its start)',
+  }),
+  ...serviceFlags,
+  bundle: Flags.string({
+    description:
+      'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; its settings (entrypoint, user, ports, the base configuration kept) beside it in NAME.scratchify.json, outside the image',
+  }),
+  force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
+  output: Flags.string({
+    char: 'o',
+    description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout',
+  }),
+  verbose: Flags.boolean({
+    description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
+  }),
+  sizes: Flags.boolean({
+    description: 'print the whole image as a tree by size, each file with why it is there (--json: the tree as sizeTree)',
+  }),
+  sbom: Flags.string({ description: "write the scratch image's SBOM to this file" }),
+  'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
+};
+
+export type GenerateFlags = Interfaces.InferredFlags<typeof generateFlags>;

@@ -8,7 +8,7 @@ import type { GenerateResult } from '../generate/generate.js';
 import { platformKey, renderMulti } from '../generate/multi.js';
 import { sizeSummary } from '../generate/summary.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
-import type { GenerateFlags } from './commands/generate.js';
+import type { GenerateFlags } from './generate-flags.js';
 import { jsonReport, type OutputPaths, sourceDateEpoch } from './generate-outputs.js';
 import { writeAtomically } from './output.js';
 

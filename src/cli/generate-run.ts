@@ -15,7 +15,7 @@ import { type GenerateResult, generate } from '../generate/generate.js';
 import { hardenedFlags } from '../generate/hardening.js';
 import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
-import type { GenerateFlags } from './commands/generate.js';
+import type { GenerateFlags } from './generate-flags.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
 import { generateForPlatforms } from './generate-multi.js';
 import { jsonReport, type OutputPaths, outputFiles, outputPaths } from './generate-outputs.js';

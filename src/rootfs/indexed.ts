@@ -1,7 +1,7 @@
 import type { ByteSource } from '../elf/source.js';
 import type { Entry, FsBackend } from './backend.js';
 import type { MemberTable } from './member-table.js';
-import type { TarMember } from './tar.js';
+import type { TarMember } from './tar-member.js';
 
 /**
  * A filesystem known from an index of archive members (an exported image): lookups and listings from the index,

@@ -1,5 +1,5 @@
 import type { EntryType } from './backend.js';
-import type { TarIndex, TarMember } from './tar.js';
+import type { TarIndex, TarMember } from './tar-member.js';
 
 /**
  * An index's members as columns, the form an image's cache keeps them in: a warm run reads the index of thousands

@@ -5,7 +5,7 @@ import { scanPathStrings } from '../elf/path-strings.js';
 import { bufferSource, type ByteSource } from '../elf/source.js';
 import { MemberTable } from './member-table.js';
 import { type ElfFacts, type ElfFailure, type FileFacts, SPARSE_FORMAT, type SparseIndex } from './sparse.js';
-import type { TarIndex, TarMember } from './tar.js';
+import type { TarIndex, TarMember } from './tar-member.js';
 import type { TarSink } from './tar-stream.js';
 
 /** Of a file kept in part only, its head: what tells a script's interpreter or a file's kind (ELF files too). */

@@ -7,7 +7,7 @@ import type { ElfFile, ParseOptions } from '../elf/file.js';
 import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
 import { IndexedBackend } from './indexed.js';
 import { type MemberColumns, MemberTable } from './member-table.js';
-import type { TarMember } from './tar.js';
+import type { TarMember } from './tar-member.js';
 
 /** A parse that failed, as the reader's ElfFormatError said. */
 export interface ElfFailure {

@@ -1,29 +1,12 @@
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { FileSource } from '../elf/source.js';
 import type { EntryType } from './backend.js';
+import type { TarIndex, TarMember } from './tar-member.js';
 import { IndexedBackend } from './indexed.js';
 import { MemberTable } from './member-table.js';
 
 /** One member of a tar stream: where its data starts in the tarball, and what it is. */
-export interface TarMember {
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  /** Byte offset of the member's data in the tarball. */
-  offset: number;
-  /** Symlink target, or for a hard link the member path it shares data with. */
-  link?: string;
-  hardlink?: boolean;
-  /**
-   * In an image's cache, which of the file's bytes it kept, as flat triples: offset in the file, length, offset in
-   * the cache's store. Anything else is fetched from the engine when read.
-   */
-  keep?: number[];
-}
-
-export type TarIndex = Record<string, TarMember>;
+export type { TarIndex, TarMember } from './tar-member.js';
 
 export class TarFormatError extends Error {}
 

@@ -1,11 +1,8 @@
-import { Args, Flags, type Interfaces } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { positionals } from '../positionals.js';
-import { shapeFlags } from '../generate-flags.js';
+import { generateFlags } from '../generate-flags.js';
 import { runGenerate } from '../generate-run.js';
-import { serviceFlags } from '../service-flags.js';
-
-export type GenerateFlags = Interfaces.InferredFlags<typeof Generate.flags>;
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
@@ -18,31 +15,7 @@ Reads the image's files without running anything from it, resolves the binary as
     binary: Args.string({ description: 'the program inside the image, e.g. /usr/sbin/nginx', required: true }),
   };
 
-  static flags = {
-    ...shapeFlags,
-    'trace-service': Flags.boolean({
-      description:
-        'start the program as a service in a container of the base, traced, make the --probe and --probe-cmd requests, and add what it used (--trace-timeout bounds its start)',
-    }),
-    ...serviceFlags,
-    bundle: Flags.string({
-      description:
-        'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; its settings (entrypoint, user, ports, the base configuration kept) beside it in NAME.scratchify.json, outside the image',
-    }),
-    force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
-    output: Flags.string({
-      char: 'o',
-      description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout',
-    }),
-    verbose: Flags.boolean({
-      description: 'also print warnings that hold in almost every base and change nothing (NSS modules glibc skips)',
-    }),
-    sizes: Flags.boolean({
-      description: 'print the whole image as a tree by size, each file with why it is there (--json: the tree as sizeTree)',
-    }),
-    sbom: Flags.string({ description: "write the scratch image's SBOM to this file" }),
-    'sbom-format': Flags.string({ description: 'SBOM format', options: ['cyclonedx', 'spdx'], default: 'cyclonedx' }),
-  };
+  static flags = generateFlags;
 
   static examples = [
     '<%= config.bin %> /usr/sbin/nginx --base myorg/nginx-base:bookworm -o Dockerfile',
