@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { shellLine } from '../shell-words.js';
+import { stageOf } from './job/source.js';
 import type { OpenedRoot } from '../engine/open-root.js';
 import type { GenerateInput } from '../generate/generate.js';
 import type { UsedPath } from '../additions.js';
@@ -29,9 +30,9 @@ export interface ShapeFlags {
 /** Where the files come from, in words, and the FROM the Dockerfile pins. */
 export function describeSource(flags: ShapeFlags, opened: OpenedRoot): { source: string; baseRef?: string; baseComment?: string } {
   const { image } = opened;
-  const stage = flags.dockerfile && flags.target;
+  const stage = stageOf(flags);
   const source = stage
-    ? `stage ${flags.target} of ${flags.dockerfile}`
+    ? `stage ${stage.target} of ${stage.dockerfile}`
     : image
       ? `image ${flags.base}`
       : flags.root
@@ -60,7 +61,7 @@ export function generateInput(
   },
 ): GenerateInput {
   const { source, baseRef, baseComment } = describeSource(flags, opened);
-  const stage = Boolean(flags.dockerfile && flags.target);
+  const stage = stageOf(flags) !== undefined;
   const keep = flags['base-config'] !== false && opened.image !== undefined;
   const digest = (opened.image?.pinned ?? opened.image?.repoDigests[0])?.split('@')[1];
   return {
@@ -77,7 +78,7 @@ export function generateInput(
     expose: request.expose,
     baseRef,
     baseComment,
-    fromStage: flags.dockerfile && flags.target ? flags.target : undefined,
+    fromStage: stageOf(flags)?.target,
     source,
     command: request.command,
     dockerfileName: request.dockerfileName,
@@ -98,10 +99,11 @@ export function generateInput(
 function explainCommand(flags: ShapeFlags, opened: OpenedRoot, program: string): string {
   const engine = opened.engine?.name ?? 'docker';
   const extra = [...(flags.include ?? []).flatMap((i) => ['--include', i]), ...(engine === 'podman' ? ['--engine', 'podman'] : [])];
-  if (flags.dockerfile && flags.target) {
-    const tag = `scratchify-explain/${flags.target.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`;
-    const file = resolvePath(flags.dockerfile);
-    const build = [engine, 'build', '-q', '-f', file, '--target', flags.target, '-t', tag, dirname(file)];
+  const stage = stageOf(flags);
+  if (stage) {
+    const tag = `scratchify-explain/${stage.target.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`;
+    const file = resolvePath(stage.dockerfile);
+    const build = [engine, 'build', '-q', '-f', file, '--target', stage.target, '-t', tag, dirname(file)];
     return `${shellLine(build)} && ${shellLine(['scratchify', 'doctor', program, '--image', tag, ...extra])}`;
   }
   const where = opened.image && flags.base ? ['--image', flags.base] : ['--root', flags.root ?? '/'];
@@ -110,6 +112,7 @@ function explainCommand(flags: ShapeFlags, opened: OpenedRoot, program: string):
 
 /** With --dockerfile, the scratch stage is appended to the user's own stages. */
 export function withUserStages(flags: ShapeFlags, dockerfile: string): string {
-  if (!(flags.dockerfile && flags.target)) return dockerfile;
-  return `${readFileSync(flags.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${dockerfile}`;
+  const stage = stageOf(flags);
+  if (!stage) return dockerfile;
+  return `${readFileSync(stage.dockerfile, 'utf8').replace(/\n*$/, '\n')}\n${dockerfile}`;
 }

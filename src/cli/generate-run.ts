@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { unlessInterrupted } from '../engine/cleanup.js';
 import type { Progress } from '../engine/image-cache.js';
 import type { OpenedRoot } from '../engine/open-root.js';
-import { openRoot } from '../engine/open-root.js';
-import { checkImageReference } from '../engine/reference.js';
 import type { Step } from '../engine/session.js';
-import { checkTraceTimeout, isProgram, traceAll } from '../engine/trace-all.js';
+import { checkTraceTimeout } from '../engine/trace-all.js';
 import { traceService } from '../engine/trace-service.js';
-import { checkVolume, type VolumeSpec } from '../engine/volumes.js';
+import type { VolumeSpec } from '../engine/volumes.js';
 import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { type GenerateResult, generate } from '../generate/generate.js';
@@ -16,6 +13,8 @@ import { hardenedFlags } from '../generate/hardening.js';
 import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
 import type { GenerateFlags } from './generate-flags.js';
+import { imageSource, openSource } from './job/source.js';
+import { prepareJob } from './job/prepare.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
 import { generateForPlatforms } from './generate-multi.js';
 import { jsonReport, type OutputPaths, outputFiles, outputPaths } from './generate-outputs.js';
@@ -63,30 +62,16 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
   checkTraceTimeout(flags['trace-timeout']);
   if (flags.user !== undefined && !flags.user.trim())
     throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
-  if (flags.base) checkImageReference('--base', flags.base);
+  const source = imageSource(flags);
   const paths = outputPaths(flags, ctx.json);
   const { out, scaffoldPath, bundlePath } = paths;
-  if (flags.dockerfile && !existsSync(flags.dockerfile)) {
-    throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
-      hint: 'give the path of your Dockerfile',
-    });
-  }
-  const stage =
-    flags.dockerfile && flags.target ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] } : undefined;
   const plan = (opened: OpenedRoot, scaffoldName: string) =>
     planOne(req, ctx, { extra, expose, steps, volumeSpecs, stopTimeout, opened, scaffoldName, paths });
   const platforms = flags.platform?.split(',') ?? [];
   if (platforms.length > 1) {
     return generateForPlatforms({ flags, platforms, paths, say: ctx.say, json: ctx.json, progress: ctx.progress, tool: ctx.version }, plan);
   }
-  const opened = await openRoot({
-    image: flags.base,
-    dir: flags.root,
-    engine: flags.engine,
-    stage,
-    progress: ctx.progress,
-    platform: flags.platform,
-  });
+  const opened = await openSource(source, { base: flags.base, engine: flags.engine, progress: ctx.progress });
   let planned: Planned;
   let dockerfile: string;
   let files: ReturnType<typeof outputFiles>;
@@ -145,18 +130,18 @@ async function planOne(
 ): Promise<Planned> {
   const { flags, binary: program } = req;
   const { image, engine } = o.opened;
-  const traces = flags.trace ?? [];
-  if ((traces.length > 0 || flags['trace-service']) && (!engine || !image)) {
-    throw new ScratchifyError('USAGE', '--trace needs an image (--base or --dockerfile/--target) to run the command in', {
-      hint: 'scratchify never runs programs from a root on this machine',
-    });
-  }
-  for (const v of o.volumeSpecs) await checkVolume(engine!, v);
   const {
     traced,
     warnings: traceWarnings,
     notes: traceNotes,
-  } = await traceAll(engine!, image!, traces, flags['trace-timeout'], isProgram(o.opened.root, program), ctx.say);
+  } = await prepareJob(o.opened, {
+    program,
+    traces: flags.trace ?? [],
+    traceTimeout: flags['trace-timeout'],
+    volumes: o.volumeSpecs,
+    runs: flags['trace-service'] ? '--trace-service' : undefined,
+    say: ctx.say,
+  });
   const input = (used: typeof traced) =>
     generateInput(flags, o.opened, {
       program,

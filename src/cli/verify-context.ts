@@ -11,6 +11,7 @@ import type { Context } from '../verify/verify.js';
 import { shapeFlags } from './generate-flags.js';
 import { generateInput, type ShapeFlags, withUserStages } from './generate-input.js';
 import { regenerateCommand } from './regenerate.js';
+import { stageOf } from './job/source.js';
 
 type Added = UsedPath[];
 
@@ -109,7 +110,7 @@ export function verifyContexts(r: Request): {
 } {
   const dockerfileName = r.out ? basename(r.out) : 'Dockerfile';
   const scaffoldName = `${dockerfileName}.scaffold.tar`;
-  const stage = Boolean(r.flags.dockerfile && r.flags.target);
+  const stage = stageOf(r.flags) !== undefined;
   if (r.file) {
     const file = r.file;
     const fixed = (added: Added) => appendFixes(readFileSync(file, 'utf8'), added, r.flags.base ?? r.opened.image!.ref);

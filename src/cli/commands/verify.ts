@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { unlessInterrupted } from '../../engine/cleanup.js';
-import { openRoot } from '../../engine/open-root.js';
-import { checkImageReference } from '../../engine/reference.js';
-import { checkTraceTimeout, isProgram, traceAll } from '../../engine/trace-all.js';
-import { checkCanRun } from '../../engine/emulation.js';
-import { checkVolume } from '../../engine/volumes.js';
+import { checkTraceTimeout } from '../../engine/trace-all.js';
 import { EXIT_CODES, ScratchifyError } from '../../errors.js';
 import { verify } from '../../verify/verify.js';
+import { imageSource, openSource } from '../job/source.js';
+import { prepareJob } from '../job/prepare.js';
 import { BaseCommand } from '../base-command.js';
 import { positionals } from '../positionals.js';
 import { shapeFlags } from '../generate-flags.js';
@@ -78,7 +76,7 @@ export default class Verify extends BaseCommand {
       throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE, or --dockerfile FILE --target STAGE', {
         hint: 'the image the program comes from; verify builds and runs images, so it needs one',
       });
-    if (flags.base) checkImageReference('--base', flags.base);
+    const source = imageSource(flags);
     checkTraceTimeout(flags['trace-timeout']);
     const timeout = seconds('timeout', flags.timeout);
     const smokes = flags.smoke ?? [];
@@ -105,26 +103,16 @@ export default class Verify extends BaseCommand {
     const file = flags.file ? resolvePath(flags.file) : undefined;
     if (file && !existsSync(file))
       throw new ScratchifyError('INPUT_NOT_FOUND', `-f ${flags.file}: no such file`, { hint: 'give the path of the Dockerfile to verify' });
-    if (flags.dockerfile && !existsSync(flags.dockerfile))
-      throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${flags.dockerfile}: no such file`, {
-        hint: 'give the path of your Dockerfile',
-      });
     const volumeSpecs = volumes(flags.volume);
-    const stage =
-      flags.dockerfile && flags.target
-        ? { dockerfile: flags.dockerfile, target: flags.target, network: flags['build-network'] }
-        : undefined;
-    const opened = await openRoot({ image: flags.base, engine: flags.engine, stage, progress: this.progress(), platform: flags.platform });
-    checkCanRun(opened.image!.architecture, 'verify', opened.image!.platform);
-    for (const v of volumeSpecs) await checkVolume(opened.engine!, v);
-    const { traced, warnings, notes } = await traceAll(
-      opened.engine!,
-      opened.image!,
-      flags.trace ?? [],
-      flags['trace-timeout'],
-      isProgram(opened.root, args.binary),
-      this.say(),
-    );
+    const opened = await openSource(source, { base: flags.base, engine: flags.engine, progress: this.progress() });
+    const { traced, warnings, notes } = await prepareJob(opened, {
+      program: args.binary,
+      traces: flags.trace ?? [],
+      traceTimeout: flags['trace-timeout'],
+      volumes: volumeSpecs,
+      runs: 'verify',
+      say: this.say(),
+    });
     const say = this.say();
     const contexts = verifyContexts({ flags, opened, program: args.binary, extra, traced, file, out });
     let report: Awaited<ReturnType<typeof verify>>;
