@@ -6,7 +6,7 @@ import type { ImageInfo } from './image.js';
 import { canRun, emulationHint } from './emulation.js';
 import { prepareProber } from './prober.js';
 import { runSession, type Step } from './session.js';
-import { prepareTracer } from './tracer.js';
+import { traceMethod } from './tracer.js';
 import { snapshotVolumes, type VolumeSpec } from './volumes.js';
 
 export interface ServiceTraceRequest {
@@ -26,8 +26,7 @@ export interface ServiceTraceRequest {
  * what start-up opens. Everything it made is removed, also on Ctrl-C.
  */
 export async function traceService(engine: Engine, image: ImageInfo, req: ServiceTraceRequest): Promise<UsedPath[]> {
-  const tracer = prepareTracer(image.architecture);
-  const qemu = !tracer && canRun(image.architecture) === 'emulated';
+  const { tracer, qemu } = traceMethod(image.architecture);
   if (!tracer && !qemu)
     throw new ScratchifyError(
       'ENGINE_UNAVAILABLE',

@@ -28,3 +28,17 @@ export function prepareTracer(imageArch: string | undefined): TracerBundle | und
   if (imageArch && canRun(imageArch) !== 'native') return undefined;
   return bringIn(strace, TRACER_MOUNT);
 }
+
+/** How a program of an architecture is traced here: strace brought in, or qemu-user's own syscall log. */
+export interface TraceMethod {
+  /** This machine's strace, brought in: the image's architecture runs natively here. */
+  tracer: TracerBundle | null;
+  /** Set when it runs under qemu-user, which ptrace cannot follow: traces come from qemu's own log. */
+  qemu: boolean;
+}
+
+/** The one place that decides how a traced run of `imageArch` is traced (neither when nothing here can). */
+export function traceMethod(imageArch: string | undefined): TraceMethod {
+  const tracer = prepareTracer(imageArch) ?? null;
+  return { tracer, qemu: !tracer && canRun(imageArch) === 'emulated' };
+}

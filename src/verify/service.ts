@@ -1,12 +1,11 @@
 import type { BroughtIn } from '../engine/bring-in.js';
 import type { Hardened } from '../generate/hardening.js';
-import { canRun } from '../engine/emulation.js';
 import type { Leftovers } from '../engine/cleanup.js';
 import type { Engine } from '../engine/engine.js';
 import type { ImageInfo } from '../engine/image.js';
 import { runSession, type SessionResult, type Step } from '../engine/session.js';
 import type { TracedPath } from '../engine/strace-log.js';
-import type { TracerBundle } from '../engine/tracer.js';
+import type { TraceMethod } from '../engine/tracer.js';
 import { snapshotVolumes, type VolumeSpec } from '../engine/volumes.js';
 import { ScratchifyError } from '../errors.js';
 import type { Root } from '../rootfs/root.js';
@@ -46,20 +45,16 @@ export const LOADER_FAILURE =
 export class ServiceVerifier {
   private base?: SessionResult;
   private baseTrace?: SessionResult;
-  /** The image's architecture runs here under qemu-user: traces come from qemu's own syscall log. */
-  private readonly emulated: boolean;
 
   constructor(
     private readonly engine: Engine,
     private readonly image: ImageInfo,
     private readonly req: ServiceRequest,
     private readonly prober: BroughtIn,
-    private readonly tracer: TracerBundle | null,
+    private readonly method: TraceMethod,
     private readonly leftovers: Leftovers,
     private readonly say: (line: string) => void,
-  ) {
-    this.emulated = canRun(image.architecture) === 'emulated';
-  }
+  ) {}
 
   private async session(
     image: string,
@@ -70,7 +65,7 @@ export class ServiceVerifier {
   ): Promise<SessionResult> {
     const volumes = await snapshotVolumes(this.engine, this.req.volumes, this.image.id, this.prober, this.leftovers);
     return runSession(this.engine, {
-      launch: { image, command, user, volumes, tracer: traced ? this.tracer : undefined, qemu: traced && !this.tracer && this.emulated },
+      launch: { image, command, user, volumes, tracer: traced ? this.method.tracer : undefined, qemu: traced && this.method.qemu },
       steps: this.req.steps,
       prober: this.prober,
       clientImage: this.image.id,
@@ -116,7 +111,7 @@ export class ServiceVerifier {
     const pass = outcomes.every((o) => o.pass);
     if (pass) return { pass, outcomes, missing: [] };
     let missing: MissingPath[] = [];
-    if (this.tracer || this.emulated) {
+    if (this.method.tracer || this.method.qemu) {
       this.say('tracing the service in both images');
       this.baseTrace ??= await this.session(this.image.id, command, user, true);
       const scratchTrace = await this.session(tag, command, user, true, this.req.hardened);

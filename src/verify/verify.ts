@@ -12,7 +12,7 @@ import { type ImageInfo, inspectImage } from '../engine/image.js';
 import { cacheEntryDir, openImageRoot } from '../engine/image-cache.js';
 import { runContainer } from '../engine/run.js';
 import { traceRun } from '../engine/trace.js';
-import { hostArch, prepareTracer } from '../engine/tracer.js';
+import { hostArch, traceMethod } from '../engine/tracer.js';
 import { splitWords } from '../engine/words.js';
 import { ScratchifyError } from '../errors.js';
 import type { UsedPath } from '../additions.js';
@@ -85,7 +85,8 @@ export interface VerifyReport {
 export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   const { engine } = req;
   const leftovers = new Leftovers(engine);
-  const tracer = prepareTracer(req.base.architecture) ?? null;
+  const method = traceMethod(req.base.architecture);
+  const { tracer } = method;
   if (tracer) leftovers.dir(tracer.dir);
   const added: UsedPath[] = [];
   const rounds: Round[] = [];
@@ -109,7 +110,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       req.base,
       { ...req.service, steps, hardened: req.hardened ? hints?.hardened : undefined },
       prober,
-      tracer,
+      method,
       leftovers,
       req.say,
     );
