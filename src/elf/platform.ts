@@ -4,7 +4,7 @@ import { abiOf, type AbiKey } from './abi.js';
 export type Platform = string;
 
 /** The platform an object runs on, from its ELF header; undefined for a machine the ABI table does not know. */
-export function platformOfElf(elf: AbiKey): Platform | undefined {
+export function imagePlatformOf(elf: AbiKey): Platform | undefined {
   const abi = abiOf(elf);
   return abi ? `linux/${abi.docker}` : undefined;
 }

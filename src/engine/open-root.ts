@@ -37,7 +37,7 @@ export async function openRoot(opts: {
   if (opts.stage) {
     const tag = await buildStage(engine, opts.stage.dockerfile, opts.stage.target, opts.stage.network);
     image = await inspectImage(engine, tag);
-    checkPlatform(opts.platform, image);
+    checkImagePlatform(opts.platform, image);
     const root = await openImageRoot(engine, image, opts.progress);
     // The stage image is ours: removed once read (what scratchify keeps of it stays cached by ID, its layers in
     // the build cache, so the next build of an unchanged stage is as fast and reads no export again). The
@@ -64,7 +64,7 @@ export async function imageFor(engine: Engine, ref: string, platform: string | u
   const list = ref.includes('/') ? await manifestList(ref).catch(() => undefined) : undefined;
   if (!list) {
     const image = local ?? (await inspectImage(engine, ref));
-    checkPlatform(platform, image);
+    checkImagePlatform(platform, image);
     return image;
   }
   const entry = list.platforms.find((p) => p.platform === platform);
@@ -81,7 +81,7 @@ export async function imageFor(engine: Engine, ref: string, platform: string | u
 }
 
 /** A --platform the base is not: refused before the export, naming both. */
-function checkPlatform(wanted: string | undefined, image: ImageInfo): void {
+function checkImagePlatform(wanted: string | undefined, image: ImageInfo): void {
   if (wanted !== undefined && image.platform && image.platform !== wanted)
     throw new ScratchifyError('PLATFORM_MISMATCH', `--platform ${wanted}: ${image.ref} is ${image.platform}`, {
       hint: `name the base of ${wanted} (a multi-platform base in a registry is taken for the platform asked)`,

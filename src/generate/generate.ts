@@ -1,4 +1,4 @@
-import { platformOfElf, runsOn } from '../elf/platform.js';
+import { imagePlatformOf, runsOn } from '../elf/platform.js';
 import { shellLine } from '../shell-words.js';
 import { ScratchifyError } from '../errors.js';
 import { readDpkg } from '../packages/dpkg.js';
@@ -145,8 +145,8 @@ function libraryDirs(main: LinkMap): Set<string> {
  * The image's platform: the base's when its configuration says one, else the program's own. A program the base's
  * machines cannot run (an arm64 program in an amd64 image) is refused, naming both.
  */
-function checkPlatform(input: GenerateInput, main: LinkMap): string | undefined {
-  const own = platformOfElf(main.program.elf);
+function checkProgramPlatform(input: GenerateInput, main: LinkMap): string | undefined {
+  const own = imagePlatformOf(main.program.elf);
   if (input.platform && own && !runsOn(own, input.platform))
     throw new ScratchifyError(
       'PLATFORM_MISMATCH',
@@ -210,7 +210,7 @@ export function generate(input: GenerateInput): GenerateResult {
   const entry = entryPrograms(root, input.program);
   const maps = entry.programs.map((p) => resolver.loadProgram(p));
   const main = maps[maps.length - 1];
-  const platform = checkPlatform(input, main);
+  const platform = checkProgramPlatform(input, main);
   const excluded = excluder(root, input.excludes ?? []);
   const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));

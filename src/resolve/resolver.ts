@@ -14,7 +14,7 @@ import {
   type LoaderFacts,
   libToken,
   muslSysPath,
-  platformOf,
+  loaderPlatform,
   splitPath,
   standardGlibcInterpreter,
 } from './searchpath.js';
@@ -245,7 +245,7 @@ export class Resolver {
   }
 
   private tokens(proc: Process, obj: LoadedObject) {
-    return { ORIGIN: this.origin(obj), LIB: libToken(proc.defaults), PLATFORM: platformOf(obj.elf) };
+    return { ORIGIN: this.origin(obj), LIB: libToken(proc.defaults), PLATFORM: loaderPlatform(obj.elf) };
   }
 
   private find(proc: Process, loader: LoadedObject, name: string): Dependency {

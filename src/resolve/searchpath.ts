@@ -8,7 +8,7 @@ export function multiarchTuple(elf: ElfFile): string | undefined {
 }
 
 /** The value of $PLATFORM (AT_PLATFORM) for an object's machine. */
-export function platformOf(elf: ElfFile): string {
+export function loaderPlatform(elf: ElfFile): string {
   return abiOf(elf)?.platform ?? '';
 }
 
@@ -63,7 +63,7 @@ export function loaderFacts(root: Root, loaderReal: string): LoaderFacts {
  * x86-64: tls/x86_64/x86_64, tls/x86_64, tls, x86_64/x86_64, x86_64 (platform and hwcap are both "x86_64").
  */
 export function legacySubdirs(elf: ElfFile): readonly string[] {
-  const p = platformOf(elf);
+  const p = loaderPlatform(elf);
   let dirs = legacyByPlatform.get(p);
   if (!dirs) {
     dirs = Object.freeze(p ? [`tls/${p}/${p}`, `tls/${p}`, 'tls', `${p}/${p}`, p] : ['tls']);
