@@ -45,16 +45,22 @@ export function outputPaths(
   return { out, carrier, scaffoldPath, writeScaffold, bundlePath, bundleTar, sbomPath };
 }
 
+/** What generate writes, made and not yet written: files (all or none), and a bundle directory after them. */
+export interface Outputs {
+  files: { path: string; data: string | Buffer }[];
+  bundleDir?: { path: string; entries: ReturnType<GenerateResult['bundle']>; force: boolean };
+}
+
 /**
- * The files to write (all or none, by the caller): scaffold, Dockerfile, SBOM, a bundle archive. A bundle
- * directory is written here, after the other files, since it is not one file.
+ * The outputs, as data: scaffold, Dockerfile, SBOM, a bundle archive and its settings, or a bundle directory's
+ * entries (written by writeOutputs, after the files, since it is not one file).
  */
 export function outputFiles(
   paths: OutputPaths,
   result: GenerateResult,
   dockerfile: string,
   meta: { program: string; base: string; source: string; expose: string[]; sbomFormat: string; tool: string; force?: boolean },
-): { path: string; data: string | Buffer }[] {
+): Outputs {
   const files: { path: string; data: string | Buffer }[] = paths.writeScaffold ? [{ path: paths.scaffoldPath, data: result.scaffold }] : [];
   if (paths.out) files.push({ path: paths.out, data: dockerfile });
   if (paths.sbomPath) {
@@ -69,7 +75,7 @@ export function outputFiles(
     };
     files.push({ path: paths.sbomPath, data: meta.sbomFormat === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
   }
-  if (!paths.bundlePath) return files;
+  if (!paths.bundlePath) return { files };
   const k = result.kept;
   const about = {
     entrypoint: result.entrypoint,
@@ -88,11 +94,15 @@ export function outputFiles(
   const entries = result.bundle();
   // The settings sit beside the root, not in it: `COPY --from=build /out/ /` must not bring them into the image.
   files.push({ path: bundleSettingsPath(paths.bundlePath), data: `${JSON.stringify(about, null, 2)}\n` });
-  if (paths.bundleTar) return [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }];
-  writeAtomically(files);
-  if (!writeBundleDir(paths.bundlePath, entries, meta.force ?? false).ownersKept) {
-    result.warnings.push('not running as root: the bundle keeps modes but every file is owned by you');
-  }
+  if (paths.bundleTar) return { files: [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }] };
+  return { files, bundleDir: { path: paths.bundlePath, entries, force: meta.force ?? false } };
+}
+
+/** Writes the outputs, the files all or none, then a bundle directory; returns what the user should know. */
+export function writeOutputs(o: Outputs): string[] {
+  writeAtomically(o.files);
+  if (o.bundleDir && !writeBundleDir(o.bundleDir.path, o.bundleDir.entries, o.bundleDir.force).ownersKept)
+    return ['not running as root: the bundle keeps modes but every file is owned by you'];
   return [];
 }
 

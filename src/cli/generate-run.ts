@@ -17,8 +17,7 @@ import { imageSource, openSource } from './job/source.js';
 import { prepareJob } from './job/prepare.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
 import { generateForPlatforms } from './generate-multi.js';
-import { jsonReport, type OutputPaths, outputFiles, outputPaths } from './generate-outputs.js';
-import { writeAtomically } from './output.js';
+import { jsonReport, type OutputPaths, outputFiles, outputPaths, writeOutputs } from './generate-outputs.js';
 import { type FlagDef, regenerateCommand } from './regenerate.js';
 import { roundTripSteps, seconds, serviceSteps, volumes } from './service-steps.js';
 
@@ -94,7 +93,7 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
   }
   const { result, traceWarnings, traceNotes } = planned;
   await unlessInterrupted();
-  writeAtomically(files);
+  result.warnings.push(...writeOutputs(files));
   if (!out && !bundlePath && !ctx.json) process.stdout.write(dockerfile);
   for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
   result.warnings.unshift(...traceWarnings);
