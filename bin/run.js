@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // CommonJS (bin/package.json) on purpose: an ES module entry costs ~6 ms of loader start-up on every run.
-// `scratchify resolve` and the main job (`scratchify /path/to/program ...`) first try a small bundle of their own,
-// without oclif; everything else, and any argv such a bundle does not read exactly as oclif would, goes to the
-// oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif.
+// `scratchify resolve` first tries a small bundle of its own, without oclif (src/cli/fast/: loading oclif is a
+// third of a resolve); everything else, and any argv that bundle does not read exactly as oclif would, goes to the
+// oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif. The main job has no such path: it saved 1-2% of a
+// warm generate once oclif's own start was made fast (bench/fast-path.mjs).
 const { join } = require('node:path');
 const { loadCached, requireCached } = require('./code-cache.js');
 
@@ -33,12 +34,5 @@ if (argv[0] === 'resolve' && fastPaths) {
   // Done: exit now rather than let V8 finish the garbage collection it started (a few ms on big runs), once
   // stdout and stderr have nothing queued (on Linux they are synchronous for files, pipes and terminals).
   if (handled && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
-} else if (fastPaths && (argv[0] === 'generate' || (argv[0] !== undefined && !argv[0].startsWith('-') && argv[0].includes('/')))) {
-  // Only the main job's own forms load its bundle: a command's name never holds a slash.
-  const running = loadCached(join(dist, 'generate-fast.cjs')).exports.run(argv, join(dist, 'generate-flags.json'));
-  if (running !== false) {
-    handled = true;
-    running.catch((err) => oclif().handleError(err));
-  }
 }
 if (!handled) oclif().main(argv, join(__dirname, '..'));

@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -114,31 +113,7 @@ try {
 
 // Resolve's fast path: list and tree output, ld.so.cache, symlinks.
 const fast = join(dist, 'resolve-fast.cjs');
-await bundle(join('cli', 'fast-resolve.js'), fast);
+await bundle(join('cli', 'fast', 'resolve.js'), fast);
 await warm(fast, (m) => {
   for (const format of ['list', 'tree']) m.run(['resolve', process.execPath, '--format', format]);
 });
-
-// The main job's fast path (src/cli/fast-generate.ts). Its one copy of generate's flags is written here from the
-// oclif command's own definitions, in their order, so the two cannot drift; a flag whose default is computed
-// cannot be written, and then there is no file and the main job always goes through oclif.
-const flagsFile = join(dist, 'generate-flags.json');
-{
-  const { default: Generate } = await import(pathToFileURL(join(dist, 'cli', 'commands', 'generate.js')).href);
-  const { flagDefOf } = await import(pathToFileURL(join(dist, 'cli', 'fast-generate.js')).href);
-  const flags = Object.fromEntries(Object.entries({ ...Generate.baseFlags, ...Generate.flags }).map(([n, f]) => [n, flagDefOf(f)]));
-  rmSync(flagsFile, { force: true });
-  if (Object.values(flags).every(Boolean)) {
-    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    writeFileSync(`${flagsFile}.${process.pid}.tmp`, JSON.stringify({ version, flags }));
-    renameSync(`${flagsFile}.${process.pid}.tmp`, flagsFile);
-  } else console.warn('generate has a flag with a computed default: the main job goes through oclif');
-}
-const fastGenerate = join(dist, 'generate-fast.cjs');
-await bundle(join('cli', 'fast-generate.js'), fastGenerate, cliOptions);
-const out2 = mkdtempSync(join(tmpdir(), 'scratchify-warm-'));
-try {
-  await warm(fastGenerate, (m) => m.run([process.execPath, '--root', '/', '-o', join(out2, 'Dockerfile')], flagsFile));
-} finally {
-  rmSync(out2, { recursive: true, force: true });
-}

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { StringFlagSpec } from './fast-parse.js';
+import type { StringFlagSpec } from './fast/parse.js';
 import { SHARED_FLAGS } from './shared-flags.js';
 
 type OclifExtra = { exclusive?: string[]; dependsOn?: string[] };

@@ -21,7 +21,7 @@ import { jsonReport, type OutputPaths, outputFiles, outputPaths, writeOutputs } 
 import { type FlagDef, regenerateCommand } from './regenerate.js';
 import { roundTripSteps, seconds, serviceSteps, volumes } from './service-steps.js';
 
-/** What generate was given, as oclif parses it (or the start-up fast path, the same way). */
+/** What generate was given, as oclif parses it. */
 export interface GenerateRequest {
   binary: string;
   /** Every positional: the binary, then the program's own arguments. */

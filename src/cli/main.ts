@@ -1,14 +1,9 @@
-import { execute, handle } from '@oclif/core';
+import { execute } from '@oclif/core';
 import { COMMANDS } from './commands/index.js';
 import { ScratchifyError, errorText } from '../errors.js';
 import { closest } from './suggest.js';
 
 export { COMMANDS };
-
-/** Reports an error that is no user's (a bug of ours) as oclif does for a command's: the fast path's, too. */
-export function handleError(err: Error): Promise<void> {
-  return handle(err);
-}
 
 const EXAMPLES = [
   'scratchify /usr/sbin/nginx --base myorg/nginx-base:bookworm -o Dockerfile --sbom sbom.cdx.json',

@@ -1,4 +1,4 @@
-import type { FlagSpecs } from './fast-parse.js';
+import type { FlagSpecs } from './fast/parse.js';
 import { SHARED_FLAGS, shared } from './shared-flags.js';
 import { EXIT_CODES } from '../errors.js';
 import { openDirRoot } from '../rootfs/open.js';
@@ -7,7 +7,7 @@ import { loadAll } from '../resolve/load.js';
 import { missingOf, renderList, renderTree, toJson } from '../resolve/report.js';
 import { formatBytes, sizeAttribution } from '../resolve/sizes.js';
 
-/** `scratchify resolve`'s flags, shared by the oclif command and the start-up fast path (src/fast-resolve.ts). */
+/** `scratchify resolve`'s flags, shared by the oclif command and the start-up path (src/cli/fast/resolve.ts). */
 export const RESOLVE_FLAGS = {
   root: shared('root', { default: '/' }),
   include: SHARED_FLAGS.include,

@@ -1,4 +1,4 @@
-import type { FlagSpecs, StringFlagSpec } from './fast-parse.js';
+import type { FlagSpecs, StringFlagSpec } from './fast/parse.js';
 
 /**
  * The flags several commands take, declared once, as plain data so `resolve`'s fast path can read them without

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { fastParse } from '../../src/cli/fast-parse.js';
+import { fastParse } from '../../src/cli/fast/parse.js';
 import { RESOLVE_FLAGS } from '../../src/cli/resolve-run.js';
 import { BIN, FIXTURES, REPO } from '../helpers/paths.js';
 
-// `scratchify resolve` runs without oclif when its argv is plain (bin/run.js, src/fast-resolve.ts). These tests
+// `scratchify resolve` runs without oclif when its argv is plain (bin/run.js, src/cli/fast/resolve.ts). These tests
 // hold the two paths to the same output, errors and exit codes, and check which argv the fast path takes.
 
 const tmp = mkdtempSync(join(tmpdir(), 'scratchify-fast-'));

@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import Generate from '../../src/cli/commands/generate.js';
 import Verify from '../../src/cli/commands/verify.js';
-import { fastGenerateArgs, flagDefOf, type GenerateFlagsFile } from '../../src/cli/fast-generate.js';
 import { positionals } from '../../src/cli/positionals.js';
 import { generate } from '../../src/generate/generate.js';
 import { openDirRoot } from '../../src/rootfs/open.js';
@@ -19,12 +18,6 @@ const word = fc.oneof(
 );
 const programArgs = fc.array(word, { maxLength: 12 });
 
-const generateFlags = { ...Generate.baseFlags, ...Generate.flags };
-const flagsFile: GenerateFlagsFile = {
-  version: '0',
-  flags: Object.fromEntries(Object.entries(generateFlags).map(([n, f]) => [n, flagDefOf(f as never)!])),
-};
-
 describe('the program arguments keep their order', () => {
   it('through oclif, for generate and verify: the positionals are the binary, then every argument after -- as given', async () => {
     await fc.assert(
@@ -33,19 +26,9 @@ describe('the program arguments keep their order', () => {
         const argv = ['/bin/prog', '--base', 'img', ...extra, '--', ...args];
         const parsed =
           command === 'generate'
-            ? await Parser.parse(argv, { flags: generateFlags, args: Generate.args, strict: false })
+            ? await Parser.parse(argv, { flags: { ...Generate.baseFlags, ...Generate.flags }, args: Generate.args, strict: false })
             : await Parser.parse(argv, { flags: { ...Verify.baseFlags, ...Verify.flags }, args: Verify.args, strict: false });
         expect(positionals(parsed.raw)).toEqual(['/bin/prog', ...args]);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('through the fast path: the same positionals, when it takes the argv at all', () => {
-    fc.assert(
-      fc.property(programArgs, (args) => {
-        const fast = fastGenerateArgs(['/bin/prog', '--root', '/', '--', ...args], flagsFile);
-        if (fast) expect(fast.positionals).toEqual(['/bin/prog', ...args]);
       }),
       { numRuns: 300 },
     );

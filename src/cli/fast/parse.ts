@@ -14,7 +14,7 @@ export type FlagSpecs = Readonly<Record<string, StringFlagSpec>>;
 
 /**
  * What the parse reads of a flag: a string flag's spec, or an oclif flag definition as the build writes it for the
- * main job's fast path (type 'boolean' with allowNo, or 'option'; a default given as a value).
+ * start-up path (type 'boolean' with allowNo, or 'option'; a default given as a value).
  */
 export interface ParseSpec {
   readonly type?: 'boolean' | 'option';

@@ -1,6 +1,6 @@
-import { fastParse } from './fast-parse.js';
-import { ScratchifyError, errorText } from '../errors.js';
-import { RESOLVE_FLAGS, runResolve } from './resolve-run.js';
+import { fastParse } from './parse.js';
+import { ScratchifyError, errorText } from '../../errors.js';
+import { RESOLVE_FLAGS, runResolve } from '../resolve-run.js';
 
 /**
  * `scratchify resolve` without oclif: loading oclif costs several times the work of resolving a program.
