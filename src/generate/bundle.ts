@@ -50,7 +50,7 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
   for (const f of plan.files.keys()) addFile(f);
   for (const t of plan.trees.keys()) walk(t, 0);
   // A cache that kept only parts of files fetches every one at once, not one engine call per file.
-  root.backend.prefetch?.(files.map((f) => f.path));
+  root.backend.cache?.prefetch(files.map((f) => f.path));
   for (const f of files) {
     const content = root.readBytes(f.path, MAX_BYTES);
     if (content) out.push({ type: 'file', ...f, content });

@@ -113,7 +113,7 @@ function realPaths(root: Root): (path: string) => string {
  */
 export function readDpkg(root: Root): DpkgDatabase | undefined {
   const make = () => scanDpkg(root) ?? null;
-  const scan = root.backend.derived ? root.backend.derived(DPKG_SCAN, make, isDpkgScan) : make();
+  const scan = root.backend.cache ? root.backend.cache.derived(DPKG_SCAN, make, isDpkgScan) : make();
   return scan ? dpkgDatabase(root, scan) : undefined;
 }
 

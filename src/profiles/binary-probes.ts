@@ -17,7 +17,7 @@ export type ElfProbe = (src: ByteSource, elf?: ElfFile) => unknown;
 
 /** A probe's result for the ELF file at the real path `real`: the backend's when it knows, else from its bytes. */
 export function probed<T>(root: Root, real: string, name: string, probe: (src: ByteSource, elf?: ElfFile) => T | undefined): T | undefined {
-  const known = root.backend.probe?.(real, name);
+  const known = root.backend.cache?.probe(real, name);
   if (known !== undefined) return (known ?? undefined) as T | undefined;
   let elf: ElfFile | undefined;
   try {

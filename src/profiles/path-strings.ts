@@ -7,7 +7,7 @@ import type { Root } from '../rootfs/root.js';
  * cache found them when it was made, and keeps no read-only data to scan again.
  */
 export function pathStrings(root: Root, real: string, elf: ElfFile): string[] {
-  const known = root.backend.pathStrings?.(real);
+  const known = root.backend.cache?.pathStrings(real);
   if (known) return known;
   const src = root.backend.open(real);
   try {

@@ -25,24 +25,34 @@ export interface FsBackend {
   readonly undecodable?: Map<string, string[]>;
   /** Opens a regular file; `size`, when given, is its size from lstat (saves an fstat per file). */
   open(path: string, size?: number): ByteSource;
+  /** What an image's cache already knows of the tree (none for a plain directory or archive). */
+  readonly cache?: CacheHooks;
+  /** Lets go of what reading holds (descriptors, a container of the engine's); reading again takes them anew. */
+  close?(): void;
+}
+
+/**
+ * What an image's cache kept of a tree, offered to whoever reads it: facts found once when the image was read
+ * (digests, parsed ELF files, probes, path strings), whole files brought in at once, and data made from the files
+ * and kept beside them. One object, so a backend either has a cache or has none.
+ */
+export interface CacheHooks {
   /** Digests of a regular file the backend already knows (an image's cache hashed it once). */
-  digests?(path: string, algorithms: string[]): string[] | undefined;
+  digests(path: string, algorithms: string[]): string[] | undefined;
   /** Learns the SHA-1 and SHA-256 of many files at once, before they are asked one by one (an SBOM's files). */
-  prepareDigests?(paths: string[]): void;
+  prepareDigests(paths: string[]): void;
   /** An ELF file as the reader parses it with `options`, when the backend already knows (or the error it gives). */
-  elf?(path: string, options?: ParseOptions): ElfFile | undefined;
+  elf(path: string, options?: ParseOptions): ElfFile | undefined;
   /** What the profile probe `name` found in an ELF file when the backend knows (null: nothing), else undefined. */
-  probe?(path: string, name: string): unknown;
+  probe(path: string, name: string): unknown;
   /** The path strings of an ELF file's read-only data, when the backend already knows them. */
-  pathStrings?(path: string): string[] | undefined;
+  pathStrings(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */
-  prefetch?(paths: string[]): void;
+  prefetch(paths: string[]): void;
   /**
    * Data made from the tree's files by `make` (dpkg's database, read), kept with an image's cache and made once
    * for it: an image never changes under its ID. `name` carries the version of what `make` makes; `valid` checks
    * what was kept, and anything else is made again.
    */
-  derived?<T>(name: string, make: () => T, valid: (x: unknown) => x is T): T;
-  /** Lets go of what reading holds (descriptors, a container of the engine's); reading again takes them anew. */
-  close?(): void;
+  derived<T>(name: string, make: () => T, valid: (x: unknown) => x is T): T;
 }

@@ -212,16 +212,16 @@ export class Root {
 
   /** Lets the backend learn the digests of many files at once (one pass over an image, not one read per file). */
   prepareDigests(paths: string[]): void {
-    if (!this.backend.prepareDigests) return;
+    if (!this.backend.cache) return;
     const files = paths.map((p) => this.lookup(p)).filter((r) => r?.entry.type === 'file');
-    this.backend.prepareDigests(files.map((r) => r!.path));
+    this.backend.cache.prepareDigests(files.map((r) => r!.path));
   }
 
   /** Digests of a regular file's bytes, read in 1 MiB pieces (never whole into memory). */
   digests(path: string, algorithms: string[]): string[] | undefined {
     const r = this.lookup(path);
     if (r?.entry.type !== 'file') return undefined;
-    const known = this.backend.digests?.(r.path, algorithms);
+    const known = this.backend.cache?.digests(r.path, algorithms);
     if (known) return known;
     const src = this.backend.open(r.path, r.entry.size);
     const hashes = algorithms.map((a) => createHash(a));
@@ -238,7 +238,7 @@ export class Root {
 
   /** Parses the ELF file at the resolved real path `real`. The name in errors is the path as the image has it. */
   readElf(real: string, options?: ParseOptions): ElfFile {
-    const known = this.backend.elf?.(real, options);
+    const known = this.backend.cache?.elf(real, options);
     if (known) return known;
     const src = this.backend.open(real, this.lstat(real)?.size);
     try {

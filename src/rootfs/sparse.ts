@@ -5,6 +5,7 @@ import { ElfFormatError } from '../elf/errors.js';
 import { ScratchifyError } from '../errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
 import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
+import type { CacheHooks } from './backend.js';
 import { IndexedBackend } from './indexed.js';
 import { type MemberColumns, MemberTable } from './member-table.js';
 import type { TarMember } from './tar-member.js';
@@ -84,7 +85,9 @@ const FETCH_ONE_BY_ONE = 16;
  * (ELF structures, configuration, the package database, the heads of the rest) and digests learnt for SBOMs. A read of
  * anything else fetches the whole file from the engine once, and the cache keeps it.
  */
-export class SparseBackend extends IndexedBackend {
+export class SparseBackend extends IndexedBackend implements CacheHooks {
+  /** The backend is its own cache: every hook below answers from what the image's cache kept. */
+  readonly cache: CacheHooks = this;
   private fd?: number;
   private knownDigests?: Record<string, [string, string]>;
   /** Files fetched for this process only (prefetch). */

@@ -63,7 +63,7 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
         .filter((p) => root.lstat(p)?.type === 'file' && root.lstat(p)!.size > 4096)
         .slice(0, 40);
       expect(paths).toHaveLength(40);
-      root.backend.prefetch?.(paths);
+      root.backend.cache?.prefetch(paths);
       for (const p of paths.slice(0, 5)) expect(sha256(root.readBytes(p, 64 << 20)!), p).toBe(sha256(await fromTarball(base.tarball, p)));
       expect(fetched()).toHaveLength(1);
 

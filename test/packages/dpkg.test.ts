@@ -98,16 +98,18 @@ describe('dpkg database of a base', () => {
     let made = 0;
     const kept = join(d, 'kept.json');
     const backend = Object.create(root.backend, {
-      derived: {
-        value: <T>(_name: string, make: () => T, valid: (x: unknown) => x is T): T => {
-          try {
-            const x = JSON.parse(readFileSync(kept, 'utf8')) as unknown;
-            if (valid(x)) return x;
-          } catch {}
-          made++;
-          const v = make();
-          writeFileSync(kept, JSON.stringify(v));
-          return v;
+      cache: {
+        value: {
+          derived: <T>(_name: string, make: () => T, valid: (x: unknown) => x is T): T => {
+            try {
+              const x = JSON.parse(readFileSync(kept, 'utf8')) as unknown;
+              if (valid(x)) return x;
+            } catch {}
+            made++;
+            const v = make();
+            writeFileSync(kept, JSON.stringify(v));
+            return v;
+          },
         },
       },
     });

@@ -113,7 +113,7 @@ describe('the sparse image cache', async () => {
         expect(root.readElf(path, options), `${path} ${JSON.stringify(options)}`).toEqual(expected);
       }
       const src = FileSource.open(join(c.tree, path));
-      expect(root.backend.pathStrings?.(path)).toEqual(scanPathStrings(src, parseElf(src, path)));
+      expect(root.backend.cache?.pathStrings(path)).toEqual(scanPathStrings(src, parseElf(src, path)));
       src.close();
     }
     // A probe's result, from the facts: found in libc, known absent from ls.
@@ -122,9 +122,9 @@ describe('the sparse image cache', async () => {
     const src = FileSource.open(join(c.tree, 'usr/lib/libc.so.6'));
     expect(banner).toBe(stringAfter(src, LIBC_MARKER));
     src.close();
-    expect(root.backend.probe?.('/usr/bin/ls', 'banner')).toBeNull();
+    expect(root.backend.cache?.probe('/usr/bin/ls', 'banner')).toBeNull();
     expect(probed(root, '/usr/bin/ls', 'banner', () => 'read the file')).toBeUndefined();
-    expect(root.backend.probe?.('/usr/bin/ls', 'another')).toBeUndefined();
+    expect(root.backend.cache?.probe('/usr/bin/ls', 'another')).toBeUndefined();
     // A hard link is answered for its target's facts.
     expect(root.readElf('/usr/bin/dir')).toEqual(root.readElf('/usr/bin/ls'));
     expect(c.calls.one).toEqual([]);
@@ -208,7 +208,7 @@ describe('the sparse image cache', async () => {
     const root = c.open();
     const many = c.calls.many.length;
     const kept = readdirSync(join(c.entry, 'fetched')).length;
-    root.backend.prefetch?.(paths);
+    root.backend.cache?.prefetch(paths);
     expect(c.calls.many.slice(many)).toEqual([paths]);
     const before = c.calls.one.length;
     for (const p of paths) expect(root.readText(p)).toBe(readFileSync(join(c.tree, p), 'utf8'));
@@ -242,14 +242,14 @@ describe('the sparse image cache', async () => {
     const isCount = (x: unknown): x is { count: number } => typeof (x as { count?: unknown })?.count === 'number';
     let made = 0;
     const make = () => ({ count: ++made });
-    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 1 });
-    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 1 });
+    expect(c.open().backend.cache!.derived('test-1', make, isCount)).toEqual({ count: 1 });
+    expect(c.open().backend.cache!.derived('test-1', make, isCount)).toEqual({ count: 1 });
     expect(made).toBe(1);
     expect(readdirSync(join(c.entry, 'derived'))).toEqual(['test-1.json']);
     writeFileSync(join(c.entry, 'derived', 'test-1.json'), '{"value": {"count": "one"}}');
-    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 2 });
+    expect(c.open().backend.cache!.derived('test-1', make, isCount)).toEqual({ count: 2 });
     writeFileSync(join(c.entry, 'derived', 'test-1.json'), '{"val');
-    expect(c.open().backend.derived!('test-1', make, isCount)).toEqual({ count: 3 });
-    expect(c.open().backend.derived!('test-2', make, isCount)).toEqual({ count: 4 });
+    expect(c.open().backend.cache!.derived('test-1', make, isCount)).toEqual({ count: 3 });
+    expect(c.open().backend.cache!.derived('test-2', make, isCount)).toEqual({ count: 4 });
   });
 });
