@@ -1,92 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { OpenedRoot } from '../engine/open-root.js';
 import { checkExpose } from '../generate/expose.js';
 import { generate } from '../generate/generate.js';
-import { copyInstruction } from '../generate/dockerfile-words.js';
-import { MAX_SOURCES_PER_COPY } from '../generate/dockerfile.js';
-import { parentOf } from '../generate/plan.js';
 import type { UsedPath } from '../additions.js';
-import type { Context } from '../verify/verify.js';
+import { appendFixes } from '../verify/fix-dockerfile.js';
+import { type RoundSource, withAdded } from '../verify/rounds.js';
 import { shapeFlags } from './generate-flags.js';
 import { generateInput, type ShapeFlags, withUserStages } from './generate-input.js';
 import { regenerateCommand } from './regenerate.js';
 import { stageOf } from './job/source.js';
 
 type Added = UsedPath[];
-
-/** The stage a fixed Dockerfile copies what it lacked from. */
-const FIX_STAGE = 'scratchify-fix';
-
-/**
- * The stage of the user's the fixes copy from, instead of a second stage of the same image: one that is the base
- * (`FROM REF AS name`, or `FROM ${BASE} AS name` with a global `ARG BASE=REF`), else the stage the last one
- * already copies from most.
- */
-function baseStage(lines: string[], last: number, baseRef: string): string | undefined {
-  const stages = new Set<string>();
-  const args = new Map<string, string>();
-  for (const l of lines) {
-    const arg = /^\s*ARG\s+(\w+)=(\S+)\s*$/i.exec(l);
-    if (arg) args.set(arg[1], arg[2].replace(/^"(.*)"$/, '$1'));
-    const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)\s+AS\s+(\S+)\s*$/i.exec(l);
-    if (!from) continue;
-    stages.add(from[2].toLowerCase());
-    const ref = from[1].replace(/^\$\{?(\w+)\}?$/, (_, name: string) => args.get(name) ?? _);
-    if (ref === baseRef) return from[2];
-  }
-  const counts = new Map<string, number>();
-  for (const l of lines.slice(last)) {
-    const name = /^\s*COPY\s+.*--from=(\S+)/i.exec(l)?.[1];
-    if (name && stages.has(name.toLowerCase())) counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-}
-
-const summary = (reasons: string[]) => {
-  const unique = [...new Set(reasons)];
-  return unique.length > 2 ? `${unique.slice(0, 2).join('; ')}; and ${unique.length - 2} more` : unique.join('; ');
-};
-
-/**
- * A Dockerfile of the user's with what --fix found added at the end, copied from the user's own stage of the
- * base when there is one (else from a stage of the base put before the last FROM): files grouped by directory
- * as generate groups them, and a directory the run listed or created something in copied whole (a Dockerfile
- * alone cannot create an empty directory with the base's mode).
- */
-export function appendFixes(text: string, added: Added, baseRef: string): string {
-  const lines = text.replace(/\n*$/, '\n').split('\n');
-  const last = lines.reduce((at, l, i) => (/^\s*FROM\s/i.test(l) ? i : at), -1);
-  let from = last >= 0 ? baseStage(lines, last, baseRef) : undefined;
-  if (!from) {
-    from = FIX_STAGE;
-    const stage = [`# scratchify verify --fix: the image the missing files come from`, `FROM ${baseRef} AS ${FIX_STAGE}`, ''];
-    if (last >= 0) lines.splice(last, 0, ...stage);
-  }
-  const files = new Map<string, Added>();
-  const copies: string[] = [];
-  for (const a of added) {
-    if (a.use === 'read') {
-      const dir = parentOf(a.path);
-      files.set(dir, [...(files.get(dir) ?? []), a]);
-      continue;
-    }
-    const path = `${a.use === 'written' ? parentOf(a.path) : a.path}/`;
-    const why = a.use === 'written' ? `${a.path.slice(parentOf(a.path).length + 1)} was created there ${a.reason}` : a.reason;
-    copies.push(`# ${why}\n${copyInstruction(from, [path], path)}`);
-  }
-  for (const [dir, group] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    group.sort((a, b) => (a.path < b.path ? -1 : 1));
-    for (let i = 0; i < group.length; i += MAX_SOURCES_PER_COPY) {
-      const chunk = group.slice(i, i + MAX_SOURCES_PER_COPY);
-      const sources = chunk.map((a) => a.path);
-      const line =
-        sources.length === 1 ? copyInstruction(from, sources, sources[0]) : copyInstruction(from, sources, dir === '/' ? '/' : `${dir}/`);
-      copies.push(`# ${summary(chunk.map((a) => a.reason))}\n${line}`);
-    }
-  }
-  return `${lines.join('\n').replace(/\n*$/, '\n')}${copies.join('\n')}\n`;
-}
 
 interface Request {
   flags: ShapeFlags & { output?: string };
@@ -100,89 +25,54 @@ interface Request {
 }
 
 /**
- * What verify builds in each round, and what it writes to -o at the end. Generated Dockerfiles are planned exactly
- * as generate plans them; a stage of the user's own Dockerfile is built from the stage's image (built once
- * already to read it), while -o gets the Dockerfile generate would write, the user's stages included.
+ * What verify builds each round, as data (src/verify builds it), and what it writes to -o at the end. A generated
+ * Dockerfile is planned exactly as generate plans it; a stage of the user's own Dockerfile is built from the
+ * stage's image (built once already to read it), while -o gets the Dockerfile generate would write, the user's
+ * stages included.
  */
 export function verifyContexts(r: Request): {
-  build: (added: Added) => Context;
+  rounds: RoundSource;
   output: (added: Added) => { path: string; data: string | Buffer }[];
 } {
   const dockerfileName = r.out ? basename(r.out) : 'Dockerfile';
   const scaffoldName = `${dockerfileName}.scaffold.tar`;
-  const stage = stageOf(r.flags) !== undefined;
   if (r.file) {
-    const file = r.file;
-    const fixed = (added: Added) => appendFixes(readFileSync(file, 'utf8'), added, r.flags.base ?? r.opened.image!.ref);
+    const rounds: RoundSource = { kind: 'file', file: r.file, baseRef: r.flags.base ?? r.opened.image!.ref };
     return {
-      build: (added) =>
-        added.length === 0
-          ? { dir: dirname(file), dockerfileName: basename(file), files: [] }
-          : {
-              dir: dirname(file),
-              dockerfileName: `${basename(file)}.fixed`,
-              dockerfileInTemp: true,
-              files: [{ name: `${basename(file)}.fixed`, data: fixed(added) }],
-            },
-      output: (added) => (r.out ? [{ path: r.out, data: fixed(added) }] : []),
+      rounds,
+      output: (added) => (r.out ? [{ path: r.out, data: appendFixes(readFileSync(r.file!, 'utf8'), added, rounds.baseRef) }] : []),
     };
   }
-  const render = (added: Added, asWritten: boolean) => {
-    const include = [...(r.flags.include ?? []), ...added.filter((a) => a.use === 'read').map((a) => a.path)];
-    // Built here, the stage is the base: the image scratchify built of it. Written, it is the user's stages.
-    const flags =
-      stage && !asWritten
-        ? { ...r.flags, include, dockerfile: undefined, target: undefined, base: r.opened.image!.ref }
-        : { ...r.flags, include };
-    const result = generate(
-      generateInput(flags, r.opened, {
-        program: r.program,
-        args: r.extra,
-        expose: (r.flags.expose ?? []).map(checkExpose),
-        traced: [...r.traced, ...added.filter((a) => a.use !== 'read')],
-        command: regenerateCommand(
-          ['scratchify', r.program],
-          { ...shapeFlags, output: { type: 'option' } },
-          { ...r.flags, include },
-          {
-            pathFlags: ['output'],
-            extra: r.extra,
-          },
-        ),
-        dockerfileName,
-        scaffoldName,
-        carrier: 'copy',
-      }),
-    );
-    return {
-      dockerfile: asWritten ? withUserStages(r.flags, result.dockerfile) : result.dockerfile,
-      scaffold: result.scaffold,
-      service: {
-        sockets: (result.profile?.sockets ?? []).map((d) => result.plan.realPath(d)),
-        uid: result.user,
-        user: result.runAs.name,
-        hardened: result.hardened,
-      },
-    };
-  };
+  const input = (flags: ShapeFlags, include: string[]) =>
+    generateInput(flags, r.opened, {
+      program: r.program,
+      args: r.extra,
+      expose: (r.flags.expose ?? []).map(checkExpose),
+      traced: r.traced,
+      command: regenerateCommand(
+        ['scratchify', r.program],
+        { ...shapeFlags, output: { type: 'option' } },
+        { ...r.flags, include },
+        {
+          pathFlags: ['output'],
+          extra: r.extra,
+        },
+      ),
+      dockerfileName,
+      scaffoldName,
+      carrier: 'copy',
+    });
+  // Built here, a stage is the base: the image scratchify built of it. Written, it is the user's stages.
+  const built = stageOf(r.flags) ? { ...r.flags, dockerfile: undefined, target: undefined, base: r.opened.image!.ref } : r.flags;
   return {
-    build: (added) => {
-      const { dockerfile, scaffold, service } = render(added, false);
-      return {
-        service,
-        dockerfileName,
-        files: [
-          { name: dockerfileName, data: dockerfile },
-          { name: scaffoldName, data: scaffold },
-        ],
-      };
-    },
+    rounds: { kind: 'plan', input: input(built, r.flags.include ?? []) },
     output: (added) => {
       if (!r.out) return [];
-      const { dockerfile, scaffold } = render(added, true);
+      const include = [...(r.flags.include ?? []), ...added.filter((a) => a.use === 'read').map((a) => a.path)];
+      const result = generate(withAdded(input(r.flags, include), added));
       return [
-        { path: r.out, data: dockerfile },
-        { path: `${r.out}.scaffold.tar`, data: scaffold },
+        { path: r.out, data: withUserStages(r.flags, result.dockerfile) },
+        { path: `${r.out}.scaffold.tar`, data: result.scaffold },
       ];
     },
   };

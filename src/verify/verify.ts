@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseAccountMounts } from './base-accounts.js';
+import { type Context, type RoundSource, roundContext } from './rounds.js';
 import { diagnose } from '../doctor/diagnose.js';
 import { buildContext } from '../engine/build.js';
 import { Leftovers } from '../engine/cleanup.js';
@@ -24,19 +25,6 @@ import { parentOf } from '../generate/plan.js';
 import { COLLAPSE_AT, compareRuns, type MissingPath, missingPaths, type SmokeOutcome } from './compare.js';
 import { LOADER_FAILURE, type ServiceCheck, type ServiceRequest, ServiceVerifier } from './service.js';
 
-/** A build context: the Dockerfile and the files beside it. */
-export interface Context {
-  /** A context of the user's, built where it is; else the files below are written to a temporary one. */
-  dir?: string;
-  dockerfileName: string;
-  /** The Dockerfile (named dockerfileName) and the files beside it. */
-  files: { name: string; data: string | Buffer }[];
-  /** The Dockerfile is among the temporary files, while the context is `dir` (a user's Dockerfile, fixed). */
-  dockerfileInTemp?: boolean;
-  /** What the plan knows of the service: where it makes its unix sockets, and the user it runs as (USER, and by name). */
-  service?: { sockets: string[]; uid: string; user: string; hardened: Hardened };
-}
-
 export interface VerifyRequest {
   engine: Engine;
   base: ImageInfo;
@@ -54,8 +42,8 @@ export interface VerifyRequest {
   hardened?: boolean;
   /** Seconds each run (and each trace) may take. */
   timeout: number;
-  /** The context to build, given what --fix has added so far (nothing in the first round). */
-  context: (added: UsedPath[]) => Context;
+  /** What each round builds: the user's Dockerfile, or the plan generate makes, with what --fix added. */
+  rounds: RoundSource;
   say: (line: string) => void;
 }
 
@@ -91,7 +79,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
   const added: UsedPath[] = [];
   const rounds: Round[] = [];
   const dir = leftovers.dir(mkdtempSync(join(tmpdir(), 'scratchify-verify-')));
-  let context = req.context(added);
+  let context = roundContext(req.rounds, added);
   // The base does not change between rounds: each smoke command runs (and is traced) there once.
   const baseRuns = new Map<string, Awaited<ReturnType<typeof runContainer>>>();
   const baseTraces = new Map<string, Awaited<ReturnType<typeof traceRun>>>();
@@ -223,7 +211,7 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       if (unique.length === 0) break;
       added.push(...unique);
       req.say(`--fix: adding ${unique.length} path${unique.length === 1 ? '' : 's'} and building again`);
-      context = req.context(added);
+      context = roundContext(req.rounds, added);
     }
   } catch (e) {
     await leftovers.settle();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendFixes } from '../../src/cli/verify-context.js';
+import { appendFixes } from '../../src/verify/fix-dockerfile.js';
 import type { Observation, SessionResult } from '../../src/engine/session.js';
 import { compareSessions, failsInBase } from '../../src/verify/service-compare.js';
 

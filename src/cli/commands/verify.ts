@@ -132,7 +132,7 @@ export default class Verify extends BaseCommand {
         hardened: flags.hardened,
         timeout,
         say,
-        context: contexts.build,
+        rounds: contexts.rounds,
       });
     } finally {
       await opened.release?.();
