@@ -10,6 +10,7 @@ import { ScratchifyError } from '../errors.js';
 import { checkExpose } from '../generate/expose.js';
 import { type GenerateResult, generate } from '../generate/generate.js';
 import { hardenedFlags } from '../generate/hardening.js';
+import { imageStart } from '../generate/start.js';
 import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
 import type { GenerateFlags } from './generate-flags.js';
@@ -156,19 +157,22 @@ async function planOne(
       scaffoldName: o.scaffoldName,
       carrier: o.paths.carrier,
     });
-  let result = generate(input(traced));
+  let used = traced;
   if (flags['trace-service']) {
     ctx.say(`tracing the service in ${image!.ref} while it answers its probes`);
-    // Started as the scratch image will start it: the same command and user, in the base.
+    // Started as the scratch image will start it: the same command and user, in the base. The plan is made once,
+    // after, with what the run used.
+    const start = imageStart(input(traced));
     const served = await traceService(engine!, image!, {
-      command: [...result.entrypoint, ...(result.cmd ?? [])],
-      user: result.user,
+      command: [...start.entrypoint, ...(start.cmd ?? [])],
+      user: start.user,
       steps: o.steps,
       volumes: o.volumeSpecs,
       timeout: checkTraceTimeout(flags['trace-timeout']),
       stopTimeout: o.stopTimeout,
     });
-    result = generate(input([...traced, ...served]));
+    used = [...traced, ...served];
   }
+  const result = generate(input(used));
   return { result, traceWarnings, traceNotes };
 }

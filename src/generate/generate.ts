@@ -5,21 +5,22 @@ import { readDpkg } from '../packages/dpkg.js';
 import { packageMarkers, packageMetadata, type PackageReport } from '../packages/metadata.js';
 import { goInfo, type GoInfo } from '../profiles/go.js';
 import { compiledReferences, referenceAdditions } from '../profiles/references.js';
-import { profileFor } from '../profiles/registry.js';
-import { type Additions, noAdditions, type UsedPath } from '../additions.js';
+import { type Additions, noAdditions } from '../additions.js';
 import { type ProfileResult, profileAdditions } from '../profiles/types.js';
 import { Resolver } from '../resolve/resolver.js';
 import { missingOf } from '../resolve/report.js';
 import { glibcDefaultDirs } from '../resolve/searchpath.js';
-import type { LinkMap, LoadedObject, ResolveOptions } from '../resolve/types.js';
+import type { LinkMap, LoadedObject } from '../resolve/types.js';
 import type { Root } from '../rootfs/root.js';
-import { runtimeNeeds, type RuntimeOptions } from '../runtime/needs.js';
+import { runtimeNeeds } from '../runtime/needs.js';
 import type { Account } from './accounts.js';
 import { apply, type Said } from './apply.js';
-import { type BaseConfig, carriedEntry, defaultArgsBeside, healthcheckProgram, runInstructions } from './base-config.js';
+import { type BaseConfig, healthcheckProgram, runInstructions } from './base-config.js';
 import { bundleEntries } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
+import { entrypointOf, startOf } from './start.js';
+import type { GenerateInput } from './input.js';
 import { checkExcludedObjects, excluder, withoutExcluded } from './exclude.js';
 import { type Hardened, hardenedRun } from './hardening.js';
 import { Plan } from './plan.js';
@@ -36,49 +37,7 @@ import {
 
 export { MAX_ARGUMENT_DIR_BYTES } from './sources.js';
 
-export interface GenerateInput {
-  root: Root;
-  program: string;
-  args: string[];
-  includes: string[];
-  user?: string;
-  expose: string[];
-  /** `ARG BASE=` value: a digest-pinned reference where the image has one. */
-  baseRef?: string;
-  baseComment?: string;
-  /** What the base image's configuration says about running it (ENV, WORKDIR, CMD, ...); kept in the image. */
-  baseConfig?: BaseConfig;
-  /** The OCI base-image labels: the base as named, and its registry digest when it has one. */
-  baseName?: string;
-  baseDigest?: string;
-  /** The stage name to copy from instead of an ARG-selected base (--dockerfile --target). */
-  fromStage?: string;
-  source: string;
-  command: string;
-  dockerfileName: string;
-  scaffoldName: string;
-  resolve?: ResolveOptions;
-  runtime?: RuntimeOptions;
-  /** What traced runs used (--trace): each path, how the run used it, and the trace that saw it. */
-  traced?: UsedPath[];
-  /** --exclude globs: paths left out of the image (refused where the loader or nginx needs them). */
-  excludes?: string[];
-  /** Copy what the program and its libraries name in their read-only data (on unless false). */
-  references?: boolean;
-  /** dpkg metadata for scanners (on unless enabled is false), with copyright files unless copyright is false. */
-  packages?: { enabled?: boolean; copyright?: boolean };
-  /**
-   * 'copy' (default): COPY lines from the base plus a small scaffold archive. 'archive': the archive holds the
-   * whole minimal root and the Dockerfile only ADDs it (no base image needed to build).
-   */
-  carrier?: 'copy' | 'archive';
-  /** The engine whose build command the Dockerfile's header names. */
-  engine?: 'docker' | 'podman';
-  /** The base image's platform (linux/arm64), from its configuration; the program's must run on it. */
-  platform?: string;
-  /** The command that explains why a program does not load in this source, as the user named it (doctor). */
-  explain?: (program: string) => string;
-}
+export type { GenerateInput } from './input.js';
 
 export interface GenerateResult {
   dockerfile: string;
@@ -215,14 +174,7 @@ export function generate(input: GenerateInput): GenerateResult {
   const use = (adds: Additions) => apply(withoutExcluded(adds, excluded, input.excludes ?? []), plan, resolver, main, said);
   use(noAdditions({ copy: entry.scripts, notes: entry.notes }));
   const config = input.baseConfig;
-  const asked = root.lookup(input.program)?.path;
-  const reals = asked && asked !== main.program.real ? [asked, main.program.real] : [main.program.real];
-  const carried = config ? carriedEntry(root, reals, config, input.args) : { entryArgs: [], notes: [] };
-  const startArgs = [...carried.entryArgs, ...input.args, ...(carried.cmd ?? [])];
-  const profile = profileFor(root, entry.programs[entry.programs.length - 1], main.program.real, main.program.elf, {
-    args: startArgs,
-    env: config?.env,
-  });
+  const { carried, startArgs, profile } = startOf(input, main, entry.programs);
   if (profile) use(profileAdditions(profile));
   use(includeAdditions(root, input.includes));
   use(tracedAdditions(root, input.traced ?? []));
@@ -310,8 +262,7 @@ function render(
     ...[...plan.links].map(([path, target]) => ({ type: 'symlink' as const, path, target })),
     ...[...plan.generated].map(([path, g]) => ({ type: 'file' as const, path, mode: g.mode, uid: g.uid, gid: g.gid, content: g.content })),
   ];
-  const defaults = defaultArgsBeside(r.profile?.defaultArgs ?? [], [...carried.entryArgs, ...(carried.cmd ?? [])]);
-  const entrypoint = [input.program, ...carried.entryArgs, ...defaults, ...input.args];
+  const entrypoint = entrypointOf(input, { carried, profile: r.profile });
   const healthcheckKept = config ? inImage(plan, healthcheckProgram(config)) : false;
   if (config?.healthcheck && !healthcheckKept && healthcheckProgram(config))
     said.notes.push(
