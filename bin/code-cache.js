@@ -1,6 +1,6 @@
 'use strict';
 // Loads a CommonJS bundle with V8's code cache. Node 20 keeps no compile cache for require or import, and
-// compiling the fast-path bundle is ~10 ms of an ~80 ms run. The build (scripts/bundle.mjs) starts the bundle
+// compiling the fast-path bundle is an eighth of its run. The build (scripts/bundle.mjs) starts the bundle
 // with a comment holding the SHA-256 of its contents and saves the cache under the same digest; a cache is used
 // only when the digests match, and V8 itself rejects a cache from another V8 version or other flags, so a stale
 // or foreign cache costs a compile, never a wrong result. (Hashing at run time would cost more than it saves.)

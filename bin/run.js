@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-// CommonJS (bin/package.json) on purpose: an ES module entry costs ~6 ms of loader start-up on every run.
+// CommonJS (bin/package.json) on purpose: an ES module entry adds loader start-up to every run.
 // `scratchify resolve` first tries a small bundle of its own, without oclif (src/cli/fast/: loading oclif is a
-// third of a resolve); everything else, and any argv that bundle does not read exactly as oclif would, goes to the
-// oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif. The main job has no such path: it saved 1-2% of a
-// warm generate once oclif's own start was made fast (bench/fast-path.mjs).
+// large part of a resolve); everything else, and any argv that bundle does not read exactly as oclif would, goes to
+// the oclif bundle. SCRATCHIFY_NO_FAST_PATH=1 always uses oclif. The main job has no such path: once oclif's own
+// start was made fast it saved next to nothing (bench/fast-path.mjs; figures in docs/performance.md).
 const { join } = require('node:path');
 const { loadCached, requireCached } = require('./code-cache.js');
 
@@ -15,7 +15,7 @@ const fastPaths = !process.env.SCRATCHIFY_NO_FAST_PATH;
 /** The oclif bundle, loaded once. */
 function oclif() {
   // oclif checks the node version against package.json's engines as it loads, through semver and a require of
-  // package.json (~8 ms of every command); the same check, on the major version, costs nothing here. The variable
+  // package.json on every command; the same check, on the major version, costs nothing here. The variable
   // is ours only while oclif loads: the programs scratchify runs do not inherit it.
   if (Number(process.versions.node.split('.')[0]) < 20)
     process.emitWarning(`Node version must be >=20 to use this CLI. Current node version: ${process.versions.node}`);
