@@ -118,11 +118,12 @@ function checkProgramPlatform(input: GenerateInput, main: LinkMap): string | und
 }
 
 /**
- * The image's links to files: a package that lists one owns it. A link to a directory (merged /usr's /lib) is
- * listed by packages as the directory they shipped, and owns nothing copied.
+ * The image's files and its links to files, in one walk: a package that lists a link owns it. A link to a
+ * directory (merged /usr's /lib) is listed by packages as the directory they shipped, and owns nothing copied.
  */
-function fileLinks(plan: Plan, root: Root): string[] {
-  return plan.copiedLinks().filter((l) => root.lookup(l)?.entry.type !== 'dir');
+function held(plan: Plan, root: Root): { files: string[]; links: string[] } {
+  const { files, links } = plan.copied();
+  return { files, links: links.filter((l) => root.lookup(l)?.entry.type !== 'dir') };
 }
 
 /** The program cannot start without its interpreter, nor with a library the loader will not find. */
@@ -213,14 +214,16 @@ export function generate(input: GenerateInput): GenerateResult {
     );
   }
   const wantPackages = input.packages?.enabled !== false;
-  if (db && wantPackages)
-    use(packageMarkers(plan.copiedFiles(), fileLinks(plan, root), root, db, { copyright: input.packages?.copyright !== false }));
-  else if (wantPackages)
+  if (db && wantPackages) {
+    const { files, links } = held(plan, root);
+    use(packageMarkers(files, links, root, db, { copyright: input.packages?.copyright !== false }));
+  } else if (wantPackages)
     said.notes.push(`${root.description} has no dpkg status file: no package metadata, scanners will list no packages`);
   plan.finish();
   let packages: PackageReport | undefined;
   if (db && wantPackages) {
-    const meta = packageMetadata(plan.copiedFiles(), fileLinks(plan, root), db);
+    const { files, links } = held(plan, root);
+    const meta = packageMetadata(files, links, db);
     use(meta.adds);
     for (const [f, p] of meta.packageOf) plan.packageOf.set(f, p);
     packages = meta.report;

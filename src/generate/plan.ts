@@ -99,11 +99,16 @@ export class Plan {
     return parent === '/' ? `/${name}` : `${this.realPath(parent)}/${name}`;
   }
 
-  /** Every symbolic link of the base the image holds: on the way to what it copies, and inside copied trees. */
-  copiedLinks(): string[] {
-    const out = [...this.links.keys()];
-    for (const t of this.trees.keys()) walkFiles(this.root, t, [], 0, out);
-    return out.sort();
+  /**
+   * Every regular file of the base the image holds (single files, files inside copied trees, carried files) and
+   * every symbolic link (on the way to what it copies, and inside copied trees), in one walk of the trees.
+   */
+  copied(): { files: string[]; links: string[] } {
+    const files = [...this.files.keys()];
+    const links = [...this.links.keys()];
+    for (const t of this.trees.keys()) walkFiles(this.root, t, files, 0, links);
+    for (const [p, g] of this.generated) if (g.fromBase) files.push(p);
+    return { files: files.sort(), links: links.sort() };
   }
 
   /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */
