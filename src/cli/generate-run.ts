@@ -2,35 +2,20 @@ import { basename } from 'node:path';
 import { unlessInterrupted } from '../engine/cleanup.js';
 import type { Progress } from '../engine/image-cache.js';
 import type { OpenedRoot } from '../engine/open-root.js';
-import type { Step } from '../engine/session.js';
 import { checkTraceTimeout } from '../engine/trace-all.js';
 import { traceService } from '../engine/trace-service.js';
-import type { VolumeSpec } from '../engine/volumes.js';
-import { ScratchifyError } from '../errors.js';
-import { checkExpose } from '../generate/expose.js';
 import { type GenerateResult, generate } from '../generate/generate.js';
 import { hardenedFlags } from '../generate/hardening.js';
 import { imageStart } from '../generate/start.js';
 import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
-import type { GenerateFlags } from './generate-flags.js';
-import { imageSource, openSource } from './job/source.js';
+import type { GenerateJob } from './job/generate-job.js';
+import { openSource } from './job/source.js';
 import { prepareJob } from './job/prepare.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
 import { generateForPlatforms } from './generate-multi.js';
-import { jsonReport, type OutputPaths, outputFiles, outputPaths, writeOutputs } from './generate-outputs.js';
+import { jsonReport, outputFiles, writeOutputs } from './generate-outputs.js';
 import { type FlagDef, regenerateCommand } from './regenerate.js';
-import { roundTripSteps, seconds, serviceSteps, volumes } from './service-steps.js';
-
-/** What generate was given, as oclif parses it. */
-export interface GenerateRequest {
-  binary: string;
-  /** Every positional: the binary, then the program's own arguments. */
-  argv: string[];
-  flags: GenerateFlags;
-  /** The flag tokens in the order given (--probe, --probe-cmd and --restart interleave). */
-  raw: readonly { type: string; flag?: string; input: string }[];
-}
 
 /** Where generate reports, and what it says of itself. */
 export interface GenerateContext {
@@ -43,35 +28,18 @@ export interface GenerateContext {
   flagDefs: Readonly<Record<string, FlagDef>>;
 }
 
-/** `scratchify generate` (the main job): checks, plans, writes; the result is --json's object. */
-export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): Promise<unknown> {
-  const { flags } = req;
-  const steps = roundTripSteps(serviceSteps(req.raw), req.binary, false);
-  if (flags['trace-service'] && steps.length === 0)
-    throw new ScratchifyError('USAGE', '--trace-service needs the requests to make: --probe URL or --probe-cmd CLIENT', {
-      hint: 'e.g. --trace-service --probe http://127.0.0.1/',
-    });
-  if (!flags['trace-service'] && (steps.length > 0 || flags.volume?.length))
-    throw new ScratchifyError('USAGE', '--probe, --probe-cmd, --restart and --volume go with --trace-service (or verify)', {
-      hint: 'add --trace-service to trace the service while it answers them',
-    });
-  const volumeSpecs = volumes(flags.volume);
-  const stopTimeout = seconds('stop-timeout', flags['stop-timeout']);
-  const extra = req.argv.slice(1);
-  const expose = (flags.expose ?? []).map(checkExpose);
-  checkTraceTimeout(flags['trace-timeout']);
-  if (flags.user !== undefined && !flags.user.trim())
-    throw new ScratchifyError('USAGE', '--user is empty', { hint: 'give NAME or UID[:GID], or leave --user out' });
-  const source = imageSource(flags);
-  const paths = outputPaths(flags, ctx.json);
+/** `scratchify generate` (the main job), its job checked already: plans, writes; the result is --json's object. */
+export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promise<unknown> {
+  const { flags, paths, expose } = job;
   const { out, scaffoldPath, bundlePath } = paths;
-  const plan = (opened: OpenedRoot, scaffoldName: string) =>
-    planOne(req, ctx, { extra, expose, steps, volumeSpecs, stopTimeout, opened, scaffoldName, paths });
-  const platforms = flags.platform?.split(',') ?? [];
-  if (platforms.length > 1) {
-    return generateForPlatforms({ flags, platforms, paths, say: ctx.say, json: ctx.json, progress: ctx.progress, tool: ctx.version }, plan);
+  const plan = (opened: OpenedRoot, scaffoldName: string) => planOne(job, ctx, opened, scaffoldName);
+  if (job.platforms.length > 1) {
+    return generateForPlatforms(
+      { flags, platforms: job.platforms, paths, say: ctx.say, json: ctx.json, progress: ctx.progress, tool: ctx.version },
+      plan,
+    );
   }
-  const opened = await openSource(source, { base: flags.base, engine: flags.engine, progress: ctx.progress });
+  const opened = await openSource(job.source, { base: flags.base, engine: flags.engine, progress: ctx.progress });
   let planned: Planned;
   let dockerfile: string;
   let files: ReturnType<typeof outputFiles>;
@@ -81,7 +49,7 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
     const { source, baseRef } = describeSource(flags, opened);
     dockerfile = withUserStages(flags, planned.result.dockerfile);
     files = outputFiles(paths, planned.result, dockerfile, {
-      program: req.binary,
+      program: job.program,
       base: baseRef ?? source,
       source,
       expose,
@@ -113,49 +81,36 @@ export async function runGenerate(req: GenerateRequest, ctx: GenerateContext): P
 
 type Planned = { result: GenerateResult; traceWarnings: string[]; traceNotes: string[] };
 
-/** What one image (one platform's base) is planned into: traced runs and service traces first, then generate. */
-async function planOne(
-  req: GenerateRequest,
-  ctx: GenerateContext,
-  o: {
-    extra: string[];
-    expose: string[];
-    steps: Step[];
-    volumeSpecs: VolumeSpec[];
-    stopTimeout: number;
-    opened: OpenedRoot;
-    scaffoldName: string;
-    paths: OutputPaths;
-  },
-): Promise<Planned> {
-  const { flags, binary: program } = req;
-  const { image, engine } = o.opened;
+/** What one image (one platform's base) is planned into: --trace runs first, a traced service run, then the plan. */
+async function planOne(job: GenerateJob, ctx: GenerateContext, opened: OpenedRoot, scaffoldName: string): Promise<Planned> {
+  const { flags, program, paths } = job;
+  const { image, engine } = opened;
   const {
     traced,
     warnings: traceWarnings,
     notes: traceNotes,
-  } = await prepareJob(o.opened, {
+  } = await prepareJob(opened, {
     program,
     traces: flags.trace ?? [],
     traceTimeout: flags['trace-timeout'],
-    volumes: o.volumeSpecs,
+    volumes: job.volumes,
     runs: flags['trace-service'] ? '--trace-service' : undefined,
     say: ctx.say,
   });
   const input = (used: typeof traced) =>
-    generateInput(flags, o.opened, {
+    generateInput(flags, opened, {
       program,
-      args: o.extra,
-      expose: o.expose,
+      args: job.extra,
+      expose: job.expose,
       traced: used,
       command: regenerateCommand(['scratchify', program], ctx.flagDefs, flags, {
         skip: ['json', 'force', 'verbose', 'sizes'],
         pathFlags: ['output', 'sbom'],
-        extra: o.extra,
+        extra: job.extra,
       }),
-      dockerfileName: o.paths.out ? basename(o.paths.out) : 'Dockerfile',
-      scaffoldName: o.scaffoldName,
-      carrier: o.paths.carrier,
+      dockerfileName: paths.out ? basename(paths.out) : 'Dockerfile',
+      scaffoldName,
+      carrier: paths.carrier,
     });
   let used = traced;
   if (flags['trace-service']) {
@@ -166,10 +121,10 @@ async function planOne(
     const served = await traceService(engine!, image!, {
       command: [...start.entrypoint, ...(start.cmd ?? [])],
       user: start.user,
-      steps: o.steps,
-      volumes: o.volumeSpecs,
+      steps: job.steps,
+      volumes: job.volumes,
       timeout: checkTraceTimeout(flags['trace-timeout']),
-      stopTimeout: o.stopTimeout,
+      stopTimeout: job.stopTimeout,
     });
     used = [...traced, ...served];
   }

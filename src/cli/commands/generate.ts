@@ -3,6 +3,7 @@ import { BaseCommand } from '../base-command.js';
 import { positionals } from '../positionals.js';
 import { generateFlags } from '../generate-flags.js';
 import { runGenerate } from '../generate-run.js';
+import { generateJob } from '../job/generate-job.js';
 
 export default class Generate extends BaseCommand {
   static summary = 'Write a FROM scratch Dockerfile that holds exactly what BINARY needs from the base image.';
@@ -25,9 +26,13 @@ Reads the image's files without running anything from it, resolves the binary as
 
   async run(): Promise<unknown> {
     const { args, flags, raw } = await this.parse(Generate);
-    return runGenerate(
-      { binary: args.binary, argv: positionals(raw), flags, raw },
-      { json: this.jsonEnabled(), progress: this.progress(), say: this.say(), version: this.config.version, flagDefs: Generate.flags },
-    );
+    const job = generateJob([args.binary, ...positionals(raw).slice(1)], flags, raw, this.jsonEnabled());
+    return runGenerate(job, {
+      json: this.jsonEnabled(),
+      progress: this.progress(),
+      say: this.say(),
+      version: this.config.version,
+      flagDefs: Generate.flags,
+    });
   }
 }
