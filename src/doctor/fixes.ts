@@ -1,9 +1,10 @@
-import { normalize, type Root } from '../rootfs/root.js';
+import type { Root } from '../rootfs/root.js';
 import { InputError } from '../resolve/input-error.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { LinkMap, LoadedObject } from '../resolve/types.js';
 import type { Diagnosis, Problem } from './diagnose.js';
 import { copyInstruction } from '../generate/dockerfile-words.js';
+import { asOpened } from './found-elsewhere.js';
 
 /** glibc's own libraries: they must all come from one glibc build, with its loader. */
 const GLIBC_SONAMES =
@@ -17,7 +18,7 @@ export interface Fix {
   note?: string;
 }
 
-function parent(p: string): string {
+function _parent(p: string): string {
   return p.slice(0, p.lastIndexOf('/')) || '/';
 }
 
@@ -57,10 +58,9 @@ export function fixesFor(d: Diagnosis, target: Root, base: Root): Fix[] {
   const add = (fix: Fix, src: LoadedObject, dest: string) => {
     if (done.has(dest)) return;
     done.add(dest);
-    // The destination directory as the target has it (a link there is followed, as the loader follows it).
-    const dir = target.lookup(parent(dest))?.path ?? normalize(parent(dest));
-    // The source by the path the base's loader opens (COPY dereferences it), landing under the target's name.
-    const to = `${dir === '/' ? '' : dir}/${dest.slice(dest.lastIndexOf('/') + 1)}`;
+    // The destination as the target has it (a link there is followed, as the loader follows it); the source by
+    // the path the base's loader opens (COPY dereferences it), landing under the target's name.
+    const to = asOpened(target, dest);
     fix.lines.push(copyInstruction('base', [src.path], to));
     fix.copies.push({ from: src.path, to });
   };

@@ -25,7 +25,7 @@ export interface InTargetFix {
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
 
 /** The path the kernel opens for `path` ($ORIGIN/../lib: the directory's links followed, then ".."). */
-function asOpened(root: Root, path: string): string {
+export function asOpened(root: Root, path: string): string {
   const dir = root.lookup(dirOf(path))?.path ?? normalize(dirOf(path));
   return `${dir === '/' ? '' : dir}/${posix.basename(path)}`;
 }

@@ -113,10 +113,7 @@ export class Plan {
 
   /** Every regular file of the base the image holds: single files, files inside copied trees, carried files. */
   copiedFiles(): string[] {
-    const out = [...this.files.keys()];
-    for (const t of this.trees.keys()) walkFiles(this.root, t, out);
-    for (const [p, g] of this.generated) if (g.fromBase) out.push(p);
-    return out.sort();
+    return this.copied().files;
   }
 
   /**

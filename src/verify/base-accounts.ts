@@ -1,14 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parsePasswd } from '../generate/accounts.js';
 import type { Root } from '../rootfs/root.js';
 
-/** The passwd entry for `user` (a name, a uid, or either with `:group`), or undefined. */
-function entryFor(passwd: string | undefined, user: string): string | undefined {
+/** True when `passwd` has an entry for `user` (a name, a uid, or either with `:group`). */
+function hasEntry(passwd: string | undefined, user: string): boolean {
   const who = user.split(':')[0];
-  return passwd?.split('\n').find((l) => {
-    const f = l.split(':');
-    return f.length >= 7 && (f[0] === who || f[2] === who);
-  });
+  return parsePasswd(passwd).some((a) => a.name === who || String(a.uid) === who);
 }
 
 /**
@@ -23,11 +21,11 @@ export async function baseAccountMounts(
   user: string | undefined,
   dir: string,
 ): Promise<string[]> {
-  if (!user || /^0(:|$)|^root(:|$)/.test(user) || entryFor(baseRoot.readText('/etc/passwd'), user)) return [];
+  if (!user || /^0(:|$)|^root(:|$)/.test(user) || hasEntry(baseRoot.readText('/etc/passwd'), user)) return [];
   const image = await built();
   const passwd = image.readText('/etc/passwd');
   const group = image.readText('/etc/group');
-  if (!entryFor(passwd, user) || passwd === undefined || group === undefined) return [];
+  if (!hasEntry(passwd, user) || passwd === undefined || group === undefined) return [];
   writeFileSync(join(dir, 'base-passwd'), passwd);
   writeFileSync(join(dir, 'base-group'), group);
   return ['-v', `${join(dir, 'base-passwd')}:/etc/passwd:ro`, '-v', `${join(dir, 'base-group')}:/etc/group:ro`];
