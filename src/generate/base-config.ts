@@ -75,16 +75,19 @@ export function defaultArgsBeside(defaults: readonly string[], kept: readonly st
   return flags.some((f) => kept.includes(f)) ? [] : [...defaults];
 }
 
-/** The base's USER when it is not root and names an account of the base; undefined otherwise. */
+/** The base's USER when it is not root and names an account of the base, or is a bare uid; undefined otherwise. */
 export function baseUser(config: BaseConfig, base: BaseAccounts): Account | undefined {
   const spec = config.user?.trim();
   if (!spec) return undefined;
   const [u] = spec.split(':');
   if (u === 'root' || u === '0') return undefined;
-  const known = /^\d+$/.test(u) ? base.accounts.some((a) => a.uid === Number(u)) : base.accounts.some((a) => a.name === u);
-  if (!known) return undefined;
+  const numeric = /^\d+$/.test(u);
+  const known = numeric ? base.accounts.some((a) => a.uid === Number(u)) : base.accounts.some((a) => a.name === u);
+  // `USER 1001` with no account (Bitnami's images): the engines run it as 1001 with group 0, and so does the image.
+  if (!known && !numeric) return undefined;
   try {
-    return lookupUser(spec, base.accounts, base.groups);
+    const acct = lookupUser(spec, base.accounts, base.groups);
+    return known || spec.includes(':') ? acct : { ...acct, gid: 0 };
   } catch {
     return undefined; // a group the base lacks: the base could not run as it either
   }

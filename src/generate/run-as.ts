@@ -28,18 +28,26 @@ export function imageAccounts(
   const config = input.baseConfig;
   const fromBase = config && !input.user ? baseUser(config, base) : undefined;
   let runAs: Account;
+  const warnings: string[] = [];
   if (input.user) runAs = lookupUser(input.user, base.accounts, base.groups);
   else if (fromBase) runAs = fromBase;
   else if (profile?.needsRoot) runAs = rootAccount(base.accounts);
   else if (profile?.runsAs && base.accounts.some((a) => a.uid === profile.runsAs!.uid)) {
     runAs = base.accounts.find((a) => a.uid === profile.runsAs!.uid)!;
     notes.push(`runs as ${runAs.name}: ${profile.runsAs.why}`);
+  } else if (profile?.runsAs) {
+    // An owner only a volume or another image names: the base cannot say who it is, so the image does not guess.
+    runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
+    warnings.push(
+      `${profile.runsAs.why.replace(/^it /, 'uid ' + profile.runsAs.uid + ' ')}, but the base's /etc/passwd has no account with that uid: the image runs as ${runAs.name} (${runAs.uid}), which the service may refuse; give --user ${profile.runsAs.uid} to run as the owner`,
+    );
   } else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);
   const named = profile?.users ?? [];
   const asked = input.user ?? (fromBase ? config?.user : undefined);
   const acc = planAccounts(base, runAs, named, asked?.includes(':') === true);
   const adds = noAdditions({
+    warnings,
     generated: [
       {
         path: '/etc/passwd',
@@ -54,7 +62,7 @@ export function imageAccounts(
     ],
   });
   // A home the base has keeps its mode and owner (postgres's /var/lib/postgresql is 0755 there); one it lacks is the user's own.
-  if (runAs.uid !== 0)
+  if (runAs.uid !== 0 && runAs.home !== '/')
     adds.dirs.push(
       root.lookup(runAs.home)?.entry.type === 'dir'
         ? { path: runAs.home, reason: `home of ${runAs.name}` }

@@ -36,6 +36,8 @@ export function tracedAdditions(root: Root, traced: readonly UsedPath[]): Additi
   const out = noAdditions({ together: true });
   const secrets = new Set<string>();
   const state: string[] = [];
+  const outside = new Set<string>();
+  const made = new Set(traced.filter((t) => t.use === 'written').map((t) => t.path));
   for (const t of traced) {
     const target = t.use === 'written' ? parentOf(t.path) : t.path;
     if (SCAFFOLD_OWNED.has(t.path) || target === '/') continue;
@@ -46,6 +48,8 @@ export function tracedAdditions(root: Root, traced: readonly UsedPath[]): Additi
     const r = root.lookup(target);
     if (t.use === 'written') {
       if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: writtenReason(t), writable: true });
+      // Neither in the base nor made by the run: a volume or tmpfs of that run held it, and the image has no place for it.
+      else if (!r && !made.has(target)) outside.add(target);
       if (root.lookup(t.path)?.entry.type === 'file') state.push(t.path);
     } else if (r?.entry.type === 'dir') out.dirs.push({ path: target, reason: t.reason });
     else if (r?.entry.type === 'file' && t.use === 'read') {
@@ -57,6 +61,10 @@ export function tracedAdditions(root: Root, traced: readonly UsedPath[]): Additi
   for (const p of secrets)
     out.notes.push(
       `a traced run read ${p}; it holds password hashes and is not copied (add it with --include if the program must have it)`,
+    );
+  for (const d of outside)
+    out.warnings.push(
+      `a traced run wrote into ${d}, which the base does not have and the run did not make (a volume of that run?): the image has no ${d} either; mount a volume there when you run it (docker run -v NAME:${d} ...)`,
     );
   if (state.length)
     out.notes.push(

@@ -47,6 +47,24 @@ describe('what a traced run used, as the image needs it', () => {
     expect(r.plan.files.has('/etc/passwd')).toBe(false);
   });
 
+  it('a run that wrote where the base has no directory and it made none: a warning naming the directory and the volume to mount; one it made: none', () => {
+    const reason = 'written by --trace-service';
+    const r = generate(
+      helloInput(root(), {
+        traced: [
+          { path: '/data/volume-only/x.db', use: 'written', reason },
+          { path: '/var/spool/app/made', use: 'written', reason },
+          { path: '/var/spool/app/made/y', use: 'written', reason },
+        ],
+      }),
+    );
+    const warned = r.warnings.filter((w) => /base does not have/.test(w));
+    expect(warned).toEqual([
+      expect.stringMatching(/^a traced run wrote into \/data\/volume-only, .*docker run -v NAME:\/data\/volume-only /),
+    ]);
+    expect(r.plan.dirs.has('/data/volume-only')).toBe(false);
+  });
+
   it("files named in the entrypoint's arguments are added with that reason, in both spellings", () => {
     const r = generate(helloInput(root(), { args: ['-c', '/etc/app/app.conf', '--data=/srv/data/big.bin', '--missing=/etc/none'] }));
     expect(r.plan.files.get('/etc/app/app.conf')?.reasons).toEqual(['named on the command line (/etc/app/app.conf)']);
