@@ -100,9 +100,18 @@ describe('the CLI error contract: exact exit code, one line, nothing left behind
     expect(listed).toMatch(/^(\.\/)?(usr\/)?bin\/ls$/m);
   });
 
-  it('a path too long for the scaffold archive is a usage error, not a RangeError', () => {
+  it('a path past ustar is archived with a PAX header that tar reads back; one past PATH_MAX is a usage error, not a RangeError', () => {
     const long = `/${'d'.repeat(200)}/${'f'.repeat(120)}`;
-    expect(() => writeScaffoldTar([{ type: 'dir', path: long, mode: 0o755, uid: 0, gid: 0 }])).toThrow(ScratchifyError);
+    const target = `/${'t'.repeat(150)}`;
+    const archive = writeScaffoldTar([
+      { type: 'dir', path: long, mode: 0o755, uid: 0, gid: 0 },
+      { type: 'symlink', path: `${long}/link`, target },
+    ]);
+    const listed = execFileSync('tar', ['-tv'], { input: archive }).toString();
+    expect(listed).toContain(`${long.slice(1)}/link -> ${target}`);
+    expect(listed).toMatch(new RegExp(`^drwxr-xr-x .* ${long.slice(1)}/$`, 'm'));
+    const tooLong = `/${'d'.repeat(5000)}`;
+    expect(() => writeScaffoldTar([{ type: 'dir', path: tooLong, mode: 0o755, uid: 0, gid: 0 }])).toThrow(ScratchifyError);
   });
 
   it('generated bad argument vectors keep the contract', async () => {
