@@ -83,7 +83,11 @@ export const generateFlags = {
     description:
       'write the minimal root itself instead: a directory (for COPY --from=build /out/ /), or FILE.tar; its settings (entrypoint, user, ports, the base configuration kept) beside it in NAME.scratchify.json, outside the image',
   }),
-  force: Flags.boolean({ description: 'with --bundle DIR: replace a directory that is not empty' }),
+  image: Flags.string({
+    description:
+      'write the image itself, without a build: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], docker-daemon:NAME:TAG (loaded into --engine); the same bytes on every run, one layer per package',
+  }),
+  force: Flags.boolean({ description: 'with --bundle DIR or --image oci:DIR: replace a directory that is not empty' }),
   output: Flags.string({
     char: 'o',
     description: 'write the Dockerfile here (and the scaffold archive beside it) instead of stdout; - is stdout',

@@ -5,6 +5,9 @@ import type { GenerateResult } from '../generate/generate.js';
 import { writeScaffoldTar } from '../generate/scaffold-tar.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
+import { parseImageTarget, type ImageTarget } from '../image/transport.js';
+import { writeOciDir } from '../image/write.js';
+import { type ImageOutputs, imageOutputs } from './image-output.js';
 import { checkOutputs, writeAtomically } from './output.js';
 
 /** Where generate writes, decided and checked before any work. */
@@ -17,10 +20,21 @@ export interface OutputPaths {
   bundlePath?: string;
   bundleTar: boolean;
   sbomPath?: string;
+  /** --image: where the image itself is written. */
+  image?: ImageTarget;
 }
 
 export function outputPaths(
-  flags: { output?: string; base?: string; root?: string; dockerfile?: string; bundle?: string; sbom?: string; force?: boolean },
+  flags: {
+    output?: string;
+    base?: string;
+    root?: string;
+    dockerfile?: string;
+    bundle?: string;
+    sbom?: string;
+    force?: boolean;
+    image?: string;
+  },
   json: boolean,
 ): OutputPaths {
   // `-o -` is stdout, as elsewhere on Unix, not a file named '-'.
@@ -30,8 +44,10 @@ export function outputPaths(
   const scaffoldPath = out ? join(dirname(out), `${basename(out)}.${suffix}`) : resolvePath(`scratchify.${suffix}`);
   const bundlePath = flags.bundle ? resolvePath(flags.bundle) : undefined;
   const bundleTar = bundlePath?.endsWith('.tar') ?? false;
-  // The archive goes beside a Dockerfile; without -o, --json and --bundle are the whole output and write none.
-  const writeScaffold = out !== undefined || (!json && !bundlePath);
+  const image = flags.image !== undefined ? parseImageTarget(flags.image) : undefined;
+  const imageFile = image?.kind === 'oci-archive' || image?.kind === 'docker-archive' ? image.path : undefined;
+  // The archive goes beside a Dockerfile; without -o, --json, --bundle and --image are the whole output and write none.
+  const writeScaffold = out !== undefined || (!json && !bundlePath && !image);
   const sbomPath = flags.sbom ? resolvePath(flags.sbom) : undefined;
   // The Dockerfile first: a missing directory is reported against the file the user named.
   checkOutputs([
@@ -40,15 +56,18 @@ export function outputPaths(
     ...(sbomPath ? [sbomPath] : []),
     ...(bundleTar && bundlePath ? [bundlePath] : []),
     ...(bundlePath ? [bundleSettingsPath(bundlePath)] : []),
+    ...(imageFile ? [imageFile] : []),
   ]);
   if (bundlePath && !bundleTar) checkBundleDir(bundlePath, flags.force ?? false);
-  return { out, carrier, scaffoldPath, writeScaffold, bundlePath, bundleTar, sbomPath };
+  if (image?.kind === 'oci') checkBundleDir(image.path, flags.force ?? false, `--image oci:${image.path}`);
+  return { out, carrier, scaffoldPath, writeScaffold, bundlePath, bundleTar, sbomPath, image };
 }
 
 /** What generate writes, made and not yet written: files (all or none), and a bundle directory after them. */
 export interface Outputs {
   files: { path: string; data: string | Buffer }[];
   bundleDir?: { path: string; entries: ReturnType<GenerateResult['bundle']>; force: boolean };
+  image?: ImageOutputs;
 }
 
 /**
@@ -75,9 +94,36 @@ export function outputFiles(
     };
     files.push({ path: paths.sbomPath, data: meta.sbomFormat === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
   }
-  if (!paths.bundlePath) return { files };
+  const about = runSettings(result, meta);
+  const image = paths.image && imageOutputs(paths.image, result, about);
+  if (image) files.push(...image.files);
+  if (!paths.bundlePath) return { files, image };
+  const entries = result.bundle();
+  // The settings sit beside the root, not in it: `COPY --from=build /out/ /` must not bring them into the image.
+  const { entrypoint, cmd, user, expose, env, workdir, stopSignal, volumes, healthcheck, platform } = about;
+  const bundled = {
+    entrypoint,
+    cmd,
+    user,
+    expose,
+    env,
+    workdir,
+    stopSignal,
+    volumes,
+    labels: result.kept?.labels ?? {},
+    healthcheck,
+    source: meta.source,
+    platform,
+  };
+  files.push({ path: bundleSettingsPath(paths.bundlePath), data: `${JSON.stringify(bundled, null, 2)}\n` });
+  if (paths.bundleTar) return { files: [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }], image };
+  return { files, bundleDir: { path: paths.bundlePath, entries, force: meta.force ?? false }, image };
+}
+
+/** What the image runs, as the Dockerfile's instructions set it: --bundle's settings and --image's config. */
+function runSettings(result: GenerateResult, meta: { expose: string[] }) {
   const k = result.kept;
-  const about = {
+  return {
     entrypoint: result.entrypoint,
     cmd: result.cmd ?? null,
     user: result.user,
@@ -86,21 +132,15 @@ export function outputFiles(
     workdir: k?.workingDir ?? null,
     stopSignal: k?.stopSignal ?? null,
     volumes: k?.volumes ?? [],
-    labels: k?.labels ?? {},
     healthcheck: k?.healthcheck ?? null,
-    source: meta.source,
     platform: result.platform ?? null,
   };
-  const entries = result.bundle();
-  // The settings sit beside the root, not in it: `COPY --from=build /out/ /` must not bring them into the image.
-  files.push({ path: bundleSettingsPath(paths.bundlePath), data: `${JSON.stringify(about, null, 2)}\n` });
-  if (paths.bundleTar) return { files: [...files, { path: paths.bundlePath, data: writeScaffoldTar(entries) }] };
-  return { files, bundleDir: { path: paths.bundlePath, entries, force: meta.force ?? false } };
 }
 
 /** Writes the outputs, the files all or none, then a bundle directory; returns what the user should know. */
 export function writeOutputs(o: Outputs): string[] {
   writeAtomically(o.files);
+  if (o.image?.ociDir) writeOciDir(o.image.ociDir.path, o.image.ociDir.files, true);
   if (o.bundleDir && !writeBundleDir(o.bundleDir.path, o.bundleDir.entries, o.bundleDir.force).ownersKept)
     return ['not running as root: the bundle keeps modes but every file is owned by you'];
   return [];

@@ -11,6 +11,8 @@ import { renderSizeTree, sizeTree } from '../generate/size-tree.js';
 import { sizeSummary } from '../generate/summary.js';
 import type { GenerateJob } from './job/generate-job.js';
 import { openSource } from './job/source.js';
+import { detectEngine, type EngineName } from '../engine/engine.js';
+import { imageWritten } from './image-output.js';
 import { prepareJob } from './job/prepare.js';
 import { describeSource, generateInput, withUserStages } from './generate-input.js';
 import { generateForPlatforms } from './generate-multi.js';
@@ -63,7 +65,14 @@ export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promi
   const { result, traceWarnings, traceNotes } = planned;
   await unlessInterrupted();
   result.warnings.push(...writeOutputs(files));
-  if (!out && !bundlePath && !ctx.json) process.stdout.write(dockerfile);
+  const image =
+    files.image &&
+    (await imageWritten(
+      files.image,
+      paths.image!,
+      async () => opened.engine ?? (await detectEngine(flags.engine as EngineName | undefined)),
+    ));
+  if (!out && !bundlePath && !paths.image && !ctx.json) process.stdout.write(dockerfile);
   for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
   result.warnings.unshift(...traceWarnings);
   for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
@@ -74,9 +83,11 @@ export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promi
     process.stderr.write(
       `scratchify: hardened, the image runs with these docker run flags (--json has them for Kubernetes and compose too): ${hardenedFlags(result.hardened)}\n`,
     );
+  if (image && !ctx.json) process.stderr.write(`scratchify: ${image.said}\n`);
   if (bundlePath) process.stderr.write(`scratchify: wrote the minimal root to ${bundlePath}\n`);
-  else if (!out && !ctx.json) process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
-  return { ...jsonReport(result, paths), ...(tree ? { sizeTree: tree } : {}) };
+  else if (!out && !paths.image && !ctx.json)
+    process.stderr.write(`scratchify: wrote ${scaffoldPath}; build with the Dockerfile in the same directory\n`);
+  return { ...jsonReport(result, paths), ...(tree ? { sizeTree: tree } : {}), ...(image ? { image: image.report } : {}) };
 }
 
 type Planned = { result: GenerateResult; traceWarnings: string[]; traceNotes: string[] };

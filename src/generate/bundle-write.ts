@@ -17,23 +17,23 @@ import { ScratchifyError } from '../errors.js';
 import type { ScaffoldEntry } from './scaffold-tar.js';
 
 /** Before any work: `dir` can be made (its parent exists and is writable) and is new, empty, or --force'd. */
-export function checkBundleDir(dir: string, force: boolean): void {
+export function checkBundleDir(dir: string, force: boolean, what = `--bundle ${dir}`): void {
   const parent = dirname(dir);
   try {
     accessSync(parent, constants.W_OK);
   } catch (e) {
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: ${parent} does not exist or is not writable`, {
+    throw new ScratchifyError('OUTPUT_FAILED', `${what}: ${parent} does not exist or is not writable`, {
       hint: 'name a directory in a place you can write to',
       cause: e,
     });
   }
   const st = statSync(dir, { throwIfNoEntry: false });
   if (st && !st.isDirectory())
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: not a directory`, {
+    throw new ScratchifyError('OUTPUT_FAILED', `${what}: not a directory`, {
       hint: 'name a directory, or FILE.tar for an archive',
     });
   if (st && readdirSync(dir).length > 0 && !force) {
-    throw new ScratchifyError('OUTPUT_FAILED', `--bundle ${dir}: the directory is not empty`, {
+    throw new ScratchifyError('OUTPUT_FAILED', `${what}: the directory is not empty`, {
       hint: 'name a new or empty directory, or add --force to replace it',
     });
   }

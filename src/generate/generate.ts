@@ -51,6 +51,10 @@ export interface GenerateResult {
   cmd?: string[];
   /** The base configuration the image keeps (for --bundle's .scratchify.json). */
   kept?: BaseConfig;
+  /** The labels the Dockerfile gives the image: the base's kept ones, then the base's name and digest. */
+  labels: Record<string, string>;
+  /** The paths of the scaffold's own entries (directories, links, generated files), the top of a written image. */
+  scaffoldPaths: ReadonlySet<string>;
   /** The image's platform: the base's, else the program's (linux/arm64). */
   platform?: string;
   plan: Plan;
@@ -308,6 +312,12 @@ function render(
     entrypoint,
     cmd: carried.cmd,
     kept: config && { ...config, healthcheck: healthcheckKept ? config.healthcheck : undefined },
+    labels: {
+      ...(config?.labels ?? {}),
+      ...(input.baseName ? { 'org.opencontainers.image.base.name': input.baseName } : {}),
+      ...(input.baseDigest ? { 'org.opencontainers.image.base.digest': input.baseDigest } : {}),
+    },
+    scaffoldPaths: new Set(scaffoldEntries.map((e) => e.path)),
     platform: r.platform,
     dockerfile,
     scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),

@@ -1,0 +1,74 @@
+import type { Engine } from '../engine/engine.js';
+import { ScratchifyError } from '../errors.js';
+import { loadArchive } from '../engine/load.js';
+import type { GenerateResult } from '../generate/generate.js';
+import { imageLayers } from '../image/layers.js';
+import { type BuiltImage, buildImage, type ImageSettings } from '../image/oci.js';
+import type { ImageTarget } from '../image/transport.js';
+import { dockerArchive, type LayoutFile, ociArchive, ociLayout } from '../image/write.js';
+
+/** --image's outputs, made and not yet written: an archive among generate's files, a layout directory, or a load. */
+export interface ImageOutputs {
+  image: BuiltImage;
+  files: { path: string; data: Buffer }[];
+  ociDir?: { path: string; files: LayoutFile[] };
+  /** A docker-archive for the engine to load, and the name it gets. */
+  load?: { archive: Buffer; ref: string };
+}
+
+/** Every time in a written image: SOURCE_DATE_EPOCH when set, else 0, so no clock and no base rebuild changes a layer. */
+export function imageEpoch(): number {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  return v && /^\d+$/.test(v) ? Number(v) : 0;
+}
+
+/** The image a generate result describes, layered per package, as the transport lays it out. */
+export function imageOutputs(target: ImageTarget, result: GenerateResult, settings: Omit<ImageSettings, 'labels'>): ImageOutputs {
+  const layers = imageLayers(result.bundle(), result.scaffoldPaths, result.packages, result.plan.root);
+  const image = buildImage(layers, { ...settings, labels: result.labels }, imageEpoch());
+  switch (target.kind) {
+    case 'oci':
+      return { image, files: [], ociDir: { path: target.path, files: ociLayout(image, target.tag) } };
+    case 'oci-archive':
+      return { image, files: [{ path: target.path, data: ociArchive(image, target.tag) }] };
+    case 'docker-archive':
+      return { image, files: [{ path: target.path, data: dockerArchive(image, target.ref) }] };
+    case 'docker-daemon':
+      return { image, files: [], load: { archive: dockerArchive(image, target.ref), ref: target.ref } };
+    case 'docker':
+      throw new ScratchifyError('USAGE', `--image docker://${target.ref}: refused by the job`);
+  }
+}
+
+/** Loads what goes into an engine, and says what was written where: a line, and --json's `image`. */
+export async function imageWritten(
+  o: ImageOutputs,
+  target: ImageTarget,
+  engine: () => Promise<Engine>,
+): Promise<{ said: string; report: unknown }> {
+  const e = o.load && (await engine());
+  const where = o.load && e ? `${e.name}'s ${await loadArchive(e, o.load.archive, o.load.ref)}` : describe(target);
+  const { image } = o;
+  const bytes = image.layers.reduce((n, l) => n + l.data.length, 0);
+  return {
+    said: `wrote the image to ${where}: ${image.layers.length} layers, ${(bytes / 1048576).toFixed(1)} MiB, manifest ${image.manifest.digest}`,
+    report: {
+      target: where,
+      manifest: image.manifest.digest,
+      config: image.config.digest,
+      layers: image.layers.map((l) => ({ name: l.name, digest: l.digest, size: l.data.length })),
+    },
+  };
+}
+
+function describe(t: ImageTarget): string {
+  switch (t.kind) {
+    case 'oci':
+    case 'oci-archive':
+      return `${t.kind}:${t.path}:${t.tag}`;
+    case 'docker-archive':
+      return `docker-archive:${t.path}${t.ref ? `:${t.ref}` : ''}`;
+    default:
+      return `${t.kind}:${t.ref}`;
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ScratchifyError } from '../errors.js';
+import { type TarEntry, writeTar } from '../rootfs/tar-write.js';
+import { type BuiltImage, MEDIA } from './oci.js';
+
+/** A file of an image layout or archive: its path inside, and its bytes. */
+export interface LayoutFile {
+  path: string;
+  data: Buffer;
+}
+
+const hex = (digest: string) => digest.slice('sha256:'.length);
+
+/** The OCI image layout (image-spec's image-layout.md): oci-layout, index.json naming the manifest by tag, blobs. */
+export function ociLayout(img: BuiltImage, tag: string): LayoutFile[] {
+  const index = {
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: [
+      {
+        mediaType: MEDIA.manifest,
+        digest: img.manifest.digest,
+        size: img.manifest.data.length,
+        annotations: { 'org.opencontainers.image.ref.name': tag },
+        platform: img.platform,
+      },
+    ],
+  };
+  const blobs = [img.config, img.manifest, ...img.layers];
+  const seen = new Set<string>();
+  return [
+    { path: 'oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+    { path: 'index.json', data: Buffer.from(JSON.stringify(index)) },
+    ...blobs.filter((b) => !seen.has(b.digest) && seen.add(b.digest)).map((b) => ({ path: `blobs/sha256/${hex(b.digest)}`, data: b.data })),
+  ];
+}
+
+/**
+ * `docker save`'s format, which Docker 20.10's `docker load` and Podman read: manifest.json naming the config and
+ * each layer's tar in order, and the tag to give the image.
+ */
+export function dockerArchive(img: BuiltImage, ref: string | undefined): Buffer {
+  const layerPath = (l: BuiltImage['layers'][number]) => `${hex(l.diffId)}/layer.tar`;
+  const manifest = [{ Config: `${hex(img.config.digest)}.json`, RepoTags: ref ? [ref] : null, Layers: img.layers.map(layerPath) }];
+  const files: LayoutFile[] = [
+    { path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
+    { path: `${hex(img.config.digest)}.json`, data: img.config.data },
+  ];
+  const seen = new Set<string>();
+  for (const l of img.layers) if (!seen.has(l.diffId) && seen.add(l.diffId)) files.push({ path: layerPath(l), data: l.data });
+  return archive(files);
+}
+
+/** An OCI layout as one tar (skopeo's oci-archive). */
+export function ociArchive(img: BuiltImage, tag: string): Buffer {
+  return archive(ociLayout(img, tag));
+}
+
+/** Files as a deterministic tar, with the directories above them. */
+function archive(files: readonly LayoutFile[]): Buffer {
+  const entries: TarEntry[] = [];
+  const dirs = new Set<string>();
+  for (const f of files) {
+    for (let d = dirname(f.path); d !== '.' && !dirs.has(d); d = dirname(d)) {
+      dirs.add(d);
+      entries.push({ type: 'dir', path: d, mode: 0o755, uid: 0, gid: 0 });
+    }
+    entries.push({ type: 'file', path: f.path, mode: 0o644, uid: 0, gid: 0, content: f.data });
+  }
+  return writeTar(entries);
+}
+
+/**
+ * Writes an OCI layout into `dir` through a temporary sibling renamed into place: a failure or Ctrl-C leaves no
+ * half-written layout. A directory that holds anything is refused unless `force`, and then replaced whole.
+ */
+export function writeOciDir(dir: string, files: readonly LayoutFile[], force: boolean): void {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st && (!st.isDirectory() || (readdirSync(dir).length > 0 && !force)))
+    throw new ScratchifyError(
+      'OUTPUT_FAILED',
+      `--image oci:${dir}: ${st.isDirectory() ? 'the directory is not empty' : 'not a directory'}`,
+      {
+        hint: 'name a new or empty directory, or add --force to replace it',
+      },
+    );
+  const tmp = `${dir}.${process.pid}.tmp`;
+  try {
+    for (const f of files) {
+      mkdirSync(dirname(join(tmp, f.path)), { recursive: true });
+      writeFileSync(join(tmp, f.path), f.data);
+    }
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new ScratchifyError('OUTPUT_FAILED', `--image oci:${dir}: ${(e as Error).message}`, {
+      hint: 'name a directory in a place you can write to',
+      cause: e,
+    });
+  }
+}
