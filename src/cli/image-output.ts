@@ -24,7 +24,7 @@ export function imageEpoch(): number {
 
 /** The image a generate result describes, layered per package, as the transport lays it out. */
 export function imageOutputs(target: ImageTarget, result: GenerateResult, settings: Omit<ImageSettings, 'labels'>): ImageOutputs {
-  const layers = imageLayers(result.bundle(), result.scaffoldPaths, result.packages, result.plan.root);
+  const layers = imageLayers(result.bundle(), result.scaffoldPaths, result.packages, result.plan.root, [...result.plan.trees.keys()]);
   const image = buildImage(layers, { ...settings, labels: result.labels }, imageEpoch());
   switch (target.kind) {
     case 'oci':
