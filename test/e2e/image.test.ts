@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/paths.js';
+import { DOCKER, IN_CI, PODMAN_RUN, dockerAnswers, dockerBuild, nginxBase, podmanAnswers } from '../helpers/engine.js';
+
+const run = (await dockerAnswers()) || IN_CI;
+const withPodman = (await podmanAnswers()) || IN_CI;
+
+/**
+ * Every entry of an image as the engine unpacks it, read by Python's tarfile (not scratchify's reader): type,
+ * mode, numeric owner, size, the bytes' digest, the link target.
+ */
+async function entries(cli: string, ref: string, extra: string[] = []): Promise<Record<string, string>> {
+  const { stdout: cid } = await execa(cli, [...extra, 'create', ref, '/never-runs']);
+  try {
+    const py = [
+      'import sys, tarfile, hashlib, json',
+      'out = {}',
+      "with tarfile.open(fileobj=sys.stdin.buffer, mode='r|') as t:",
+      '  for m in t:',
+      "    h = hashlib.sha256(t.extractfile(m).read()).hexdigest() if m.isfile() else ''",
+      "    out['/' + m.name.strip('/')] = f'{m.type!r} {m.mode:o} {m.uid}:{m.gid} {m.size if m.isfile() else 0} {h} {m.linkname}'",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const { stdout } = await execa('sh', ['-c', `"$0" "$@" export ${cid} | python3 -c "$PY"`, cli, ...extra], {
+      env: { PY: py },
+      maxBuffer: 64 << 20,
+    });
+    return JSON.parse(stdout);
+  } finally {
+    await execa(cli, [...extra, 'rm', '-f', cid]);
+  }
+}
+
+async function config(cli: string, ref: string): Promise<Record<string, unknown>> {
+  const { stdout } = await execa(cli, ['image', 'inspect', '--format', '{{json .Config}}', ref]);
+  const c = JSON.parse(stdout) as Record<string, unknown>;
+  const keep = ['User', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'ExposedPorts', 'Volumes', 'StopSignal', 'Labels'];
+  return Object.fromEntries(keep.map((k) => [k, c[k] ?? null]));
+}
+
+describe.runIf(run)('--image: the image written without a build', () => {
+  let base: string;
+  let dir: string;
+  const built = `scratchify-test/image-built:${process.pid}`;
+  const written = `scratchify-test/image-written:${process.pid}`;
+  let report: { image: { manifest: string; layers: { name: string; digest: string }[] } };
+
+  beforeAll(async () => {
+    base = (await nginxBase()).ref;
+    dir = mkdtempSync(join(tmpdir(), 'scratchify-image-'));
+    // One run writes the Dockerfile and the image: both come from one plan.
+    const g = await execa(BIN, [
+      '/usr/sbin/nginx',
+      '--base',
+      base,
+      '-o',
+      join(dir, 'Dockerfile'),
+      '--image',
+      `docker-archive:${join(dir, 'nginx.tar')}:${written}`,
+      '--json',
+    ]);
+    report = JSON.parse(g.stdout);
+    await dockerBuild(dir, built);
+    await execa(DOCKER, ['load', '-i', join(dir, 'nginx.tar')]);
+  }, 900_000);
+
+  afterAll(async () => {
+    await execa(DOCKER, ['rmi', '-f', built, written], { reject: false });
+  });
+
+  it('holds exactly what the built Dockerfile holds, entry by entry, and runs with the same configuration', async () => {
+    const [a, b] = [await entries(DOCKER, written), await entries(DOCKER, built)];
+    expect(Object.keys(a).length).toBeGreaterThan(500);
+    expect(a).toEqual(b);
+    expect(await config(DOCKER, written)).toEqual(await config(DOCKER, built));
+    // One layer per package, libc6 among them, the scaffold last.
+    const names = report.image.layers.map((l) => l.name);
+    expect(names.some((n) => /^libc6 \S+: \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6$/.test(n))).toBe(true);
+    expect(names.at(-1)).toBe('the scaffold');
+  }, 300_000);
+
+  it('serves the Debian default page', async () => {
+    const name = `scratchify-e2e-image-${process.pid}`;
+    // The engine here publishes no ports (../shared/docs/engine.md): the host's network, as nginx.test.ts does.
+    await execa(DOCKER, ['run', '-d', '--name', name, '--network', 'host', written]);
+    try {
+      let body = '';
+      for (let i = 0; i < 50 && !body.includes('Welcome to nginx!'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        body = await fetch('http://127.0.0.1:80/').then(
+          (r) => r.text(),
+          () => '',
+        );
+      }
+      expect(body).toContain('Welcome to nginx!');
+    } finally {
+      await execa(DOCKER, ['rm', '-f', name]);
+    }
+  }, 120_000);
+
+  it('an OCI layout that skopeo and umoci read, with the same digests as the archive; nothing written for a refused target', async () => {
+    const layout = join(dir, 'layout');
+    const g = await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `oci:${layout}:v1`, '--json']);
+    const again = JSON.parse(g.stdout) as typeof report;
+    expect(again.image.manifest).toBe(report.image.manifest);
+    const inspect = JSON.parse((await execa('skopeo', ['inspect', `oci:${layout}:v1`])).stdout) as { Layers: string[]; Digest: string };
+    expect(inspect.Digest).toBe(report.image.manifest);
+    expect(inspect.Layers).toEqual(report.image.layers.map((l) => l.digest));
+    const unpacked = join(dir, 'unpacked');
+    await execa('umoci', ['raw', 'unpack', '--rootless', '--image', `${layout}:v1`, unpacked]);
+    expect(readFileSync(join(unpacked, 'etc/nginx/nginx.conf'), 'utf8')).toContain('http {');
+    const index = readFileSync(join(layout, 'index.json'));
+    const refused = await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `oci:${layout}`], { reject: false });
+    expect(readFileSync(join(layout, 'index.json'))).toEqual(index);
+    expect(refused.exitCode).toBe(10);
+    expect(refused.stderr).toMatch(/^scratchify: --image oci:\S+: the directory is not empty/m);
+  }, 300_000);
+
+  it.runIf(withPodman)(
+    'Podman loads the archive and runs it',
+    async () => {
+      const loaded = await execa('podman', ['load', '-i', join(dir, 'nginx.tar')]);
+      expect(loaded.stdout).toContain(written);
+      try {
+        const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', '--network', 'none', written, '-t'], { reject: false });
+        expect(t.stderr).toContain('test is successful');
+      } finally {
+        await execa('podman', ['rmi', '-f', written], { reject: false });
+      }
+    },
+    300_000,
+  );
+});
