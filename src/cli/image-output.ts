@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine.js';
-import { ScratchifyError } from '../errors.js';
+import { type Pushed, pushImage } from '../image/push.js';
 import { loadArchive } from '../engine/load.js';
 import type { GenerateResult } from '../generate/generate.js';
 import { imageLayers } from '../image/layers.js';
@@ -14,6 +14,8 @@ export interface ImageOutputs {
   ociDir?: { path: string; files: LayoutFile[] };
   /** A docker-archive for the engine to load, and the name it gets. */
   load?: { archive: Buffer; ref: string };
+  /** A registry reference to push to. */
+  push?: string;
 }
 
 /** Every time in a written image: SOURCE_DATE_EPOCH when set, else 0, so no clock and no base rebuild changes a layer. */
@@ -36,7 +38,7 @@ export function imageOutputs(target: ImageTarget, result: GenerateResult, settin
     case 'docker-daemon':
       return { image, files: [], load: { archive: dockerArchive(image, target.ref), ref: target.ref } };
     case 'docker':
-      throw new ScratchifyError('USAGE', `--image docker://${target.ref}: refused by the job`);
+      return { image, files: [], push: target.ref };
   }
 }
 
@@ -48,12 +50,14 @@ export async function imageWritten(
 ): Promise<{ said: string; report: unknown }> {
   const e = o.load && (await engine());
   const where = o.load && e ? `${e.name}'s ${await loadArchive(e, o.load.archive, o.load.ref)}` : describe(target);
+  const pushed = o.push ? await pushImage(o.image, o.push) : undefined;
   const { image } = o;
   const bytes = image.layers.reduce((n, l) => n + l.data.length, 0);
   return {
-    said: `wrote the image to ${where}: ${image.layers.length} layers, ${(bytes / 1048576).toFixed(1)} MiB, manifest ${image.manifest.digest}`,
+    said: `wrote the image to ${where}: ${image.layers.length} layers, ${mib(bytes)}, manifest ${image.manifest.digest}${pushed ? `; ${sentText(pushed)}` : ''}`,
     report: {
       target: where,
+      ...(pushed ? { pushed: { sent: pushed.sent, present: pushed.present } } : {}),
       manifest: image.manifest.digest,
       config: image.config.digest,
       layers: image.layers.map((l) => ({ name: l.name, digest: l.digest, size: l.data.length })),
@@ -71,4 +75,10 @@ function describe(t: ImageTarget): string {
     default:
       return `${t.kind}:${t.ref}`;
   }
+}
+
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+
+function sentText(p: Pushed): string {
+  return `sent ${p.sent.blobs} blob${p.sent.blobs === 1 ? '' : 's'} (${mib(p.sent.bytes)}), ${p.present.blobs} the registry had already (${mib(p.present.bytes)})`;
 }

@@ -51,10 +51,6 @@ export function generateJob(
   const source = imageSource(flags);
   const paths = outputPaths(flags, json);
   const platforms = flags.platform?.split(',') ?? [];
-  if (paths.image?.kind === 'docker')
-    throw new ScratchifyError('USAGE', `--image docker://${paths.image.ref}: scratchify does not push to a registry yet`, {
-      hint: `write --image docker-archive:image.tar:${paths.image.ref}, then: skopeo copy docker-archive:image.tar docker://${paths.image.ref}`,
-    });
   if (paths.image && platforms.length > 1)
     throw new ScratchifyError('USAGE', `--image with --platform ${flags.platform}: an image is written for one platform at a time`, {
       hint: `give one platform, e.g. --platform ${platforms[0]}`,
