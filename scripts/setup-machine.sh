@@ -3,7 +3,7 @@
 # hosts without CAP_SYS_RESOURCE or iptables (docs/development.md says why). Idempotent; run as root.
 set -euo pipefail
 
-packages=(docker.io podman runc strace mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates qemu-user-static binfmt-support docker-registry skopeo umoci)
+packages=(docker.io podman runc strace mmdebstrap pax-utils python3-pyelftools libtree musl-tools gcc gcc-multilib binutils golang-go curl tzdata ca-certificates qemu-user-static binfmt-support docker-registry skopeo umoci apache2-utils)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
-import { DOCKER, IN_CI, PODMAN_RUN, dockerAnswers, dockerBuild, nginxBase, podmanAnswers } from '../helpers/engine.js';
+import { DOCKER, IN_CI, PODMAN_RUN, dockerAnswers, dockerBuild, loopbackRegistry, nginxBase, podmanAnswers } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
 const withPodman = (await podmanAnswers()) || IN_CI;
@@ -134,4 +134,66 @@ describe.runIf(run)('--image: the image written without a build', () => {
     },
     300_000,
   );
+
+  it('pushed to a registry: docker pull and podman pull run it; a second image of the base sends under half its bytes; with basic auth from REGISTRY_AUTH_FILE; wrong credentials: one line, no tag', async () => {
+    const open = await loopbackRegistry(5093);
+    const locked = await loopbackRegistry(5094, { name: 'ci', password: 'secret' });
+    const pulled = `${open.host}/scratchify/nginx:e2e`;
+    try {
+      const first = await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `docker://${pulled}`, '--json']);
+      expect((JSON.parse(first.stdout) as typeof report).image.manifest).toBe(report.image.manifest);
+      await execa(DOCKER, ['pull', pulled]);
+      expect((await execa(DOCKER, ['run', '--rm', pulled, '-t'], { reject: false })).stderr).toContain('test is successful');
+      if (withPodman) {
+        await execa('podman', ['pull', '--tls-verify=false', pulled]);
+        const t = await execa('podman', [...PODMAN_RUN, 'run', '--rm', '--network', 'none', pulled, '-t'], { reject: false });
+        expect(t.stderr).toContain('test is successful');
+        await execa('podman', ['rmi', '-f', pulled], { reject: false });
+      }
+      // gpgv shares libc6's libraries, zlib and the rest with nginx: the registry mounts them from nginx's repository.
+      const second = JSON.parse(
+        (await execa(BIN, ['/usr/bin/gpgv', '--base', base, '--image', `docker://${open.host}/scratchify/gpgv:e2e`, '--json'])).stdout,
+      ) as {
+        image: { manifest: string; pushed: { sent: { bytes: number }; present: { bytes: number } } };
+      };
+      const { sent, present } = second.image.pushed;
+      expect(present.bytes).toBeGreaterThan(0);
+      expect(sent.bytes / (sent.bytes + present.bytes)).toBeLessThan(0.5);
+
+      const auth = join(dir, 'auth.json');
+      const write = (password: string) =>
+        writeFileSync(auth, JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`ci:${password}`).toString('base64') } } }));
+      write('wrong');
+      const refused = await execa(BIN, ['/usr/bin/gpgv', '--base', base, '--image', `docker://${locked.host}/scratchify/gpgv:e2e`], {
+        reject: false,
+        env: { REGISTRY_AUTH_FILE: auth },
+      });
+      expect(refused.exitCode).toBe(10);
+      expect(refused.stderr).toMatch(/^scratchify: --image docker:\/\/127\.0\.0\.1:5094\/scratchify\/gpgv:e2e: .*401/m);
+      expect(refused.stderr).toContain(`hint: log in first (skopeo login ${locked.host}`);
+      const tags = await execa(
+        'skopeo',
+        ['list-tags', '--tls-verify=false', '--creds', 'ci:secret', `docker://${locked.host}/scratchify/gpgv`],
+        { reject: false },
+      );
+      expect(tags.stdout).not.toContain('e2e');
+      write('secret');
+      await execa(BIN, ['/usr/bin/gpgv', '--base', base, '--image', `docker://${locked.host}/scratchify/gpgv:e2e`], {
+        env: { REGISTRY_AUTH_FILE: auth },
+      });
+      const inspect = await execa('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        'ci:secret',
+        `docker://${locked.host}/scratchify/gpgv:e2e`,
+      ]);
+      // The same image in both registries, to the digest.
+      expect(JSON.parse(inspect.stdout).Digest).toBe(second.image.manifest);
+    } finally {
+      await execa(DOCKER, ['rmi', '-f', pulled], { reject: false });
+      open.stop();
+      locked.stop();
+    }
+  }, 600_000);
 });

@@ -277,17 +277,24 @@ function linkOrCopy(from: string, to: string): void {
  * Debian's registry (distribution) serving on loopback from a temporary directory, for multi-platform bases and
  * digest pinning; `stop` ends it and removes its storage.
  */
-export async function loopbackRegistry(port: number): Promise<{ host: string; stop: () => void }> {
+export async function loopbackRegistry(
+  port: number,
+  user?: { name: string; password: string },
+): Promise<{ host: string; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'scratchify-registry-'));
+  // With a user, basic auth from an htpasswd file (bcrypt, which distribution requires).
+  if (user) await execa('htpasswd', ['-Bbc', join(dir, 'htpasswd'), user.name, user.password]);
+  const auth = user ? `auth:\n  htpasswd:\n    realm: scratchify-test\n    path: ${join(dir, 'htpasswd')}\n` : '';
   writeFileSync(
     join(dir, 'config.yml'),
-    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
   );
   const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`http://${host}/v2/`)).ok) break;
+      const r = await fetch(`http://${host}/v2/`);
+      if (r.ok || r.status === 401) break;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
