@@ -38,12 +38,22 @@ export function describeSource(flags: ShapeFlags, opened: OpenedRoot): { source:
       : flags.root
         ? `the directory ${flags.root}`
         : "this machine's root filesystem";
+  // Read from files, the base is no image a build can pull: the Dockerfile says how to load it under a name.
+  if (!stage && image && flags.base && isFileTransport(flags.base))
+    return {
+      source,
+      baseRef: flags.base,
+      baseComment: `${flags.base} is read from files: load it first (skopeo copy ${flags.base} docker-daemon:scratchify-base:latest), then build with --build-arg BASE=scratchify-base:latest`,
+    };
   if (!stage && image?.pinned) return { source, baseRef: image.pinned };
   if (!stage && image?.repoDigests[0]) return { source, baseRef: image.repoDigests[0] };
   if (!stage && image)
     return { source, baseRef: flags.base, baseComment: `${flags.base} is image ${image.id}; it has no registry digest to pin` };
   return { source, baseRef: flags.base };
 }
+
+/** A base read from an OCI layout or an archive, which no engine or registry knows by name. */
+const isFileTransport = (base: string) => /^(oci|oci-archive|docker-archive):/.test(base);
 
 /** The generator's input from the parsed flags: the one place generate and verify turn flags into a plan. */
 export function generateInput(
@@ -67,7 +77,7 @@ export function generateInput(
   return {
     baseConfig: keep ? opened.image!.config : undefined,
     // A stage of the user's own Dockerfile is no image anyone can pull: it gets no base-image labels.
-    baseName: keep && !stage ? flags.base : undefined,
+    baseName: keep && !stage && flags.base && !isFileTransport(flags.base) ? flags.base.replace(/^docker:\/\//, '') : undefined,
     baseDigest: keep && !stage ? digest : undefined,
     root: opened.root,
     program: request.program,

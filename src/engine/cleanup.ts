@@ -60,7 +60,8 @@ export class Leftovers {
    */
   readonly buildLabel = `org.scratchify.leftover=${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
-  constructor(private readonly engine: Engine) {
+  /** Without an engine (a base read from files), it holds only this machine's files. */
+  constructor(private readonly engine?: Engine) {
     if (!process.listeners('SIGINT').includes(onSignal)) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -147,9 +148,9 @@ export class Leftovers {
   private async removeUntagged(polls: number): Promise<void> {
     for (let i = 0; i < polls; i++) {
       if (polls > 1) await new Promise((r) => setTimeout(r, 250));
-      const r = await this.engine.exec(['images', '-a', '-q', '--filter', `label=${this.buildLabel}`], { timeout: 60_000 });
+      const r = await this.engine!.exec(['images', '-a', '-q', '--filter', `label=${this.buildLabel}`], { timeout: 60_000 });
       const ids = r.stdout.split('\n').filter(Boolean);
-      if (ids.length) await this.engine.exec(['rmi', '-f', ...new Set(ids)], { timeout: 120_000 });
+      if (ids.length) await this.engine!.exec(['rmi', '-f', ...new Set(ids)], { timeout: 120_000 });
     }
   }
 
@@ -166,15 +167,15 @@ export class Leftovers {
     const least = signalled ? 2 : 1;
     for (let pass = 0; pass < 5 && (names.length || volumes.length); pass++) {
       if (pass > 0) await new Promise((r) => setTimeout(r, 500));
-      if (names.length) await this.engine.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
-      const r = volumes.length ? await this.engine.exec(['volume', 'rm', '-f', ...volumes], { timeout: 120_000 }) : { exitCode: 0 };
+      if (names.length) await this.engine!.exec(['rm', '-f', '-v', ...names], { timeout: 120_000 });
+      const r = volumes.length ? await this.engine!.exec(['volume', 'rm', '-f', ...volumes], { timeout: 120_000 }) : { exitCode: 0 };
       if (r.exitCode === 0 && pass + 1 >= least) break;
     }
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
     this.dirs.clear();
     const tags = [...this.images];
     this.images.clear();
-    if (tags.length) await this.engine.exec(['rmi', '-f', ...tags], { timeout: 120_000 });
+    if (tags.length) await this.engine!.exec(['rmi', '-f', ...tags], { timeout: 120_000 });
     if (this.interruptedBuild) await this.removeUntagged(UNTAGGED_POLLS);
     else if (this.built) await this.removeUntagged(1);
     if (!signalled) live.delete(this);

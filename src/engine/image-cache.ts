@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, write
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { Root } from '../rootfs/root.js';
-import { isSparseIndex, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
+import { type Fetcher, isSparseIndex, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
 import { SparseBuilder } from '../rootfs/sparse-build.js';
 import { TarFormatError } from '../rootfs/tar.js';
 import { TarStream } from '../rootfs/tar-stream.js';
@@ -51,6 +51,64 @@ export function cacheEntryDir(engine: Engine, info: ImageInfo): string {
  */
 export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: Progress): Promise<Root> {
   const dir = cacheEntryDir(engine, info);
+  let cid: string | undefined;
+  const leftovers = new Leftovers(engine);
+  return openCachedRoot(
+    { dir, ref: info.ref, id: info.id, engine: engine.name, verb: ['exporting', 'exported'], progress },
+    {
+      leftovers,
+      // The command is never run: export needs a container, and create needs some command to record.
+      async start() {
+        const created = await engine.createIdle(info.id);
+        // A Ctrl-C that came while the engine created it: removed here, as nothing else knows of it.
+        try {
+          cid = leftovers.container(created);
+        } catch (e) {
+          await engine.removeContainer(created);
+          throw e;
+        }
+      },
+      stream: (push) => engine.exportStream(cid!, push),
+      async end() {
+        if (cid) await engine.removeContainer(cid).catch(() => undefined);
+      },
+      failed: (e) =>
+        e instanceof TarFormatError
+          ? new ScratchifyError(
+              'ENGINE_UNAVAILABLE',
+              `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
+              { hint: 'check the engine and free disk space, then run again', cause: e },
+            )
+          : new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
+              hint: 'check the engine and free disk space',
+              cause: e,
+            }),
+    },
+    imageFetcher(engine, info.id, info.ref),
+  );
+}
+
+/** Where an image's filesystem comes from, the first time: a stream of one tar of it, and what to do around it. */
+export interface RootSource {
+  /** Holds what the reading makes, removed on Ctrl-C. */
+  leftovers: Leftovers;
+  start(): Promise<void>;
+  stream(push: (chunk: Buffer) => void): Promise<void>;
+  end(): Promise<void>;
+  /** The error a failed stream is reported as. */
+  failed(e: unknown): ScratchifyError;
+}
+
+/**
+ * An image's Root from its cache entry `dir`, made first from `source` when the entry is missing or damaged (under
+ * a lock, two processes never fill one entry at once; the cache is pruned to its bound after).
+ */
+export async function openCachedRoot(
+  entry: { dir: string; ref: string; id: string; engine: string; verb: [string, string]; progress?: Progress },
+  source: RootSource,
+  fetcher: Fetcher,
+): Promise<Root> {
+  const { dir } = entry;
   const cached = (): SparseIndex | undefined => {
     if (!entryComplete(dir)) return undefined;
     try {
@@ -62,41 +120,36 @@ export async function openImageRoot(engine: Engine, info: ImageInfo, progress?: 
   };
   let index = cached();
   if (!index) {
-    index = await withEntryLock(dir, async () => cached() ?? (await exportInto(engine, info, dir, progress)));
+    index = await withEntryLock(dir, async () => cached() ?? (await fillEntry(entry, source)));
     pruneCache(maxBytes(), dir);
-  }
-  touchEntry(dir, { engine: engine.name, ref: info.ref, id: info.id });
-  return new Root(new SparseBackend(`image ${info.ref}`, dir, index, imageFetcher(engine, info.id, info.ref)));
+  } else await source.leftovers.remove();
+  touchEntry(dir, { engine: entry.engine, ref: entry.ref, id: entry.id });
+  return new Root(new SparseBackend(`image ${entry.ref}`, dir, index, fetcher));
 }
 
-async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress?: Progress): Promise<SparseIndex> {
+async function fillEntry(
+  entry: { dir: string; ref: string; verb: [string, string]; progress?: Progress },
+  source: RootSource,
+): Promise<SparseIndex> {
+  const { dir, ref, progress } = entry;
   mkdirSync(dir, { recursive: true });
   // What an older scratchify kept here (a whole export) goes first.
   for (const f of ['rootfs.tar', 'index.json', 'fetched', 'derived', 'digests.json', ...FILES])
     rmSync(join(dir, f), { recursive: true, force: true });
   const tmp = (f: string) => join(dir, `${f}.${process.pid}.tmp`);
-  // Ctrl-C during the export removes the partial files, the created container and the lock (held by our caller).
-  const leftovers = new Leftovers(engine);
+  // Ctrl-C during the read removes the partial files, what the source made and the lock (held by our caller).
+  const { leftovers } = source;
   for (const f of FILES) leftovers.dir(tmp(f));
   leftovers.dir(`${dir}.lock`);
   let storeFd: number | undefined;
   let builder: SparseBuilder | undefined;
   let streamed = 0;
-  const ticker = progress && setInterval(() => progress(`exporting ${info.ref}: ${formatSize(streamed)}`), 250);
-  let cid: string | undefined;
+  const ticker = progress && setInterval(() => progress(`${entry.verb[0]} ${ref}: ${formatSize(streamed)}`), 250);
   try {
     let index: SparseIndex;
     try {
-      // The command is never run: export needs a container, and create needs some command to record.
-      const created = await engine.createIdle(info.id);
-      // A Ctrl-C that came while the engine created it: removed here, as nothing else knows of it.
-      try {
-        cid = leftovers.container(created);
-      } catch (e) {
-        await engine.removeContainer(created);
-        throw e;
-      }
-      // The partial files appear once the container exists: one killed outright leaves both, or neither.
+      await source.start();
+      // The partial files appear once the source has begun: one killed outright leaves both, or neither.
       storeFd = openSync(tmp('store.bin'), 'w');
       builder = new SparseBuilder(storeFd, {
         parse: { versions: true, imports: RUNTIME_IMPORTS },
@@ -104,7 +157,7 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
         probes: ELF_PROBES,
       });
       const stream = new TarStream(builder);
-      await engine.exportStream(cid, (chunk) => {
+      await source.stream((chunk) => {
         stream.push(chunk);
         streamed += chunk.length;
       });
@@ -113,32 +166,19 @@ async function exportInto(engine: Engine, info: ImageInfo, dir: string, progress
       index = builder.result(members);
     } catch (e) {
       await leftovers.settle();
-      if (e instanceof TarFormatError) {
-        throw new ScratchifyError(
-          'ENGINE_UNAVAILABLE',
-          `--base ${info.ref}: ${engine.name} exported something that is not a readable tar archive (${e.message})`,
-          {
-            hint: 'check the engine and free disk space, then run again',
-            cause: e,
-          },
-        );
-      }
       if (e instanceof ScratchifyError) throw e;
-      throw new ScratchifyError('ENGINE_UNAVAILABLE', `--base ${info.ref}: ${engine.name} could not export the image (${firstLine(e)})`, {
-        hint: 'check the engine and free disk space',
-        cause: e,
-      });
+      throw source.failed(e);
     } finally {
       if (ticker) clearInterval(ticker);
       if (storeFd !== undefined) closeSync(storeFd);
     }
-    progress?.(`exported ${info.ref}: ${formatSize(streamed)}, kept ${formatSize(builder!.stored)} of it`, true);
+    progress?.(`${entry.verb[1]} ${ref}: ${formatSize(streamed)}, kept ${formatSize(builder!.stored)} of it`, true);
     writeFileSync(tmp('sparse.json'), JSON.stringify(index));
     // The index last: an entry is complete once it is there.
     for (const f of ['store.bin', 'sparse.json']) renameSync(tmp(f), join(dir, f));
     return index;
   } finally {
-    if (cid) await engine.removeContainer(cid).catch(() => undefined);
+    await source.end();
     // Finished, or failed and cleaned up here: nothing of it is left over (the lock is our caller's to release).
     for (const f of FILES) rmSync(tmp(f), { force: true });
     leftovers.forgetAll();

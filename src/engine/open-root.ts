@@ -6,6 +6,7 @@ import { buildStage } from './build.js';
 import { detectEngine, type Engine, type EngineName } from './engine.js';
 import { inspectImage, localImage, type ImageInfo } from './image.js';
 import { openImageRoot, type Progress } from './image-cache.js';
+import { isTransport, openLayeredRoot } from './layered-root.js';
 import { atDigest, manifestList } from './registry.js';
 
 export interface OpenedRoot {
@@ -27,11 +28,20 @@ export async function openRoot(opts: {
   platform?: string;
 }): Promise<OpenedRoot> {
   if (opts.dir || (!opts.image && !opts.stage)) return { root: openDirRoot(opts.dir ?? '/') };
-  const engine = await detectEngine(opts.engine as EngineName | undefined);
   if (opts.platform !== undefined && !isPlatform(opts.platform))
     throw new ScratchifyError('USAGE', `--platform ${opts.platform}: not a platform`, {
       hint: 'write OS/ARCHITECTURE[/VARIANT], e.g. linux/arm64',
     });
+  if (opts.image && !opts.stage && (isTransport(opts.image) || opts.engine === 'none')) {
+    const { root, image } = await openLayeredRoot(opts.image, opts.platform, opts.progress);
+    checkImagePlatform(opts.platform, image);
+    return { root, image };
+  }
+  if (opts.engine === 'none')
+    throw new ScratchifyError('USAGE', '--engine none reads a --base from its registry or files; a Dockerfile stage needs an engine', {
+      hint: 'give --engine docker or podman',
+    });
+  const engine = await detectEngine(opts.engine as EngineName | undefined);
   let image: ImageInfo;
   let release: (() => Promise<void>) | undefined;
   if (opts.stage) {

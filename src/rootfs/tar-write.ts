@@ -75,28 +75,40 @@ function padded(chunks: Buffer[], data: Buffer): void {
 export function writeTar(entries: readonly TarEntry[], mtime = 0): Buffer {
   const chunks: Buffer[] = [];
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const e of sorted) {
-    const rel = e.path.replace(/^\//, '') + (e.type === 'dir' ? '/' : '');
-    if (Buffer.byteLength(rel) > MAX_NAME_BYTES || (e.type === 'symlink' && Buffer.byteLength(e.target) > MAX_NAME_BYTES))
-      throw new ScratchifyError('USAGE', `${e.path}: a path or link target over ${MAX_NAME_BYTES} bytes cannot be archived`, {
-        hint: 'shorten the path in the base image',
-      });
-    let name = splitName(rel);
-    const longLink = e.type === 'symlink' && Buffer.byteLength(e.target) > 100;
-    if (!name || longLink) {
-      const pax = Buffer.from((name ? '' : paxRecord('path', rel)) + (longLink ? paxRecord('linkpath', e.target) : ''));
-      const paxName = `PaxHeaders/${rel.replace(/\/$/, '').split('/').pop()!.slice(0, 80)}`;
-      chunks.push(header(['', paxName], { mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime, type: 0x78 }));
-      padded(chunks, pax);
-      name ??= ['', rel.slice(0, 99)];
-    }
-    const owner = e.type === 'symlink' ? { mode: 0o777, uid: 0, gid: 0 } : { mode: e.mode, uid: e.uid, gid: e.gid };
-    const size = e.type === 'file' ? e.content.length : 0;
-    const type = e.type === 'dir' ? 0x35 : e.type === 'symlink' ? 0x32 : 0x30;
-    const link = e.type === 'symlink' ? (longLink ? e.target.slice(0, 99) : e.target) : undefined;
-    chunks.push(header(name, { ...owner, size, mtime, type, link }));
-    if (e.type === 'file') padded(chunks, e.content);
-  }
-  chunks.push(Buffer.alloc(BLOCK * 2));
+  for (const e of sorted) member(chunks, e, mtime);
+  chunks.push(TRAILER);
   return Buffer.concat(chunks);
+}
+
+/** The end of an archive: two zero blocks. */
+export const TRAILER = Buffer.alloc(BLOCK * 2);
+
+/** One member's blocks, without the archive's end: for an archive written as a stream, member by member. */
+export function tarMember(e: TarEntry, mtime = 0): Buffer {
+  const chunks: Buffer[] = [];
+  member(chunks, e, mtime);
+  return Buffer.concat(chunks);
+}
+
+function member(chunks: Buffer[], e: TarEntry, mtime: number): void {
+  const rel = e.path.replace(/^\//, '') + (e.type === 'dir' ? '/' : '');
+  if (Buffer.byteLength(rel) > MAX_NAME_BYTES || (e.type === 'symlink' && Buffer.byteLength(e.target) > MAX_NAME_BYTES))
+    throw new ScratchifyError('USAGE', `${e.path}: a path or link target over ${MAX_NAME_BYTES} bytes cannot be archived`, {
+      hint: 'shorten the path in the base image',
+    });
+  let name = splitName(rel);
+  const longLink = e.type === 'symlink' && Buffer.byteLength(e.target) > 100;
+  if (!name || longLink) {
+    const pax = Buffer.from((name ? '' : paxRecord('path', rel)) + (longLink ? paxRecord('linkpath', e.target) : ''));
+    const paxName = `PaxHeaders/${rel.replace(/\/$/, '').split('/').pop()!.slice(0, 80)}`;
+    chunks.push(header(['', paxName], { mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime, type: 0x78 }));
+    padded(chunks, pax);
+    name ??= ['', rel.slice(0, 99)];
+  }
+  const owner = e.type === 'symlink' ? { mode: 0o777, uid: 0, gid: 0 } : { mode: e.mode, uid: e.uid, gid: e.gid };
+  const size = e.type === 'file' ? e.content.length : 0;
+  const type = e.type === 'dir' ? 0x35 : e.type === 'symlink' ? 0x32 : 0x30;
+  const link = e.type === 'symlink' ? (longLink ? e.target.slice(0, 99) : e.target) : undefined;
+  chunks.push(header(name, { ...owner, size, mtime, type, link }));
+  if (e.type === 'file') padded(chunks, e.content);
 }

@@ -4,9 +4,14 @@ import { parseImageTarget } from '../../src/image/transport.js';
 
 describe('--image in skopeo transport names', () => {
   it('each transport, a tag defaulting to latest, a relative path from here', () => {
-    expect(parseImageTarget('oci:/out/layout')).toEqual({ kind: 'oci', path: '/out/layout', tag: 'latest' });
-    expect(parseImageTarget('oci:/out/layout:v1')).toEqual({ kind: 'oci', path: '/out/layout', tag: 'v1' });
-    expect(parseImageTarget('oci-archive:img.tar')).toEqual({ kind: 'oci-archive', path: `${process.cwd()}/img.tar`, tag: 'latest' });
+    expect(parseImageTarget('oci:/out/layout')).toEqual({ kind: 'oci', path: '/out/layout', tag: 'latest', tagged: false });
+    expect(parseImageTarget('oci:/out/layout:v1')).toEqual({ kind: 'oci', path: '/out/layout', tag: 'v1', tagged: true });
+    expect(parseImageTarget('oci-archive:img.tar')).toEqual({
+      kind: 'oci-archive',
+      path: `${process.cwd()}/img.tar`,
+      tag: 'latest',
+      tagged: false,
+    });
     expect(parseImageTarget('docker-archive:/a.tar:reg.example:5000/team/app:1.2')).toEqual({
       kind: 'docker-archive',
       path: '/a.tar',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Progress } from '../../engine/image-cache.js';
 import { type OpenedRoot, openRoot } from '../../engine/open-root.js';
 import { checkImageReference } from '../../engine/reference.js';
+import { isTransport } from '../../engine/layered-root.js';
 import { ScratchifyError } from '../../errors.js';
 
 /** Where a job's files come from, worked out from the flags once. */
@@ -34,7 +35,7 @@ export function stageOf(flags: SourceFlags): Extract<ImageSource, { kind: 'stage
  * user's Dockerfile, then the image; else this machine's root.
  */
 export function imageSource(flags: SourceFlags): ImageSource {
-  if (flags.base) checkImageReference('--base', flags.base);
+  if (flags.base && !isTransport(flags.base)) checkImageReference('--base', flags.base);
   const stage = stageOf(flags);
   if (stage && !existsSync(stage.dockerfile))
     throw new ScratchifyError('INPUT_NOT_FOUND', `--dockerfile ${stage.dockerfile}: no such file`, {

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScratchifyError } from '../errors.js';
+import { hostPlatform, type LayeredImage, type OciConfig } from './read-base.js';
+import { authorize, registryUrl } from './registry-auth.js';
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+const MAX_MANIFEST = 4 << 20;
+/** One layer of a base is at most this large. */
+const MAX_BLOB = 8 * 1024 ** 3;
+
+/** `host[:port]/path[:tag|@digest]`; a name without a registry host is Docker Hub's, as the engines read it. */
+export function splitRemote(ref: string): { registry: string; repository: string; reference: string } {
+  const at = ref.indexOf('@');
+  let name = at >= 0 ? ref.slice(0, at) : ref;
+  let reference = at >= 0 ? ref.slice(at + 1) : 'latest';
+  const colon = name.lastIndexOf(':');
+  if (at < 0 && colon > name.lastIndexOf('/')) {
+    reference = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  const first = name.split('/')[0];
+  const hosted = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!hosted) return { registry: 'registry-1.docker.io', repository: name.includes('/') ? name : `library/${name}`, reference };
+  return { registry: first, repository: name.slice(first.length + 1), reference };
+}
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/**
+ * An image read from its registry without an engine: the manifest (through an index, the platform asked for or
+ * this machine's), the config, and each layer kept in `blobs` by digest, so a base whose only change is its top
+ * layer downloads only that layer. Every blob is checked against its digest.
+ */
+export async function readRegistry(ref: string, platform: string | undefined, blobs: string): Promise<LayeredImage> {
+  const remote = splitRemote(ref);
+  const base = `${registryUrl(remote.registry)}/${remote.repository}`;
+  let auth: string | undefined;
+  const get = async (url: string, accept?: string): Promise<Response> => {
+    const go = () =>
+      fetch(url, {
+        headers: { ...(accept ? { Accept: accept } : {}), ...(auth ? { Authorization: auth } : {}) },
+        signal: AbortSignal.timeout(600_000),
+      });
+    let r: Response;
+    try {
+      r = await go();
+      if (r.status === 401 && !auth) {
+        auth = await authorize(r.headers.get('www-authenticate') ?? '', `repository:${remote.repository}:pull`, remote.registry);
+        if (auth) r = await go();
+      }
+    } catch (e) {
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: ${remote.registry} does not answer (${(e as Error).message})`, {
+        hint: `check the address: curl ${registryUrl(remote.registry)}/`,
+        cause: e,
+      });
+    }
+    if (!r.ok)
+      throw new ScratchifyError(
+        'IMAGE_NOT_FOUND',
+        `--base docker://${ref}: the registry answered ${r.status} for ${url.slice(base.length + 1)}`,
+        {
+          hint:
+            r.status === 401 || r.status === 403
+              ? `log in first (skopeo login ${remote.registry}, podman login or docker login)`
+              : 'check the name and tag (skopeo inspect docker://NAME:TAG lists what is there)',
+        },
+      );
+    return r;
+  };
+  const body = async (r: Response, max: number, what: string): Promise<Buffer> => {
+    const b = Buffer.from(await r.arrayBuffer());
+    if (b.length > max)
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: ${what} is too large`, { hint: 'check the image' });
+    return b;
+  };
+  const want = platform ?? hostPlatform();
+  let digest = remote.reference;
+  let manifest: {
+    mediaType?: string;
+    manifests?: { digest: string; platform?: { os?: string; architecture?: string; variant?: string } }[];
+    config?: { digest: string };
+    layers?: { digest: string }[];
+  } = {};
+  for (let depth = 0; depth < 3; depth++) {
+    const r = await get(`${base}/manifests/${digest}`, MANIFEST_TYPES.join(', '));
+    const b = await body(r, MAX_MANIFEST, 'its manifest');
+    const type = (r.headers.get('content-type') ?? '').split(';')[0];
+    manifest = JSON.parse(b.toString('utf8'));
+    digest = r.headers.get('docker-content-digest') ?? sha256(b);
+    if (!(MANIFEST_TYPES.slice(0, 2).includes(type) || manifest.manifests)) break;
+    const p = (x: { os?: string; architecture?: string; variant?: string } | undefined) =>
+      `${x?.os ?? 'linux'}/${x?.architecture}${x?.variant ? `/${x.variant}` : ''}`;
+    const entry =
+      manifest.manifests?.find((m) => p(m.platform) === want) ?? manifest.manifests?.find((m) => p(m.platform).startsWith(`${want}/`));
+    if (!entry)
+      throw new ScratchifyError(
+        'PLATFORM_MISMATCH',
+        `--base docker://${ref}: no image for ${want}; it has ${(manifest.manifests ?? []).map((m) => p(m.platform)).join(', ')}`,
+        {
+          hint: 'give --platform with one of those',
+        },
+      );
+    digest = entry.digest;
+  }
+  if (!manifest.config)
+    throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: its manifest names no config`, { hint: 'check the image' });
+  const blob = async (d: string): Promise<string> => {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(d)?.[1];
+    if (!hex)
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob digest ${d} is not sha256`, { hint: 'check the image' });
+    const path = join(blobs, hex);
+    if (existsSync(path)) return path;
+    const data = await body(await get(`${base}/blobs/${d}`), MAX_BLOB, `blob ${d}`);
+    if (sha256(data) !== d)
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob ${d} does not match its digest`, {
+        hint: 'pull again; the registry or the network damaged it',
+      });
+    mkdirSync(blobs, { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    return path;
+  };
+  const config = JSON.parse(readFileSync(await blob(manifest.config.digest), 'utf8')) as OciConfig;
+  const layers = [];
+  for (const l of manifest.layers ?? []) {
+    const path = await blob(l.digest);
+    layers.push({ digest: l.digest, bytes: () => readFileSync(path) });
+  }
+  return { ref: `docker://${ref}`, id: manifest.config.digest, config, layers, manifestDigest: digest };
+}
