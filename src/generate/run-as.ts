@@ -39,7 +39,7 @@ export function imageAccounts(
     // An owner only a volume or another image names: the base cannot say who it is, so the image does not guess.
     runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
     warnings.push(
-      `${profile.runsAs.why.replace(/^it /, 'uid ' + profile.runsAs.uid + ' ')}, but the base's /etc/passwd has no account with that uid: the image runs as ${runAs.name} (${runAs.uid}), which the service may refuse; give --user ${profile.runsAs.uid} to run as the owner`,
+      `${profile.runsAs.why.replace(/^it /, `uid ${profile.runsAs.uid} `)}, but the base's /etc/passwd has no account with that uid: the image runs as ${runAs.name} (${runAs.uid}), which the service may refuse; give --user ${profile.runsAs.uid} to run as the owner`,
     );
   } else runAs = base.accounts.find((a) => a.uid === NONROOT.uid) ?? NONROOT;
   if (fromBase) notes.push(`runs as ${config!.user}, the base image's USER`);

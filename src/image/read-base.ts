@@ -131,7 +131,7 @@ export function readOciDir(dir: string, tag: string | undefined, platform: strin
 /** Bytes of one member of a tar file, read at its offset. */
 function member(file: string, index: TarIndex, name: string): Buffer | undefined {
   const m = index[`/${name.replace(/^\.?\/+/, '')}`];
-  if (!m || m.type !== 'file') return undefined;
+  if (m?.type !== 'file') return undefined;
   const b = Buffer.alloc(m.size);
   const fd = openSync(file, 'r');
   try {

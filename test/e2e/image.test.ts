@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -194,6 +194,64 @@ describe.runIf(run)('--image: the image written without a build', () => {
       await execa(DOCKER, ['rmi', '-f', pulled], { reject: false });
       open.stop();
       locked.stop();
+    }
+  }, 600_000);
+
+  it('a base read without an engine, from an OCI layout and from a registry with --engine none, gives the same layers; the Dockerfile says how to build from the layout, and that builds', async () => {
+    const layout = join(dir, 'base-layout');
+    await execa('skopeo', ['copy', '-q', `docker-daemon:${base}`, `oci:${layout}:b`], { timeout: 300_000 });
+    const layers = (r: { stdout: string }) => (JSON.parse(r.stdout) as typeof report).image.layers.map((l) => l.digest);
+    const want = report.image.layers.map((l) => l.digest);
+    const out = join(dir, 'from-layout');
+    mkdirSync(out);
+    const fromLayout = await execa(BIN, [
+      '/usr/sbin/nginx',
+      '--base',
+      `oci:${layout}:b`,
+      '--image',
+      `oci:${join(dir, 'layout-image')}`,
+      '-o',
+      join(out, 'Dockerfile'),
+      '--json',
+    ]);
+    expect(layers(fromLayout)).toEqual(want);
+    const registry = await loopbackRegistry(5095);
+    try {
+      await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:b`, `docker://${registry.host}/base/nginx:b`], {
+        timeout: 300_000,
+      });
+      const fromRegistry = await execa(
+        BIN,
+        [
+          '/usr/sbin/nginx',
+          '--engine',
+          'none',
+          '--base',
+          `${registry.host}/base/nginx:b`,
+          '--image',
+          `oci:${join(dir, 'registry-image')}`,
+          '--json',
+        ],
+        {
+          // No engine answers here: one asked would fail the run.
+          env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
+        },
+      );
+      expect(layers(fromRegistry)).toEqual(want);
+    } finally {
+      registry.stop();
+    }
+    // The comment's command, as printed, then the build it names.
+    const dockerfile = readFileSync(join(out, 'Dockerfile'), 'utf8');
+    const load = /load it first \((skopeo copy \S+ docker-daemon:\S+)\), then build with (--build-arg BASE=\S+)/.exec(dockerfile);
+    expect(load, dockerfile.slice(0, 600)).not.toBeNull();
+    await execa('sh', ['-c', load![1]]);
+    const tag = `scratchify-test/image-from-layout:${process.pid}`;
+    try {
+      await execa(DOCKER, ['build', '-q', '--network', 'none', ...load![2].split(' '), '-t', tag, out], { env: { DOCKER_BUILDKIT: '1' } });
+      expect((await execa(DOCKER, ['run', '--rm', tag, '-t'], { reject: false })).stderr).toContain('test is successful');
+    } finally {
+      await execa(DOCKER, ['rmi', '-f', tag, 'scratchify-base:latest'], { reject: false });
     }
   }, 600_000);
 });

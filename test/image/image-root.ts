@@ -27,7 +27,7 @@ export function imageRoot(): string {
     ['/etc/group', 'root:x:0:\napp:x:1000:\n', 0o644],
     ['/usr/share/doc/libc6/copyright', 'libc6 copyright\n', 0o644],
     ['/usr/share/doc/zlib1g/copyright', 'zlib1g copyright\n', 0o644],
-    ['/var/lib/dpkg/status', STATUS('libc6', '2.36-9') + '\n' + STATUS('zlib1g', '1:1.2.13', 'libc6 (>= 2.14)'), 0o644],
+    ['/var/lib/dpkg/status', `${STATUS('libc6', '2.36-9')}\n${STATUS('zlib1g', '1:1.2.13', 'libc6 (>= 2.14)')}`, 0o644],
     [
       '/var/lib/dpkg/info/libc6.list',
       '/lib64/ld-linux-x86-64.so.2\n/lib64/libc.so.6\n/lib64/libm.so.6\n/usr/share/doc/libc6/copyright\n',
