@@ -254,4 +254,26 @@ describe.runIf(run)('--image: the image written without a build', () => {
       await execa(DOCKER, ['rmi', '-f', tag, 'scratchify-base:latest'], { reject: false });
     }
   }, 600_000);
+
+  it('a registry that stops mid-push: one line naming the push and the check to make, exit 10, and no report of an image written', async () => {
+    const registry = await loopbackRegistry(5096);
+    const ref = `${registry.host}/scratchify/stopped:1`;
+    const push = execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `docker://${ref}`], { reject: false });
+    try {
+      // The first layer arrives, then the registry goes: the rest of the push meets a closed port.
+      const first = report.image.layers[0].digest;
+      for (let i = 0; i < 600; i++) {
+        const r = await fetch(`http://${registry.host}/v2/scratchify/stopped/blobs/${first}`, { method: 'HEAD' }).catch(() => undefined);
+        if (r?.ok) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      registry.stop();
+    }
+    const r = await push;
+    expect(r.exitCode, r.stderr).toBe(10);
+    expect(r.stderr).toMatch(new RegExp(`^scratchify: --image docker://${ref.replace(/\./g, '\\.')}: `, 'm'));
+    expect(r.stderr).toContain(`hint: check that ${registry.host} answers: curl http://${registry.host}/v2/`);
+    expect(r.stderr).not.toContain('wrote the image');
+  }, 300_000);
 });
