@@ -9,6 +9,8 @@ import { type RoundSource, withAdded } from '../verify/rounds.js';
 import { shapeFlags } from './generate-flags.js';
 import { generateInput, type ShapeFlags, withUserStages } from './generate-input.js';
 import { regenerateCommand } from './regenerate.js';
+import type { LayeredImage } from '../image/read-base.js';
+import { dockerArchiveOf } from '../image/write.js';
 import { stageOf } from './job/source.js';
 
 type Added = UsedPath[];
@@ -21,6 +23,8 @@ interface Request {
   traced: Added;
   /** -f: the user's Dockerfile, verified as it is (and fixed in a copy). */
   file?: string;
+  /** --image: an image written already, verified as it is. */
+  written?: LayeredImage;
   out?: string;
 }
 
@@ -36,6 +40,10 @@ export function verifyContexts(r: Request): {
 } {
   const dockerfileName = r.out ? basename(r.out) : 'Dockerfile';
   const scaffoldName = `${dockerfileName}.scaffold.tar`;
+  if (r.written) {
+    const written = r.written;
+    return { rounds: { kind: 'image', archive: (tag) => dockerArchiveOf(written, tag) }, output: () => [] };
+  }
   if (r.file) {
     const rounds: RoundSource = { kind: 'file', file: r.file, baseRef: r.flags.base ?? r.opened.image!.ref };
     return {

@@ -30,6 +30,11 @@ export const verifyFlags = {
   }),
   timeout: Flags.string({ description: 'seconds each run may take, and a service to become ready', default: '60' }),
   output: Flags.string({ char: 'o', description: 'write the verified Dockerfile here (and its scaffold archive beside it)' }),
+  image: Flags.string({
+    description:
+      'verify this image, written already (oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], docker://NAME:TAG), loaded into the engine, instead of one built from a generated Dockerfile',
+    exclusive: ['file', 'fix', 'hardened', 'include', 'trace', 'output'],
+  }),
   file: Flags.string({
     char: 'f',
     description:

@@ -2,6 +2,7 @@ import type { Progress } from '../engine/image-cache.js';
 import { unlessInterrupted } from '../engine/cleanup.js';
 import { EXIT_CODES } from '../errors.js';
 import { verify } from '../verify/verify.js';
+import { readLayered } from '../engine/layered-root.js';
 import { prepareJob } from './job/prepare.js';
 import { openSource } from './job/source.js';
 import type { VerifyJob } from './job/verify-job.js';
@@ -25,7 +26,8 @@ export async function runVerify(
     runs: 'verify',
     say: ctx.say,
   });
-  const contexts = verifyContexts({ flags, opened, program, extra: job.extra, traced, file: job.file, out });
+  const written = job.image && flags.image ? await readLayered(flags.image, opened.image?.platform) : undefined;
+  const contexts = verifyContexts({ flags, opened, program, extra: job.extra, traced, file: job.file, written, out });
   let report: Awaited<ReturnType<typeof verify>>;
   try {
     report = await verify({

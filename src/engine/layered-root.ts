@@ -18,7 +18,7 @@ export function isTransport(base: string): boolean {
 }
 
 /** Reads the image a transport (or, with `--engine none`, a registry reference) names. */
-async function readLayered(base: string, platform: string | undefined): Promise<LayeredImage> {
+export async function readLayered(base: string, platform: string | undefined): Promise<LayeredImage> {
   if (!isTransport(base)) return readRegistry(base, platform, join(cacheDir(), 'blobs'));
   const t = parseImageTarget(base, '--base');
   switch (t.kind) {

@@ -132,11 +132,12 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     }
     return path;
   };
-  const config = JSON.parse(readFileSync(await blob(manifest.config.digest), 'utf8')) as OciConfig;
+  const configBytes = readFileSync(await blob(manifest.config.digest));
+  const config = JSON.parse(configBytes.toString('utf8')) as OciConfig;
   const layers = [];
   for (const l of manifest.layers ?? []) {
     const path = await blob(l.digest);
     layers.push({ digest: l.digest, bytes: () => readFileSync(path) });
   }
-  return { ref: `docker://${ref}`, id: manifest.config.digest, config, layers, manifestDigest: digest };
+  return { ref: `docker://${ref}`, id: manifest.config.digest, config, configBytes, layers, manifestDigest: digest };
 }

@@ -10,8 +10,9 @@ export interface LayeredImage {
   ref: string;
   /** The config's digest: the image ID an engine would give it. */
   id: string;
-  /** The config as the image spec writes it (`architecture`, `os`, `config.Env`...). */
+  /** The config as the image spec writes it (`architecture`, `os`, `config.Env`...), and its bytes. */
   config: OciConfig;
+  configBytes: Buffer;
   layers: LayerBlob[];
   /** The manifest's digest, when the image came from a registry: what a Dockerfile pins. */
   manifestDigest?: string;
@@ -98,12 +99,13 @@ function fromLayout(
   if (!chosen) throw bad(ref, 'its indexes nest too deep');
   const manifest = json<{ config?: Descriptor; layers?: Descriptor[] }>(ref, `manifest ${chosen.digest}`, blob(chosen.digest));
   if (!manifest.config) throw bad(ref, `manifest ${chosen.digest} names no config`);
-  const config = json<OciConfig>(ref, `config ${manifest.config.digest}`, blob(manifest.config.digest));
+  const configBytes = blob(manifest.config.digest);
+  const config = json<OciConfig>(ref, `config ${manifest.config.digest}`, configBytes);
   const layers = (manifest.layers ?? []).map((l) => ({
     digest: l.digest,
     bytes: () => present(blob(l.digest), () => bad(ref, `layer ${l.digest} is missing`)),
   }));
-  return { ref, id: manifest.config.digest, config, layers, manifestDigest: chosen.digest };
+  return { ref, id: manifest.config.digest, config, configBytes: configBytes!, layers, manifestDigest: chosen.digest };
 }
 
 function present(b: Buffer | undefined, missing: () => Error): Buffer {
@@ -178,5 +180,5 @@ export function readDockerArchive(file: string, name: string | undefined): Layer
     digest: diffIds[i] ?? p,
     bytes: () => present(member(file, index, p), () => bad(ref, `layer ${p} is missing`)),
   }));
-  return { ref, id, config, layers };
+  return { ref, id, config, configBytes: configBytes!, layers };
 }

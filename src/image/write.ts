@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { type TarEntry, writeTar } from '../rootfs/tar-write.js';
 import { type BuiltImage, MEDIA } from './oci.js';
+import type { LayeredImage } from './read-base.js';
 
 /** A file of an image layout or archive: its path inside, and its bytes. */
 export interface LayoutFile {
@@ -50,6 +51,18 @@ export function dockerArchive(img: BuiltImage, ref: string | undefined): Buffer 
   const seen = new Set<string>();
   for (const l of img.layers) if (!seen.has(l.diffId) && seen.add(l.diffId)) files.push({ path: layerPath(l), data: l.data });
   return archive(files);
+}
+
+/** An image read from files or a registry, as a docker-archive an engine loads under `ref` (its layers as they are). */
+export function dockerArchiveOf(img: LayeredImage, ref: string): Buffer {
+  const config = `${hex(img.id)}.json`;
+  const paths = img.layers.map((l, i) => `${i}-${hex(l.digest).slice(0, 16)}/layer.tar`);
+  const manifest = [{ Config: config, RepoTags: [ref], Layers: paths }];
+  return archive([
+    { path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
+    { path: config, data: img.configBytes },
+    ...img.layers.map((l, i) => ({ path: paths[i], data: l.bytes() })),
+  ]);
 }
 
 /** An OCI layout as one tar (skopeo's oci-archive). */

@@ -14,15 +14,20 @@ export interface Context {
   files: { name: string; data: string | Buffer }[];
   /** The Dockerfile is among the temporary files, while the context is `dir` (a user's Dockerfile, fixed). */
   dockerfileInTemp?: boolean;
+  /** An image written already (--image): loaded into the engine under the round's tag instead of built. */
+  archive?: (tag: string) => Buffer;
   /** What the plan knows of the service: where it makes its unix sockets, and the user it runs as (USER, and by name). */
   service?: { sockets: string[]; uid: string; user: string; hardened: Hardened };
 }
 
 /**
  * What verify builds in each round, as data: a Dockerfile of the user's, verified as it is and fixed in a copy
- * (-f), or the plan generate makes from `input`, with what --fix added each round.
+ * (-f), the plan generate makes from `input`, with what --fix added each round, or an image written already.
  */
-export type RoundSource = { kind: 'file'; file: string; baseRef: string } | { kind: 'plan'; input: GenerateInput };
+export type RoundSource =
+  | { kind: 'file'; file: string; baseRef: string }
+  | { kind: 'plan'; input: GenerateInput }
+  | { kind: 'image'; archive: (tag: string) => Buffer };
 
 /** A plan's input with what --fix added: files a run read as --include, directories it used or wrote as traced uses. */
 export function withAdded(input: GenerateInput, added: readonly UsedPath[]): GenerateInput {
@@ -45,6 +50,7 @@ export function serviceHints(result: GenerateResult): NonNullable<Context['servi
 
 /** The build context of one round, given what --fix has added so far (nothing in the first round). */
 export function roundContext(source: RoundSource, added: readonly UsedPath[]): Context {
+  if (source.kind === 'image') return { dockerfileName: '', files: [], archive: source.archive };
   if (source.kind === 'file') {
     const { file } = source;
     if (added.length === 0) return { dir: dirname(file), dockerfileName: basename(file), files: [] };

@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import type { TracedPath } from '../engine/strace-log.js';
 import { type ImageInfo, inspectImage } from '../engine/image.js';
 import { cacheEntryDir, openImageRoot } from '../engine/image-cache.js';
+import { loadArchive } from '../engine/load.js';
 import { runContainer } from '../engine/run.js';
 import { traceRun } from '../engine/trace.js';
 import { hostArch, traceMethod } from '../engine/tracer.js';
@@ -111,16 +112,21 @@ export async function verify(req: VerifyRequest): Promise<VerifyReport> {
       for (const f of context.files) writeFileSync(join(dir, f.name), f.data);
       const where = context.dir ?? dir;
       const tag = leftovers.image(`scratchify-verify/${randomBytes(6).toString('hex')}:${round}`);
-      req.say(`building the scratch image (round ${round + 1})`);
-      // A base taken from a multi-platform list is built from that platform's own image, pulled already: the
-      // classic builder (a docker client without buildx) cannot pick a platform out of a list.
-      const source = join(context.dockerfileInTemp ? dir : where, context.dockerfileName);
-      const labeled = join(dir, `${context.dockerfileName}.scratchify-build`);
-      const foreign = req.base.platform !== undefined && req.base.platform !== `linux/${hostArch()}`;
-      writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel, foreign));
-      await leftovers.build(() =>
-        buildContext(engine, where, tag, labeled, req.base.platform, req.base.platformRef ? { BASE: req.base.platformRef } : {}),
-      );
+      if (context.archive) {
+        req.say('loading the scratch image');
+        await loadArchive(engine, context.archive(tag), tag);
+      } else {
+        req.say(`building the scratch image (round ${round + 1})`);
+        // A base taken from a multi-platform list is built from that platform's own image, pulled already: the
+        // classic builder (a docker client without buildx) cannot pick a platform out of a list.
+        const source = join(context.dockerfileInTemp ? dir : where, context.dockerfileName);
+        const labeled = join(dir, `${context.dockerfileName}.scratchify-build`);
+        const foreign = req.base.platform !== undefined && req.base.platform !== `linux/${hostArch()}`;
+        writeFileSync(labeled, withBuildLabel(readFileSync(source, 'utf8'), leftovers.buildLabel, foreign));
+        await leftovers.build(() =>
+          buildContext(engine, where, tag, labeled, req.base.platform, req.base.platformRef ? { BASE: req.base.platformRef } : {}),
+        );
+      }
       const built = await inspectImage(engine, tag);
       const entrypoint = built.config.entrypoint ?? [req.program];
       const user = built.config.user;

@@ -276,4 +276,26 @@ describe.runIf(run)('--image: the image written without a build', () => {
     expect(r.stderr).toContain(`hint: check that ${registry.host} answers: curl http://${registry.host}/v2/`);
     expect(r.stderr).not.toContain('wrote the image');
   }, 300_000);
+
+  it('verify --image runs the written image against the base: the nginx archive passes; one written without mime.types fails and names it', async () => {
+    const pass = await execa(
+      BIN,
+      ['verify', '/usr/sbin/nginx', '--base', base, '--image', `docker-archive:${join(dir, 'nginx.tar')}`, '--smoke=-t'],
+      {
+        reject: false,
+      },
+    );
+    expect(pass.exitCode, pass.stderr).toBe(0);
+    expect(pass.stderr).toContain('loading the scratch image');
+    expect(pass.stdout).toContain('PASS -t');
+    const other = join(dir, 'broken.tar');
+    await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--exclude', '/etc/nginx/mime.types', '--image', `docker-archive:${other}`]);
+    const fail = await execa(BIN, ['verify', '/usr/sbin/nginx', '--base', base, '--image', `docker-archive:${other}`, '--smoke=-t'], {
+      reject: false,
+    });
+    expect(fail.exitCode).toBe(9);
+    expect(fail.stdout).toContain('FAIL -t');
+    expect(fail.stdout).toContain('missing /etc/nginx/mime.types: --include /etc/nginx/mime.types');
+    expect((await execa(DOCKER, ['images', '--format', '{{.Repository}}'])).stdout).not.toMatch(/scratchify-verify/);
+  }, 300_000);
 });

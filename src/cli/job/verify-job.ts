@@ -9,6 +9,7 @@ import type { Step } from '../../engine/session.js';
 import { roundTripSteps, seconds, serviceSteps, volumes } from '../service-steps.js';
 import type { VerifyFlags } from '../verify-flags.js';
 import { type ImageSource, imageSource } from './source.js';
+import { type ImageTarget, parseImageTarget } from '../../image/transport.js';
 
 /** verify, parsed and checked once: every flag combination refused here, before any work. */
 export interface VerifyJob {
@@ -25,6 +26,8 @@ export interface VerifyJob {
   /** -o, absolute; -f, absolute. */
   out?: string;
   file?: string;
+  /** --image: the written image to verify. */
+  image?: ImageTarget;
 }
 
 /** The job a verify command line asks for, or the one-line error that says what to change. */
@@ -63,7 +66,13 @@ export function verifyJob(
   const file = flags.file ? resolvePath(flags.file) : undefined;
   if (file && !existsSync(file))
     throw new ScratchifyError('INPUT_NOT_FOUND', `-f ${flags.file}: no such file`, { hint: 'give the path of the Dockerfile to verify' });
+  const image = flags.image !== undefined ? parseImageTarget(flags.image) : undefined;
+  if (image?.kind === 'docker-daemon')
+    throw new ScratchifyError('USAGE', `--image ${flags.image}: verify loads an image written to files or a registry`, {
+      hint: `write it with --image docker-archive:image.tar:${image.ref} and verify --image docker-archive:image.tar:${image.ref}`,
+    });
   return {
+    image,
     program,
     extra: positionals(raw).slice(1),
     flags,
