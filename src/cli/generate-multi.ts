@@ -9,7 +9,9 @@ import { platformKey, renderMulti } from '../generate/multi.js';
 import { sizeSummary } from '../generate/summary.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import type { GenerateFlags } from './generate-flags.js';
-import { jsonReport, type OutputPaths, sourceDateEpoch } from './generate-outputs.js';
+import { jsonReport, type OutputPaths, runSettings, sourceDateEpoch } from './generate-outputs.js';
+import { builtImage, imageOutputs, imageWritten } from './image-output.js';
+import { writeOciDir } from '../image/write.js';
 import { writeAtomically } from './output.js';
 
 type Planned = { result: GenerateResult; traceWarnings: string[]; traceNotes: string[] };
@@ -35,6 +37,7 @@ export async function generateForPlatforms(
     json: boolean;
     progress?: Progress;
     tool: string;
+    expose: string[];
   },
   plan: (opened: OpenedRoot, scaffoldName: string) => Promise<Planned>,
 ): Promise<unknown> {
@@ -64,7 +67,8 @@ export async function generateForPlatforms(
   }
   const dockerfile = renderMulti(planned, dockerfileName);
   const dir = paths.out ? dirname(paths.out) : process.cwd();
-  const files: { path: string; data: string | Buffer }[] = planned.map((p) => ({
+  // Scaffolds go beside a Dockerfile: with --image and no -o there is none to go beside.
+  const files: { path: string; data: string | Buffer }[] = (paths.out || !paths.image ? planned : []).map((p) => ({
     path: join(dir, `${dockerfileName}.${platformKey(p.platform)}.scaffold.tar`),
     data: p.result.scaffold,
   }));
@@ -85,8 +89,18 @@ export async function generateForPlatforms(
       });
     }
   }
-  writeAtomically(files);
-  if (!paths.out && !o.json) process.stdout.write(dockerfile);
+  // --image: every platform's image, and their index (the job let through only transports that hold one).
+  const image =
+    paths.image &&
+    imageOutputs(
+      paths.image,
+      planned.map((p) => builtImage(p.result, runSettings(p.result, { expose: o.expose }))),
+    );
+  writeAtomically([...files, ...(image?.files ?? [])]);
+  if (image?.ociDir) writeOciDir(image.ociDir.path, image.ociDir.files, true);
+  const written = image && paths.image && (await imageWritten(image, paths.image, async () => engine));
+  if (written && !o.json) o.say(written.said);
+  if (!paths.out && !paths.image && !o.json) process.stdout.write(dockerfile);
   for (const p of planned) {
     for (const n of [...p.planned.traceNotes, ...p.result.notes]) o.say(`[${p.platform}] ${n}`);
     for (const w of [...p.planned.traceWarnings, ...p.result.warnings]) process.stderr.write(`scratchify: warning: [${p.platform}] ${w}\n`);
@@ -97,5 +111,6 @@ export async function generateForPlatforms(
     dockerfileText: dockerfile,
     base: { list: list.digest, platforms: list.platforms },
     platforms: planned.map((p) => ({ platform: p.platform, ...jsonReport(p.result, { ...paths, writeScaffold: true }) })),
+    ...(written ? { image: written.report } : {}),
   };
 }

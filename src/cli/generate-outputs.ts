@@ -7,7 +7,7 @@ import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
 import { parseImageTarget, type ImageTarget } from '../image/transport.js';
 import { writeOciDir } from '../image/write.js';
-import { type ImageOutputs, imageOutputs } from './image-output.js';
+import { builtImage, type ImageOutputs, imageOutputs } from './image-output.js';
 import { checkOutputs, writeAtomically } from './output.js';
 
 /** Where generate writes, decided and checked before any work. */
@@ -95,7 +95,7 @@ export function outputFiles(
     files.push({ path: paths.sbomPath, data: meta.sbomFormat === 'spdx' ? spdx(sbomInput) : cycloneDx(sbomInput) });
   }
   const about = runSettings(result, meta);
-  const image = paths.image && imageOutputs(paths.image, result, about);
+  const image = paths.image && imageOutputs(paths.image, [builtImage(result, about)]);
   if (image) files.push(...image.files);
   if (!paths.bundlePath) return { files, image };
   const entries = result.bundle();
@@ -121,7 +121,7 @@ export function outputFiles(
 }
 
 /** What the image runs, as the Dockerfile's instructions set it: --bundle's settings and --image's config. */
-function runSettings(result: GenerateResult, meta: { expose: string[] }) {
+export function runSettings(result: GenerateResult, meta: { expose: string[] }) {
   const k = result.kept;
   return {
     entrypoint: result.entrypoint,

@@ -37,7 +37,7 @@ export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promi
   const plan = (opened: OpenedRoot, scaffoldName: string) => planOne(job, ctx, opened, scaffoldName);
   if (job.platforms.length > 1) {
     return generateForPlatforms(
-      { flags, platforms: job.platforms, paths, say: ctx.say, json: ctx.json, progress: ctx.progress, tool: ctx.version },
+      { flags, platforms: job.platforms, paths, say: ctx.say, json: ctx.json, progress: ctx.progress, tool: ctx.version, expose },
       plan,
     );
   }

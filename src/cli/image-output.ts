@@ -3,13 +3,14 @@ import { type Pushed, pushImage } from '../image/push.js';
 import { loadArchive } from '../engine/load.js';
 import type { GenerateResult } from '../generate/generate.js';
 import { imageLayers } from '../image/layers.js';
-import { type BuiltImage, buildImage, type ImageSettings } from '../image/oci.js';
+import { type BuiltImage, buildImage, buildIndex, type ImageSettings } from '../image/oci.js';
 import type { ImageTarget } from '../image/transport.js';
 import { dockerArchive, type LayoutFile, ociArchive, ociLayout } from '../image/write.js';
 
 /** --image's outputs, made and not yet written: an archive among generate's files, a layout directory, or a load. */
 export interface ImageOutputs {
-  image: BuiltImage;
+  /** One image, or one per platform (written under an index). */
+  images: BuiltImage[];
   files: { path: string; data: Buffer }[];
   ociDir?: { path: string; files: LayoutFile[] };
   /** A docker-archive for the engine to load, and the name it gets. */
@@ -24,21 +25,25 @@ export function imageEpoch(): number {
   return v && /^\d+$/.test(v) ? Number(v) : 0;
 }
 
-/** The image a generate result describes, layered per package, as the transport lays it out. */
-export function imageOutputs(target: ImageTarget, result: GenerateResult, settings: Omit<ImageSettings, 'labels'>): ImageOutputs {
+/** The image a generate result describes, layered per package. */
+export function builtImage(result: GenerateResult, settings: Omit<ImageSettings, 'labels'>): BuiltImage {
   const layers = imageLayers(result.bundle(), result.scaffoldPaths, result.packages, result.plan.root, [...result.plan.trees.keys()]);
-  const image = buildImage(layers, { ...settings, labels: result.labels }, imageEpoch());
+  return buildImage(layers, { ...settings, labels: result.labels }, imageEpoch());
+}
+
+/** The images as the transport lays them out (an engine's store and docker-archive hold one platform: the job checked). */
+export function imageOutputs(target: ImageTarget, images: BuiltImage[]): ImageOutputs {
   switch (target.kind) {
     case 'oci':
-      return { image, files: [], ociDir: { path: target.path, files: ociLayout(image, target.tag) } };
+      return { images, files: [], ociDir: { path: target.path, files: ociLayout(images, target.tag) } };
     case 'oci-archive':
-      return { image, files: [{ path: target.path, data: ociArchive(image, target.tag) }] };
+      return { images, files: [{ path: target.path, data: ociArchive(images, target.tag) }] };
     case 'docker-archive':
-      return { image, files: [{ path: target.path, data: dockerArchive(image, target.ref) }] };
+      return { images, files: [{ path: target.path, data: dockerArchive(images[0], target.ref) }] };
     case 'docker-daemon':
-      return { image, files: [], load: { archive: dockerArchive(image, target.ref), ref: target.ref } };
+      return { images, files: [], load: { archive: dockerArchive(images[0], target.ref), ref: target.ref } };
     case 'docker':
-      return { image, files: [], push: target.ref };
+      return { images, files: [], push: target.ref };
   }
 }
 
@@ -50,19 +55,28 @@ export async function imageWritten(
 ): Promise<{ said: string; report: unknown }> {
   const e = o.load && (await engine());
   const where = o.load && e ? `${e.name}'s ${await loadArchive(e, o.load.archive, o.load.ref)}` : describe(target);
-  const pushed = o.push ? await pushImage(o.image, o.push) : undefined;
-  const { image } = o;
-  const bytes = image.layers.reduce((n, l) => n + l.data.length, 0);
+  const pushed = o.push ? await pushImage(o.images, o.push) : undefined;
+  const { images } = o;
+  const top = images.length === 1 ? images[0].manifest : buildIndex(images);
+  const bytes = images.flatMap((i) => i.layers).reduce((n, l) => n + l.data.length, 0);
+  const layers = images.reduce((n, i) => n + i.layers.length, 0);
+  const what = images.length === 1 ? `manifest ${top.digest}` : `index ${top.digest} of ${images.map((i) => platformOf(i)).join(', ')}`;
   return {
-    said: `wrote the image to ${where}: ${image.layers.length} layers, ${mib(bytes)}, manifest ${image.manifest.digest}${pushed ? `; ${sentText(pushed)}` : ''}`,
+    said: `wrote the image to ${where}: ${layers} layers, ${mib(bytes)}, ${what}${pushed ? `; ${sentText(pushed)}` : ''}`,
     report: {
       target: where,
       ...(pushed ? { pushed: { sent: pushed.sent, present: pushed.present } } : {}),
-      manifest: image.manifest.digest,
-      config: image.config.digest,
-      layers: image.layers.map((l) => ({ name: l.name, digest: l.digest, size: l.data.length })),
+      ...(images.length === 1
+        ? { manifest: top.digest, ...one(images[0]) }
+        : { index: top.digest, platforms: images.map((i) => ({ platform: platformOf(i), manifest: i.manifest.digest, ...one(i) })) }),
     },
   };
+}
+
+const platformOf = (i: BuiltImage) => `${i.platform.os}/${i.platform.architecture}${i.platform.variant ? `/${i.platform.variant}` : ''}`;
+
+function one(i: BuiltImage) {
+  return { config: i.config.digest, layers: i.layers.map((l) => ({ name: l.name, digest: l.digest, size: l.data.length })) };
 }
 
 function describe(t: ImageTarget): string {

@@ -107,3 +107,18 @@ export function buildImage(layers: readonly Layer[], s: ImageSettings, epoch: nu
   };
   return { config: configBlob, manifest: blob(MEDIA.manifest, Buffer.from(JSON.stringify(manifest))), layers: written, platform };
 }
+
+/** The image index of several platforms' images: what a registry serves for a multi-platform tag. */
+export function buildIndex(images: readonly BuiltImage[]): Blob {
+  const index = {
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: images.map((i) => ({
+      mediaType: MEDIA.manifest,
+      digest: i.manifest.digest,
+      size: i.manifest.data.length,
+      platform: i.platform,
+    })),
+  };
+  return blob(MEDIA.index, Buffer.from(JSON.stringify(index)));
+}

@@ -1,5 +1,5 @@
 import { ScratchifyError } from '../errors.js';
-import type { Blob, BuiltImage } from './oci.js';
+import { type Blob, type BuiltImage, buildIndex } from './oci.js';
 import { authorize, registryUrl } from './registry-auth.js';
 
 /** What a push sent: the blobs the registry lacked, and those it had already (a layer another image shares). */
@@ -28,7 +28,7 @@ function split(ref: string): { registry: string; repository: string; tag: string
  * each, then the manifest under its tag. The tag is written last, so a push stopped part-way (Ctrl-C, a registry
  * that stops) leaves no tag that names a partial image, only blobs the registry collects.
  */
-export async function pushImage(img: BuiltImage, ref: string): Promise<Pushed> {
+export async function pushImage(images: readonly BuiltImage[], ref: string): Promise<Pushed> {
   const { registry, repository, tag } = split(ref);
   const base = `${registryUrl(registry)}/${repository}`;
   let auth: string | undefined;
@@ -72,9 +72,11 @@ export async function pushImage(img: BuiltImage, ref: string): Promise<Pushed> {
     }
     return false;
   };
-  const out: Pushed = { ref, digest: img.manifest.digest, sent: { blobs: 0, bytes: 0 }, present: { blobs: 0, bytes: 0 } };
+  // Several platforms: each image's manifest by its digest, then their index under the tag.
+  const top = images.length === 1 ? images[0].manifest : buildIndex(images);
+  const out: Pushed = { ref, digest: top.digest, sent: { blobs: 0, bytes: 0 }, present: { blobs: 0, bytes: 0 } };
   const seen = new Set<string>();
-  const blobs: Blob[] = [...img.layers, img.config].filter((b) => !seen.has(b.digest) && seen.add(b.digest));
+  const blobs: Blob[] = images.flatMap((i) => [...i.layers, i.config]).filter((b) => !seen.has(b.digest) && seen.add(b.digest));
   try {
     for (const b of blobs) {
       const head = await send('HEAD', `${base}/blobs/${b.digest}`);
@@ -97,8 +99,13 @@ export async function pushImage(img: BuiltImage, ref: string): Promise<Pushed> {
       out.sent.blobs++;
       out.sent.bytes += b.data.length;
     }
-    const m = await send('PUT', `${base}/manifests/${tag}`, img.manifest.data, img.manifest.mediaType);
-    if (m.status !== 201) throw fail('putting the manifest', m);
+    if (images.length > 1)
+      for (const i of images) {
+        const m = await send('PUT', `${base}/manifests/${i.manifest.digest}`, i.manifest.data, i.manifest.mediaType);
+        if (m.status !== 201) throw fail(`putting the manifest of ${i.platform.architecture}`, m);
+      }
+    const m = await send('PUT', `${base}/manifests/${tag}`, top.data, top.mediaType);
+    if (m.status !== 201) throw fail(images.length > 1 ? 'putting the index' : 'putting the manifest', m);
   } catch (e) {
     if (e instanceof ScratchifyError) throw e;
     throw fail('the push stopped', undefined, e);

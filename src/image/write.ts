@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { dirname, join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { type TarEntry, writeTar } from '../rootfs/tar-write.js';
-import { type BuiltImage, MEDIA } from './oci.js';
+import { type BuiltImage, buildIndex, MEDIA } from './oci.js';
 import type { LayeredImage } from './read-base.js';
 
 /** A file of an image layout or archive: its path inside, and its bytes. */
@@ -13,22 +13,26 @@ export interface LayoutFile {
 
 const hex = (digest: string) => digest.slice('sha256:'.length);
 
-/** The OCI image layout (image-spec's image-layout.md): oci-layout, index.json naming the manifest by tag, blobs. */
-export function ociLayout(img: BuiltImage, tag: string): LayoutFile[] {
+/**
+ * The OCI image layout (image-spec's image-layout.md): oci-layout, index.json naming the image by tag (one image's
+ * manifest, or for several platforms the index of their manifests), and the blobs, each once.
+ */
+export function ociLayout(images: readonly BuiltImage[], tag: string): LayoutFile[] {
+  const top = images.length === 1 ? images[0].manifest : buildIndex(images);
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.index,
     manifests: [
       {
-        mediaType: MEDIA.manifest,
-        digest: img.manifest.digest,
-        size: img.manifest.data.length,
+        mediaType: top.mediaType,
+        digest: top.digest,
+        size: top.data.length,
         annotations: { 'org.opencontainers.image.ref.name': tag },
-        platform: img.platform,
+        ...(images.length === 1 ? { platform: images[0].platform } : {}),
       },
     ],
   };
-  const blobs = [img.config, img.manifest, ...img.layers];
+  const blobs = [...(images.length === 1 ? [] : [top]), ...images.flatMap((i) => [i.config, i.manifest, ...i.layers])];
   const seen = new Set<string>();
   return [
     { path: 'oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
@@ -66,8 +70,8 @@ export function dockerArchiveOf(img: LayeredImage, ref: string): Buffer {
 }
 
 /** An OCI layout as one tar (skopeo's oci-archive). */
-export function ociArchive(img: BuiltImage, tag: string): Buffer {
-  return archive(ociLayout(img, tag));
+export function ociArchive(images: readonly BuiltImage[], tag: string): Buffer {
+  return archive(ociLayout(images, tag));
 }
 
 /** Files as a deterministic tar, with the directories above them. */

@@ -143,4 +143,39 @@ describe.runIf(run)('one Dockerfile for every platform of a multi-platform base 
       expect(r.exitCode, `${platform}: ${JSON.stringify(r.stderr)}`).toBe(0);
     }
   }, 900_000);
+
+  it('--image docker:// with two platforms pushes an index of both; docker pull of each platform runs it, arm64 under emulation', async () => {
+    const ref = `${registry.host}/scratchify/nginx-written:multi`;
+    const g = await execa(
+      BIN,
+      ['/usr/sbin/nginx', '--base', base, '--platform', 'linux/amd64,linux/arm64', '--image', `docker://${ref}`, '--json'],
+      {
+        reject: false,
+      },
+    );
+    expect(g.exitCode, g.stderr).toBe(0);
+    const report = JSON.parse(g.stdout) as { image: { index: string; platforms: { platform: string; manifest: string }[] } };
+    const raw = JSON.parse((await execa('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`])).stdout) as {
+      mediaType: string;
+      manifests: { digest: string; platform: { architecture: string } }[];
+    };
+    expect(raw.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+    expect(raw.manifests.map((m) => [m.platform.architecture, m.digest])).toEqual(
+      report.image.platforms.map((p) => [p.platform.split('/')[1], p.manifest]),
+    );
+    for (const arch of ['amd64', 'arm64']) {
+      // One local name per platform: docker pull --platform replaces what a tag names.
+      const local = `scratchify-test/written-multi:${arch}`;
+      await execa(DOCKER, ['pull', '--platform', `linux/${arch}`, ref]);
+      await execa(DOCKER, ['tag', ref, local]);
+      try {
+        const inspect = await execa(DOCKER, ['image', 'inspect', '--format', '{{.Architecture}}', local]);
+        expect(inspect.stdout.trim()).toBe(arch);
+        const t = await execa(DOCKER, ['run', '--rm', '--platform', `linux/${arch}`, local, '-t'], { reject: false });
+        expect(t.stderr, arch).toContain('test is successful');
+      } finally {
+        await execa(DOCKER, ['rmi', '-f', local, ref], { reject: false });
+      }
+    }
+  }, 900_000);
 });

@@ -32,7 +32,7 @@ describe('a base read from files', () => {
   it('an OCI layout, a tag in it, an index of two platforms read for the one asked for', () => {
     const [amd, arm] = [image('linux/amd64', 'x86'), image('linux/arm64/v8', 'arm')];
     const dir = join(mkdtempSync(join(tmpdir(), 'scratchify-read-oci-')), 'layout');
-    const files = [...ociLayout(amd, 'one'), ...ociLayout(arm, 'one').filter((f) => f.path.startsWith('blobs/'))];
+    const files = [...ociLayout([amd], 'one'), ...ociLayout([arm], 'one').filter((f) => f.path.startsWith('blobs/'))];
     // A nested index naming both platforms' manifests, tagged `multi`.
     const nested = Buffer.from(
       JSON.stringify({
@@ -72,7 +72,7 @@ describe('a base read from files', () => {
   it('an OCI archive and a docker-archive give back the image written into them', () => {
     const img = image('linux/amd64', 'bytes');
     const d = mkdtempSync(join(tmpdir(), 'scratchify-read-archive-'));
-    writeFileSync(join(d, 'oci.tar'), ociArchive(img, 'v1'));
+    writeFileSync(join(d, 'oci.tar'), ociArchive([img], 'v1'));
     writeFileSync(join(d, 'docker.tar'), dockerArchive(img, 'team/app:1'));
     for (const read of [
       readOciArchive(join(d, 'oci.tar'), 'v1', undefined),
@@ -85,5 +85,14 @@ describe('a base read from files', () => {
     }
     expect(() => readDockerArchive(join(d, 'docker.tar'), 'other:1')).toThrow(/no image tagged other:1/);
     expect(() => readDockerArchive(join(d, 'nope.tar'), undefined)).toThrow(/is not a file/);
+  });
+
+  it('a layout written for two platforms names their index by the tag, and each platform reads back', () => {
+    const [amd, arm] = [image('linux/amd64', 'x86'), image('linux/arm64/v8', 'arm')];
+    const dir = join(mkdtempSync(join(tmpdir(), 'scratchify-read-multi-')), 'layout');
+    writeOciDir(dir, ociLayout([amd, arm], 'multi'), false);
+    expect(readOciDir(dir, 'multi', 'linux/arm64/v8').id).toBe(arm.config.digest);
+    expect(readOciDir(dir, 'multi', 'linux/amd64').id).toBe(amd.config.digest);
+    expect(readOciDir(dir, undefined, 'linux/amd64').layers[0].bytes()).toEqual(amd.layers[0].data);
   });
 });

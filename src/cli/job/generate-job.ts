@@ -51,9 +51,9 @@ export function generateJob(
   const source = imageSource(flags);
   const paths = outputPaths(flags, json);
   const platforms = flags.platform?.split(',') ?? [];
-  if (paths.image && platforms.length > 1)
-    throw new ScratchifyError('USAGE', `--image with --platform ${flags.platform}: an image is written for one platform at a time`, {
-      hint: `give one platform, e.g. --platform ${platforms[0]}`,
+  if ((paths.image?.kind === 'docker-archive' || paths.image?.kind === 'docker-daemon') && platforms.length > 1)
+    throw new ScratchifyError('USAGE', `--image ${flags.image} holds one platform, and --platform names ${platforms.length}`, {
+      hint: 'write them all with --image oci:DIR, oci-archive:FILE or docker://NAME:TAG (an index), or give one --platform',
     });
   return {
     program,
