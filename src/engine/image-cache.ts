@@ -108,6 +108,17 @@ export async function openCachedRoot(
   source: RootSource,
   fetcher: Fetcher,
 ): Promise<Root> {
+  const index = await cachedIndex(entry, source);
+  return new Root(new SparseBackend(`image ${entry.ref}`, entry.dir, index, fetcher));
+}
+
+/** The index of the cache entry `dir`, made first from `source` when it is missing or damaged. */
+export async function cachedIndex(
+  entry: { dir: string; ref: string; id: string; engine: string; verb: [string, string]; progress?: Progress },
+  source: RootSource,
+  /** Makes the entry's store (written to tmp('store.bin')) and returns its index, instead of reading source's stream. */
+  make?: (tmp: (f: string) => string) => Promise<SparseIndex>,
+): Promise<SparseIndex> {
   const { dir } = entry;
   const cached = (): SparseIndex | undefined => {
     if (!entryComplete(dir)) return undefined;
@@ -120,16 +131,17 @@ export async function openCachedRoot(
   };
   let index = cached();
   if (!index) {
-    index = await withEntryLock(dir, async () => cached() ?? (await fillEntry(entry, source)));
+    index = await withEntryLock(dir, async () => cached() ?? (await fillEntry(entry, source, make)));
     pruneCache(maxBytes(), dir);
   } else await source.leftovers.remove();
   touchEntry(dir, { engine: entry.engine, ref: entry.ref, id: entry.id });
-  return new Root(new SparseBackend(`image ${entry.ref}`, dir, index, fetcher));
+  return index;
 }
 
 async function fillEntry(
   entry: { dir: string; ref: string; verb: [string, string]; progress?: Progress },
   source: RootSource,
+  make?: (tmp: (f: string) => string) => Promise<SparseIndex>,
 ): Promise<SparseIndex> {
   const { dir, ref, progress } = entry;
   mkdirSync(dir, { recursive: true });
@@ -149,6 +161,12 @@ async function fillEntry(
     let index: SparseIndex;
     try {
       await source.start();
+      if (make) {
+        index = await make(tmp);
+        writeFileSync(tmp('sparse.json'), JSON.stringify(index));
+        for (const f of ['store.bin', 'sparse.json']) renameSync(tmp(f), join(dir, f));
+        return index;
+      }
       // The partial files appear once the source has begun: one killed outright leaves both, or neither.
       storeFd = openSync(tmp('store.bin'), 'w');
       builder = new SparseBuilder(storeFd, {

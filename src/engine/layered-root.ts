@@ -1,16 +1,18 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
-import { flattenLayers } from '../image/apply.js';
+import { flattenLayers, type LayerBlob, layerTar } from '../image/apply.js';
+import { mergeSparse } from '../image/sparse-merge.js';
 import { readRegistry } from '../image/pull.js';
 import { type LayeredImage, readDockerArchive, readOciArchive, readOciDir } from '../image/read-base.js';
 import { parseImageTarget } from '../image/transport.js';
-import type { Fetcher } from '../rootfs/sparse.js';
-import type { Root } from '../rootfs/root.js';
+import { type Fetcher, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
+import { Root } from '../rootfs/root.js';
 import { TarStream } from '../rootfs/tar-stream.js';
 import { cacheDir } from './cache.js';
 import { Leftovers } from './cleanup.js';
 import { imageConfig, type ImageInfo } from './image.js';
-import { openCachedRoot, type Progress } from './image-cache.js';
+import { cachedIndex, type Progress } from './image-cache.js';
 
 /** Whether `--base` names an image by a transport (oci:, oci-archive:, docker-archive:, docker://), read without an engine. */
 export function isTransport(base: string): boolean {
@@ -59,31 +61,60 @@ export async function openLayeredRoot(
     config: imageConfig({ Id: img.id, Config: (c.config ?? null) as never, Architecture: c.architecture, Os: c.os, Variant: c.variant }),
   };
   const flatten = (emit: (chunk: Buffer) => void) => flattenLayers(img.layers, img.ref, emit);
-  const root = await openCachedRoot(
+  const dir = join(cacheDir(), 'images', `layers-${img.id.replace(/^sha256:/, '')}`);
+  const index = await cachedIndex(
+    { dir, ref: img.ref, id: img.id, engine: 'none', verb: ['reading', 'read'], progress },
     {
-      dir: join(cacheDir(), 'images', `layers-${img.id.replace(/^sha256:/, '')}`),
-      ref: img.ref,
-      id: img.id,
-      engine: 'none',
-      verb: ['reading', 'read'],
-      progress,
+      leftovers: new Leftovers(),
+      async start() {},
+      // Each layer is read once and kept by its digest; the image's entry is made from those entries.
+      async stream() {},
+      async end() {},
+      failed: (e) => failedRead(img.ref, e),
     },
+    async (tmp) => {
+      const indexes: SparseIndex[] = [];
+      const stores: Buffer[] = [];
+      // Each layer's store is read as soon as its entry is there: pruning the cache for the next may remove it.
+      for (const l of img.layers) {
+        const entry = await layerEntry(img.ref, l, progress);
+        indexes.push(entry.index);
+        stores.push(readFileSync(join(entry.dir, 'store.bin')));
+      }
+      writeFileSync(tmp('store.bin'), Buffer.concat(stores));
+      return mergeSparse(
+        indexes,
+        stores.map((b) => b.length),
+      );
+    },
+  );
+  const root = new Root(new SparseBackend(`image ${img.ref}`, dir, index, layerFetcher(flatten)));
+  return { root, image };
+}
+
+function failedRead(ref: string, e: unknown): ScratchifyError {
+  return new ScratchifyError('IMAGE_NOT_FOUND', `--base ${ref}: its layers could not be read (${(e as Error).message})`, {
+    hint: 'check the image (skopeo inspect reads it)',
+    cause: e,
+  });
+}
+
+/** A layer's own cache entry, keyed by its digest: made once, whatever image it is read for. */
+async function layerEntry(ref: string, layer: LayerBlob, progress?: Progress): Promise<{ dir: string; index: SparseIndex }> {
+  const dir = join(cacheDir(), 'images', `layer-${layer.digest.replace(/^sha\d+:/, '')}`);
+  const index = await cachedIndex(
+    { dir, ref: `${ref} layer ${layer.digest.slice(0, 19)}`, id: layer.digest, engine: 'none', verb: ['reading', 'read'], progress },
     {
       leftovers: new Leftovers(),
       async start() {},
       async stream(push) {
-        flatten(push);
+        push(layerTar(layer, ref));
       },
       async end() {},
-      failed: (e) =>
-        new ScratchifyError('IMAGE_NOT_FOUND', `--base ${img.ref}: its layers could not be read (${(e as Error).message})`, {
-          hint: 'check the image (skopeo inspect reads it)',
-          cause: e,
-        }),
+      failed: (e) => failedRead(ref, e),
     },
-    layerFetcher(flatten),
   );
-  return { root, image };
+  return { dir, index };
 }
 
 /** Whole files of a layered image, when its cache kept only part of them: one pass over the layers for any number. */
