@@ -85,6 +85,7 @@ export async function openLayeredRoot(
       return mergeSparse(
         indexes,
         stores.map((b) => b.length),
+        img.ref,
       );
     },
   );

@@ -61,11 +61,20 @@ function find(root: Node, path: string): Node | undefined {
  * `.wh.NAME` deletes NAME and all beneath it from the layers below; `.wh..wh..opq` in a directory hides everything
  * the layers below had in it. A layer's whiteouts apply before its own entries, whatever their order in its tar.
  */
-export function mergeLayers(indexes: readonly TarIndex[]): Map<string, number> {
+export function mergeLayers(indexes: readonly TarIndex[], ref = 'the image'): Map<string, number> {
   const root: Node = { children: new Map() };
   let count = 0;
   indexes.forEach((index, layer) => {
     for (const path of Object.keys(index)) {
+      // An engine refuses a layer that writes outside the root; so does scratchify, rather than read one.
+      if (path.split('/').includes('..'))
+        throw new ScratchifyError(
+          'IMAGE_NOT_FOUND',
+          `--base ${ref}: layer ${layer + 1} has a member ${path.slice(1)} that leads outside the root`,
+          {
+            hint: 'the image is damaged or hostile: rebuild it, or use another base',
+          },
+        );
       const name = base(path);
       if (!name.startsWith('.wh.')) continue;
       const dir = find(root, parent(path));
@@ -114,7 +123,7 @@ function entryOf(path: string, m: TarMember, tar: Buffer, index: TarIndex) {
  */
 export function flattenLayers(layers: readonly LayerBlob[], ref: string, emit: (chunk: Buffer) => void): void {
   const indexes = layers.map((l) => indexOf(layerTar(l, ref)));
-  const from = mergeLayers(indexes);
+  const from = mergeLayers(indexes, ref);
   const byLayer = layers.map(() => [] as string[]);
   for (const [path, layer] of from) byLayer[layer].push(path);
   layers.forEach((l, i) => {

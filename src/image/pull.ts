@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
-import { hostPlatform, type LayeredImage, type OciConfig } from './read-base.js';
+import { checkLayerType, hostPlatform, type LayeredImage, type OciConfig } from './read-base.js';
 import { authorize, registryUrl } from './registry-auth.js';
 
 const MANIFEST_TYPES = [
@@ -75,7 +75,19 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     return r;
   };
   const body = async (r: Response, max: number, what: string): Promise<Buffer> => {
-    const b = Buffer.from(await r.arrayBuffer());
+    let b: Buffer;
+    try {
+      b = Buffer.from(await r.arrayBuffer());
+    } catch (e) {
+      throw new ScratchifyError(
+        'IMAGE_NOT_FOUND',
+        `--base docker://${ref}: the registry stopped sending ${what} (${(e as Error).message})`,
+        {
+          hint: `check that ${remote.registry} answers, then run again: curl ${registryUrl(remote.registry)}/`,
+          cause: e,
+        },
+      );
+    }
     if (b.length > max)
       throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: ${what} is too large`, { hint: 'check the image' });
     return b;
@@ -92,8 +104,18 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     const r = await get(`${base}/manifests/${digest}`, MANIFEST_TYPES.join(', '));
     const b = await body(r, MAX_MANIFEST, 'its manifest');
     const type = (r.headers.get('content-type') ?? '').split(';')[0];
-    manifest = JSON.parse(b.toString('utf8'));
-    digest = r.headers.get('docker-content-digest') ?? sha256(b);
+    // Asked for by digest, the manifest must be that digest; by tag, the digest the registry says it is.
+    const expected = digest.startsWith('sha256:') ? digest : r.headers.get('docker-content-digest');
+    if (expected && sha256(b) !== expected)
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: its manifest does not match its digest ${expected}`, {
+        hint: 'the registry or the network damaged it: pull again, or check the registry',
+      });
+    try {
+      manifest = JSON.parse(b.toString('utf8'));
+    } catch {
+      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: its manifest is not JSON`, { hint: 'check the registry' });
+    }
+    digest = sha256(b);
     if (!(MANIFEST_TYPES.slice(0, 2).includes(type) || manifest.manifests)) break;
     const p = (x: { os?: string; architecture?: string; variant?: string } | undefined) =>
       `${x?.os ?? 'linux'}/${x?.architecture}${x?.variant ? `/${x.variant}` : ''}`;
@@ -110,7 +132,12 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     digest = entry.digest;
   }
   if (!manifest.config)
-    throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: its manifest names no config`, { hint: 'check the image' });
+    throw new ScratchifyError(
+      'IMAGE_NOT_FOUND',
+      `--base docker://${ref}: its manifest (${manifest.mediaType ?? 'no media type'}) names no config: not an image scratchify reads`,
+      { hint: 'give an image (skopeo inspect --raw shows what the reference names)' },
+    );
+  for (const l of manifest.layers ?? []) checkLayerType(`docker://${ref}`, l.digest, (l as { mediaType?: string }).mediaType);
   const blob = async (d: string): Promise<string> => {
     const hex = /^sha256:([0-9a-f]{64})$/.exec(d)?.[1];
     if (!hex)

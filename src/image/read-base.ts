@@ -101,11 +101,25 @@ function fromLayout(
   if (!manifest.config) throw bad(ref, `manifest ${chosen.digest} names no config`);
   const configBytes = blob(manifest.config.digest);
   const config = json<OciConfig>(ref, `config ${manifest.config.digest}`, configBytes);
+  for (const l of manifest.layers ?? []) checkLayerType(ref, l.digest, l.mediaType);
   const layers = (manifest.layers ?? []).map((l) => ({
     digest: l.digest,
     bytes: () => present(blob(l.digest), () => bad(ref, `layer ${l.digest} is missing`)),
   }));
   return { ref, id: manifest.config.digest, config, configBytes: configBytes!, layers, manifestDigest: chosen.digest };
+}
+
+/** Layer media types scratchify reads: OCI's and Docker's tars, plain, gzip or zstd (the last refused when read). */
+const LAYER_TYPE =
+  /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar(\.gzip)?)$/;
+
+export function checkLayerType(ref: string, digest: string, type: string | undefined): void {
+  if (type !== undefined && !LAYER_TYPE.test(type))
+    throw bad(
+      ref,
+      `layer ${digest} has media type ${type}, which is no image layer scratchify reads`,
+      'give an image whose layers are tar archives (skopeo inspect --raw shows them)',
+    );
 }
 
 function present(b: Buffer | undefined, missing: () => Error): Buffer {

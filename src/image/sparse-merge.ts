@@ -9,7 +9,7 @@ import { mergeLayers } from './apply.js';
  * reader found in it. `stores` are the sizes of the layers' stores, which the image's store holds one after the
  * other: each kept range moves by the bytes of the stores below its own.
  */
-export function mergeSparse(layers: readonly SparseIndex[], stores: readonly number[]): SparseIndex {
+export function mergeSparse(layers: readonly SparseIndex[], stores: readonly number[], ref?: string): SparseIndex {
   const tables = layers.map((l) => MemberTable.fromColumns(l.members));
   const indexes: TarIndex[] = layers.map((l, i) => {
     const index: TarIndex = {};
@@ -25,7 +25,7 @@ export function mergeSparse(layers: readonly SparseIndex[], stores: readonly num
     base[i] = sum;
     return sum + n;
   }, 0);
-  const from = mergeLayers(indexes);
+  const from = mergeLayers(indexes, ref);
   const merged: TarIndex = {};
   const facts: SparseIndex['facts'] = { paths: [], at: [], text: '' };
   const texts: string[] = [];

@@ -114,4 +114,10 @@ describe('layers applied as the engines apply them', () => {
     expect(() => flat([zstd])).toThrow(ScratchifyError);
     expect(() => flat([zstd])).toThrow(/layer sha256:z is zstd-compressed/);
   });
+
+  it('a member that leads outside the root (../): refused in one line naming the layer', () => {
+    const hostile = layer([dir('/etc'), file('/../../etc/cron.d/x', 'owned')]);
+    expect(() => flat([hostile])).toThrow(ScratchifyError);
+    expect(() => flat([hostile])).toThrow(/--base test: layer 1 has a member \.\.\/\.\.\/etc\/cron\.d\/x that leads outside the root/);
+  });
 });
