@@ -30,13 +30,13 @@ const cases: Record<string, Handler> = {
   unauthorized: (_, res) => res.writeHead(401).end(),
   missing: (_, res) => res.writeHead(404).end(),
   broken: (_, res) => res.writeHead(500).end(),
-  'wrong-digest': (path, res) => {
+  'wrong-digest': (_, res) => {
     const m = manifest();
     res
       .writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', 'Docker-Content-Digest': sha('something else') })
       .end(m);
   },
-  'unknown-type': (path, res) => {
+  'unknown-type': (_, res) => {
     res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest('application/x-mystery'));
   },
   'bad-blob': (path, res) => {
