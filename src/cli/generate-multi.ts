@@ -2,7 +2,8 @@ import { basename, dirname, join } from 'node:path';
 import { detectEngine, type EngineName } from '../engine/engine.js';
 import { openImageRoot, type Progress } from '../engine/image-cache.js';
 import { imageFor, type OpenedRoot } from '../engine/open-root.js';
-import { manifestList } from '../engine/registry.js';
+import { atDigest, manifestList } from '../engine/registry.js';
+import { isTransport, openLayeredRoot } from '../engine/layered-root.js';
 import { ScratchifyError } from '../errors.js';
 import type { GenerateResult } from '../generate/generate.js';
 import { platformKey, renderMulti } from '../generate/multi.js';
@@ -50,8 +51,19 @@ export async function generateForPlatforms(
         hint: 'name the image by its registry reference; --root, --dockerfile and --bundle make one platform',
       },
     );
-  const engine = await detectEngine(flags.engine as EngineName | undefined);
-  const list = await manifestList(flags.base);
+  // Without an engine (--engine none, or docker://), each platform's image is read from the registry itself.
+  const noEngine = flags.engine === 'none' || flags.base.startsWith('docker://');
+  const ref = flags.base.replace(/^docker:\/\//, '');
+  if (isTransport(flags.base) && !flags.base.startsWith('docker://'))
+    throw new ScratchifyError(
+      'USAGE',
+      `--platform ${platforms.join(',')}: several platforms are read from a registry, not from ${flags.base}`,
+      {
+        hint: 'push the base to a registry (skopeo copy --all) and give --base docker://NAME:TAG',
+      },
+    );
+  const engine = noEngine ? undefined : await detectEngine(flags.engine as EngineName | undefined);
+  const list = await manifestList(ref);
   if (!list)
     throw new ScratchifyError('PLATFORM_MISMATCH', `--platform ${platforms.join(',')}: ${flags.base} is a single-platform image`, {
       hint: 'name a multi-platform image (a manifest list) in a registry, or one --platform',
@@ -60,8 +72,19 @@ export async function generateForPlatforms(
   const planned: { platform: string; result: GenerateResult; planned: Planned }[] = [];
   for (const platform of platforms) {
     o.say(`planning ${platform}`);
-    const image = await imageFor(engine, flags.base, platform);
-    const opened: OpenedRoot = { root: await openImageRoot(engine, image, o.progress), image, engine };
+    let opened: OpenedRoot;
+    if (engine) {
+      const image = await imageFor(engine, flags.base, platform);
+      opened = { root: await openImageRoot(engine, image, o.progress), image, engine };
+    } else {
+      const read = await openLayeredRoot(flags.base, platform, o.progress);
+      const entry = list.platforms.find((p) => p.platform === platform);
+      // Pinned as an engine's pull would pin it: the list's digest, and this platform's own.
+      opened = {
+        root: read.root,
+        image: { ...read.image, ref, pinned: atDigest(ref, list.digest), platformRef: entry && atDigest(ref, entry.digest) },
+      };
+    }
     const p = await plan(opened, `${dockerfileName}.${platformKey(platform)}.scaffold.tar`);
     planned.push({ platform, result: p.result, planned: p });
   }
@@ -98,7 +121,8 @@ export async function generateForPlatforms(
     );
   writeAtomically([...files, ...(image?.files ?? [])]);
   if (image?.ociDir) writeOciDir(image.ociDir.path, image.ociDir.files, true);
-  const written = image && paths.image && (await imageWritten(image, paths.image, async () => engine));
+  // Several platforms are never loaded into an engine (the job refused it): no engine is asked for.
+  const written = image && paths.image && (await imageWritten(image, paths.image, async () => engine ?? detectEngine()));
   if (written && !o.json) o.say(written.said);
   if (!paths.out && !paths.image && !o.json) process.stdout.write(dockerfile);
   for (const p of planned) {

@@ -144,7 +144,7 @@ describe.runIf(run)('one Dockerfile for every platform of a multi-platform base 
     }
   }, 900_000);
 
-  it('--image docker:// with two platforms pushes an index of both; docker pull of each platform runs it, arm64 under emulation', async () => {
+  it('--image docker:// with two platforms pushes an index of both, the same without an engine; docker pull of each platform runs it, arm64 under emulation', async () => {
     const ref = `${registry.host}/scratchify/nginx-written:multi`;
     const g = await execa(
       BIN,
@@ -163,6 +163,25 @@ describe.runIf(run)('one Dockerfile for every platform of a multi-platform base 
     expect(raw.manifests.map((m) => [m.platform.architecture, m.digest])).toEqual(
       report.image.platforms.map((p) => [p.platform.split('/')[1], p.manifest]),
     );
+    // Without an engine, read from the registry: the same index, to the digest.
+    const none = await execa(
+      BIN,
+      [
+        '/usr/sbin/nginx',
+        '--engine',
+        'none',
+        '--base',
+        base,
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--image',
+        `oci:${join(dir, 'multi-none')}`,
+        '--json',
+      ],
+      { reject: false, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } },
+    );
+    expect(none.exitCode, none.stderr).toBe(0);
+    expect((JSON.parse(none.stdout) as typeof report).image.index).toBe(report.image.index);
     for (const arch of ['amd64', 'arm64']) {
       // One local name per platform: docker pull --platform replaces what a tag names.
       const local = `scratchify-test/written-multi:${arch}`;
