@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ScratchifyError } from '../errors.js';
+import { splitRemote } from '../image/pull.js';
+import { authorize, registryUrl } from '../image/registry-auth.js';
 
 /** A reference split as the registry API wants it. */
 export interface RemoteRef {
@@ -21,39 +23,7 @@ const MAX_MANIFEST = 4 << 20;
 
 /** `host[:port]/path[:tag|@digest]`; a name without a registry host is Docker Hub's, as the engines read it. */
 export function parseRemote(ref: string): RemoteRef {
-  const at = ref.indexOf('@');
-  let name = at >= 0 ? ref.slice(0, at) : ref;
-  let reference = at >= 0 ? ref.slice(at + 1) : 'latest';
-  const colon = name.lastIndexOf(':');
-  if (at < 0 && colon > name.lastIndexOf('/')) {
-    reference = name.slice(colon + 1);
-    name = name.slice(0, colon);
-  }
-  const first = name.split('/')[0];
-  const hosted = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!hosted) return { registry: 'registry-1.docker.io', repository: name.includes('/') ? name : `library/${name}`, reference };
-  return { registry: first, repository: name.slice(first.length + 1), reference };
-}
-
-/** Loopback registries speak plain HTTP, as docker and podman allow them to. */
-function baseUrl(registry: string): string {
-  const host = registry.replace(/:\d+$/, '');
-  const plain = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
-  return `${plain ? 'http' : 'https'}://${registry}/v2`;
-}
-
-/** An anonymous pull token, when the registry asks for one (Docker Hub, GHCR, Quay). */
-async function token(challenge: string, repository: string): Promise<string | undefined> {
-  const field = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(challenge)?.[1];
-  const realm = field('realm');
-  if (!realm) return undefined;
-  const url = new URL(realm);
-  url.searchParams.set('scope', field('scope') ?? `repository:${repository}:pull`);
-  if (field('service')) url.searchParams.set('service', field('service')!);
-  const r = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!r.ok) return undefined;
-  const body = (await r.json()) as { token?: string; access_token?: string };
-  return body.token ?? body.access_token;
+  return splitRemote(ref);
 }
 
 /**
@@ -62,15 +32,15 @@ async function token(challenge: string, repository: string): Promise<string | un
  */
 export async function manifestList(ref: string): Promise<ManifestList | undefined> {
   const remote = parseRemote(ref);
-  const url = `${baseUrl(remote.registry)}/${remote.repository}/manifests/${remote.reference}`;
+  const url = `${registryUrl(remote.registry)}/${remote.repository}/manifests/${remote.reference}`;
   const accept = [...LIST_TYPES, ...ONE_TYPES].join(', ');
   const get = (auth?: string) =>
-    fetch(url, { headers: { Accept: accept, ...(auth ? { Authorization: `Bearer ${auth}` } : {}) }, signal: AbortSignal.timeout(60_000) });
+    fetch(url, { headers: { Accept: accept, ...(auth ? { Authorization: auth } : {}) }, signal: AbortSignal.timeout(60_000) });
   let r: Response;
   try {
     r = await get();
     if (r.status === 401) {
-      const t = await token(r.headers.get('www-authenticate') ?? '', remote.repository);
+      const t = await authorize(r.headers.get('www-authenticate') ?? '', `repository:${remote.repository}:pull`, remote.registry);
       if (t) r = await get(t);
     }
   } catch (e) {

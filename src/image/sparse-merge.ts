@@ -1,5 +1,6 @@
 import { MemberTable } from '../rootfs/member-table.js';
 import { SPARSE_FORMAT, type SparseIndex } from '../rootfs/sparse.js';
+import { packFacts } from '../rootfs/sparse-build.js';
 import type { TarIndex, TarMember } from '../rootfs/tar.js';
 import { mergeLayers } from './apply.js';
 
@@ -27,9 +28,7 @@ export function mergeSparse(layers: readonly SparseIndex[], stores: readonly num
   }, 0);
   const from = mergeLayers(indexes, ref);
   const merged: TarIndex = {};
-  const facts: SparseIndex['facts'] = { paths: [], at: [], text: '' };
-  const texts: string[] = [];
-  let at = 0;
+  const facts: [string, string][] = [];
   const factsOf = layers.map((l) => new Map(l.facts.paths.map((p, n) => [p, l.facts.text.slice(l.facts.at[n], l.facts.at[n + 1])])));
   for (const [path, layer] of from) {
     const m = indexes[layer][path];
@@ -38,19 +37,12 @@ export function mergeSparse(layers: readonly SparseIndex[], stores: readonly num
     if (m.keep) moved.keep = m.keep.map((v, k) => (k % 3 === 2 ? v + base[layer] : v));
     merged[path] = moved;
     const text = factsOf[layer].get(path);
-    if (text !== undefined) {
-      facts.paths.push(path);
-      facts.at.push(at);
-      texts.push(text);
-      at += text.length;
-    }
+    if (text !== undefined) facts.push([path, text]);
   }
-  facts.at.push(at);
-  facts.text = texts.join('');
   return {
     format: SPARSE_FORMAT,
     members: MemberTable.columnsOf(merged),
-    facts,
+    facts: packFacts(facts),
     parsedWith: layers[0]?.parsedWith ?? [],
     probes: layers[0]?.probes ?? [],
   };

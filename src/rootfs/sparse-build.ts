@@ -90,19 +90,13 @@ export class SparseBuilder implements TarSink {
   /** The index and strings, once the stream has ended; the store is complete then. */
   result(members: TarIndex): SparseIndex {
     this.flush();
-    const facts: SparseIndex['facts'] = { paths: [], at: [], text: '' };
-    const texts: string[] = [];
-    let at = 0;
-    for (const p of new Set([...Object.keys(this.elves), ...Object.keys(this.strings), ...Object.keys(this.probed)])) {
-      const one: FileFacts = { elf: this.elves[p], strings: this.strings[p], probed: this.probed[p] };
-      const text = JSON.stringify(one);
-      facts.paths.push(p);
-      facts.at.push(at);
-      texts.push(text);
-      at += text.length;
-    }
-    facts.at.push(at);
-    facts.text = texts.join('');
+    const paths = new Set([...Object.keys(this.elves), ...Object.keys(this.strings), ...Object.keys(this.probed)]);
+    const facts = packFacts(
+      [...paths].map((p): [string, string] => {
+        const one: FileFacts = { elf: this.elves[p], strings: this.strings[p], probed: this.probed[p] };
+        return [p, JSON.stringify(one)];
+      }),
+    );
     return {
       format: SPARSE_FORMAT,
       members: MemberTable.columnsOf(members),
@@ -202,4 +196,20 @@ function parsed(src: ByteSource, path: string, options: ParseOptions): ElfFile |
     if (!(e instanceof ElfFormatError)) throw e;
     return { error: { offset: e.offset, reason: e.reason } };
   }
+}
+
+/** Each file's facts as JSON text, laid end to end with where each begins: the index's `facts`. */
+export function packFacts(files: Iterable<[string, string]>): SparseIndex['facts'] {
+  const facts: SparseIndex['facts'] = { paths: [], at: [], text: '' };
+  const texts: string[] = [];
+  let at = 0;
+  for (const [path, text] of files) {
+    facts.paths.push(path);
+    facts.at.push(at);
+    texts.push(text);
+    at += text.length;
+  }
+  facts.at.push(at);
+  facts.text = texts.join('');
+  return facts;
 }
