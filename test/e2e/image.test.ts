@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/paths.js';
+import { trivy, unpack } from '../helpers/scan.js';
 import { DOCKER, IN_CI, PODMAN_RUN, dockerAnswers, dockerBuild, loopbackRegistry, nginxBase, podmanAnswers } from '../helpers/engine.js';
 
 const run = (await dockerAnswers()) || IN_CI;
@@ -102,7 +103,7 @@ describe.runIf(run)('--image: the image written without a build', () => {
     }
   }, 120_000);
 
-  it('an OCI layout that skopeo and umoci read, with the same digests as the archive; nothing written for a refused target', async () => {
+  it('an OCI layout that skopeo and umoci read, with the same digests as the archive, in which the scanner sees what it sees in the built image; nothing written for a refused target', async () => {
     const layout = join(dir, 'layout');
     const g = await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `oci:${layout}:v1`, '--json']);
     const again = JSON.parse(g.stdout) as typeof report;
@@ -113,6 +114,10 @@ describe.runIf(run)('--image: the image written without a build', () => {
     const unpacked = join(dir, 'unpacked');
     await execa('umoci', ['raw', 'unpack', '--rootless', '--image', `${layout}:v1`, unpacked]);
     expect(readFileSync(join(unpacked, 'etc/nginx/nginx.conf'), 'utf8')).toContain('http {');
+    // The scanner sees the same OS and packages in the written image as in the built one.
+    const [written, builtScan] = [await trivy(unpacked), await trivy(await unpack(built))];
+    expect(written.packages.length).toBeGreaterThan(20);
+    expect(written).toEqual(builtScan);
     const index = readFileSync(join(layout, 'index.json'));
     const refused = await execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `oci:${layout}`], { reject: false });
     expect(readFileSync(join(layout, 'index.json'))).toEqual(index);
