@@ -144,6 +144,7 @@ function removeStale(): void {
  */
 export function pruneCache(max: number, keep?: string): CacheEntry[] {
   removeStale();
+  pruneBlobs(max);
   const entries = listCache();
   let total = entries.reduce((n, e) => n + e.bytes, 0);
   const removed: CacheEntry[] = [];
@@ -201,5 +202,27 @@ export async function withEntryLock<T>(dir: string, fill: () => Promise<T>): Pro
     return await fill();
   } finally {
     rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * The layers read from registries (`blobs/`, by digest) held to the same bound on their own, least recently used
+ * first (a blob's time is set each time it is used); a partial download whose process is gone goes too.
+ */
+function pruneBlobs(max: number): void {
+  const dir = join(cacheDir(), 'blobs');
+  if (!existsSync(dir)) return;
+  const blobs = readdirSync(dir).map((name) => {
+    const st = statSync(join(dir, name));
+    return { path: join(dir, name), bytes: st.size, used: st.mtimeMs, partial: name.endsWith('.tmp') };
+  });
+  let total = 0;
+  for (const b of blobs.sort((a, z) => z.used - a.used)) {
+    if (b.partial) {
+      if (stale(b.path)) rmSync(b.path, { force: true });
+      continue;
+    }
+    total += b.bytes;
+    if (total > max) rmSync(b.path, { force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import { checkLayerType, hostPlatform, type LayeredImage, type OciConfig } from './read-base.js';
@@ -143,16 +143,47 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     if (!hex)
       throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob digest ${d} is not sha256`, { hint: 'check the image' });
     const path = join(blobs, hex);
-    if (existsSync(path)) return path;
-    const data = await body(await get(`${base}/blobs/${d}`), MAX_BLOB, `blob ${d}`);
-    if (sha256(data) !== d)
-      throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob ${d} does not match its digest`, {
-        hint: 'pull again; the registry or the network damaged it',
-      });
+    if (existsSync(path)) {
+      // Its time says when it was last used: the cache's bound removes the least recently used first.
+      const now = new Date();
+      utimesSync(path, now, now);
+      return path;
+    }
     mkdirSync(blobs, { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
+    // Streamed to a file as it arrives, hashed on the way, bounded: a blob is never held in memory whole.
     try {
-      writeFileSync(tmp, data);
+      const r = await get(`${base}/blobs/${d}`);
+      const hash = createHash('sha256');
+      let size = 0;
+      const fd = openSync(tmp, 'w');
+      try {
+        for await (const chunk of r.body ?? []) {
+          size += chunk.length;
+          if (size > MAX_BLOB)
+            throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob ${d} is over ${MAX_BLOB / 1024 ** 3} GiB`, {
+              hint: 'check the image',
+            });
+          hash.update(chunk);
+          writeSync(fd, chunk);
+        }
+      } catch (e) {
+        if (e instanceof ScratchifyError) throw e;
+        throw new ScratchifyError(
+          'IMAGE_NOT_FOUND',
+          `--base docker://${ref}: the registry stopped sending blob ${d} (${(e as Error).message})`,
+          {
+            hint: `check that ${remote.registry} answers, then run again: curl ${registryUrl(remote.registry)}/`,
+            cause: e,
+          },
+        );
+      } finally {
+        closeSync(fd);
+      }
+      if (`sha256:${hash.digest('hex')}` !== d)
+        throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: blob ${d} does not match its digest`, {
+          hint: 'pull again; the registry or the network damaged it',
+        });
       renameSync(tmp, path);
     } finally {
       rmSync(tmp, { force: true });
