@@ -112,6 +112,7 @@ export async function generateForPlatforms(
       });
     }
   }
+  if (paths.image) for (const p of planned) await p.result.prefetch();
   // --image: every platform's image, and their index (the job let through only transports that hold one).
   const image =
     paths.image &&

@@ -50,6 +50,8 @@ export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promi
     planned = await plan(opened, basename(scaffoldPath));
     const { source, baseRef } = describeSource(flags, opened);
     dockerfile = withUserStages(flags, planned.result.dockerfile);
+    // The image or bundle reads every copied file: brought in as one stream first, where the source can.
+    if (paths.image || bundlePath) await planned.result.prefetch();
     files = outputFiles(paths, planned.result, dockerfile, {
       program: job.program,
       base: baseRef ?? source,

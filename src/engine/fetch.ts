@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
 import type { Fetcher } from '../rootfs/sparse.js';
 import { indexTar, TarBackend } from '../rootfs/tar.js';
-import { TarStream } from '../rootfs/tar-stream.js';
+import { fileCollector, TarStream } from '../rootfs/tar-stream.js';
 import { Leftovers } from './cleanup.js';
 import { type Engine, NEVER_RUNS } from './engine.js';
 
@@ -66,6 +66,24 @@ export function imageFetcher(engine: Engine, imageId: string, ref: string): Fetc
       s.push(tar);
       s.finish();
       return content ?? Buffer.alloc(0);
+    },
+    // The export streamed from the engine as it comes, only the wanted files held: no copy of the image on disk.
+    async manyAsync(paths, each) {
+      const s = fileCollector(paths, each);
+      try {
+        await engine.exportStream(container(), (chunk) => s.push(chunk));
+        s.finish();
+      } catch (e) {
+        if (e instanceof ScratchifyError) throw e;
+        throw new ScratchifyError(
+          'ENGINE_UNAVAILABLE',
+          `--base ${ref}: ${engine.name} export failed while reading files of the image (${(e as Error).message})`,
+          {
+            hint: 'check the engine and free disk space, then run again',
+            cause: e,
+          },
+        );
+      }
     },
     many(paths, each) {
       const dir = leftovers.dir(mkdtempSync(join(tmpdir(), 'scratchify-fetch-')));

@@ -8,7 +8,7 @@ import { type LayeredImage, readDockerArchive, readOciArchive, readOciDir } from
 import { parseImageTarget } from '../image/transport.js';
 import { type Fetcher, SparseBackend, type SparseIndex } from '../rootfs/sparse.js';
 import { Root } from '../rootfs/root.js';
-import { TarStream } from '../rootfs/tar-stream.js';
+import { fileCollector } from '../rootfs/tar-stream.js';
 import { cacheDir } from './cache.js';
 import { Leftovers } from './cleanup.js';
 import { imageConfig, type ImageInfo } from './image.js';
@@ -121,22 +121,7 @@ async function layerEntry(ref: string, layer: LayerBlob, progress?: Progress): P
 /** Whole files of a layered image, when its cache kept only part of them: one pass over the layers for any number. */
 function layerFetcher(flatten: (emit: (chunk: Buffer) => void) => void): Fetcher {
   const many = (paths: string[], each: (path: string, content: Buffer) => void) => {
-    const wanted = new Set(paths);
-    let current: string | undefined;
-    let chunks: Buffer[] = [];
-    const s = new TarStream({
-      member(path) {
-        current = wanted.has(path) ? path : undefined;
-        chunks = [];
-      },
-      data(c) {
-        if (current) chunks.push(Buffer.from(c));
-      },
-      end() {
-        if (current) each(current, Buffer.concat(chunks));
-        current = undefined;
-      },
-    });
+    const s = fileCollector(paths, each);
     flatten((chunk) => s.push(chunk));
     s.finish();
   };

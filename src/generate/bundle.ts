@@ -13,6 +13,23 @@ const MAX_BYTES = 4 * 1024 ** 3;
  * mode and owner, and every copied tree entry by entry (its links stay links, as COPY keeps them).
  */
 export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[]): ScaffoldEntry[] {
+  const { out, files } = walkBundle(plan, root, scaffold);
+  // A cache that kept only parts of files fetches every one at once, not one engine call per file.
+  root.backend.cache?.prefetch(files.map((f) => f.path));
+  for (const f of files) {
+    const content = root.readBytes(f.path, MAX_BYTES);
+    if (content) out.push({ type: 'file', ...f, content });
+  }
+  return out;
+}
+
+/** Brings in, as one stream from the engine, the files a bundle or written image will read (before bundleEntries). */
+export async function prefetchBundle(plan: Plan, root: Root, scaffold: ScaffoldEntry[]): Promise<void> {
+  await root.backend.cache?.prefetchAsync(walkBundle(plan, root, scaffold).files.map((f) => f.path));
+}
+
+/** The scaffold, the directories and links of copied trees, and the regular files whose bytes the bundle needs. */
+function walkBundle(plan: Plan, root: Root, scaffold: ScaffoldEntry[]) {
   const out = [...scaffold];
   const seen = new Set(out.map((e) => e.path));
   let bytes = 0;
@@ -49,11 +66,5 @@ export function bundleEntries(plan: Plan, root: Root, scaffold: ScaffoldEntry[])
   };
   for (const f of plan.files.keys()) addFile(f);
   for (const t of plan.trees.keys()) walk(t, 0);
-  // A cache that kept only parts of files fetches every one at once, not one engine call per file.
-  root.backend.cache?.prefetch(files.map((f) => f.path));
-  for (const f of files) {
-    const content = root.readBytes(f.path, MAX_BYTES);
-    if (content) out.push({ type: 'file', ...f, content });
-  }
-  return out;
+  return { out, files };
 }

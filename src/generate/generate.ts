@@ -16,7 +16,7 @@ import { runtimeNeeds } from '../runtime/needs.js';
 import type { Account } from './accounts.js';
 import { apply, type Said } from './apply.js';
 import { type BaseConfig, healthcheckProgram, runInstructions } from './base-config.js';
-import { bundleEntries } from './bundle.js';
+import { bundleEntries, prefetchBundle } from './bundle.js';
 import { renderDockerfile } from './dockerfile.js';
 import { entryPrograms } from './entry.js';
 import { entrypointOf, startOf } from './start.js';
@@ -45,6 +45,8 @@ export interface GenerateResult {
   scaffold: Buffer;
   /** The whole minimal root as archive entries (scaffold first), for --bundle; built once, on first call. */
   bundle: () => ScaffoldEntry[];
+  /** Brings in the files bundle() reads as one stream, where the image's source can (an engine's export). */
+  prefetch: () => Promise<void>;
   /** The exec-form ENTRYPOINT: the program, its profile's arguments, the user's. */
   entrypoint: string[];
   /** The CMD, when the base's own is kept (the program is the base's entrypoint). */
@@ -322,6 +324,7 @@ function render(
     dockerfile,
     scaffold: writeScaffoldTar(input.carrier === 'archive' ? bundle() : scaffoldEntries),
     bundle,
+    prefetch: () => prefetchBundle(plan, plan.root, scaffoldEntries),
     plan,
     maps: r.maps,
     runAs: who.runAs,

@@ -49,6 +49,8 @@ export interface CacheHooks {
   pathStrings(path: string): string[] | undefined;
   /** Brings in the contents of many files at once, before they are read one by one (a bundle). */
   prefetch(paths: string[]): void;
+  /** The same, as a stream the engine sends (no copy of the image on disk), where the source can. */
+  prefetchAsync(paths: string[]): Promise<void>;
   /**
    * Data made from the tree's files by `make` (dpkg's database, read), kept with an image's cache and made once
    * for it: an image never changes under its ID. `name` carries the version of what `make` makes; `valid` checks

@@ -73,6 +73,8 @@ export function isSparseIndex(x: unknown): x is SparseIndex {
 export interface Fetcher {
   one(path: string): Buffer;
   many(paths: string[], each: (path: string, content: Buffer) => void): void;
+  /** The same, the image streamed as it arrives and only the wanted files held, where the source can. */
+  manyAsync?(paths: string[], each: (path: string, content: Buffer) => void): Promise<void>;
   /** Removes what fetching made (a container); a later fetch makes it again. */
   close(): void;
 }
@@ -215,6 +217,13 @@ export class SparseBackend extends IndexedBackend implements CacheHooks {
     const missing = this.notHeld(paths);
     if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
     this.fetcher.many(missing, (p, content) => this.held.set(p, content));
+  }
+
+  async prefetchAsync(paths: string[]): Promise<void> {
+    const missing = this.notHeld(paths);
+    if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
+    if (this.fetcher.manyAsync) await this.fetcher.manyAsync(missing, (p, content) => this.held.set(p, content));
+    else this.fetcher.many(missing, (p, content) => this.held.set(p, content));
   }
 
   /** Of regular files, those whose bytes the cache holds in part only (neither kept whole nor fetched), once each. */

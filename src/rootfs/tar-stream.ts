@@ -113,3 +113,27 @@ export class TarStream {
     this.pad = pad;
   }
 }
+
+/**
+ * A tar stream's reader that hands `each` the whole bytes of the regular files named in `wanted` (by member path)
+ * and lets the rest go by: many files of an image taken out of one pass over it.
+ */
+export function fileCollector(wanted: Iterable<string>, each: (path: string, content: Buffer) => void): TarStream {
+  const want = new Set(wanted);
+  let current: string | undefined;
+  let chunks: Buffer[] = [];
+  return new TarStream({
+    member(path) {
+      current = want.has(path) ? path : undefined;
+      chunks = [];
+    },
+    data(c) {
+      // A view of the source's buffer, valid during the call only: copied.
+      if (current) chunks.push(Buffer.from(c));
+    },
+    end() {
+      if (current) each(current, Buffer.concat(chunks));
+      current = undefined;
+    },
+  });
+}
