@@ -75,7 +75,7 @@ export async function runGenerate(job: GenerateJob, ctx: GenerateContext): Promi
       async () => opened.engine ?? (await detectEngine(flags.engine as EngineName | undefined)),
     ));
   if (!out && !bundlePath && !paths.image && !ctx.json) process.stdout.write(dockerfile);
-  for (const n of [...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
+  for (const n of [...(opened.notes ?? []), ...traceNotes, ...result.notes]) process.stderr.write(`scratchify: ${n}\n`);
   result.warnings.unshift(...traceWarnings);
   for (const w of [...result.warnings, ...(flags.verbose ? result.details : [])]) process.stderr.write(`scratchify: warning: ${w}\n`);
   if (!ctx.json) for (const l of sizeSummary(result)) process.stderr.write(`scratchify: ${l}\n`);

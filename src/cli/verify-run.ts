@@ -1,6 +1,6 @@
 import type { Progress } from '../engine/image-cache.js';
 import { unlessInterrupted } from '../engine/cleanup.js';
-import { EXIT_CODES } from '../errors.js';
+import { EXIT_CODES, ScratchifyError } from '../errors.js';
 import { verify } from '../verify/verify.js';
 import { readLayered } from '../engine/layered-root.js';
 import { prepareJob } from './job/prepare.js';
@@ -18,6 +18,15 @@ export async function runVerify(
 ): Promise<unknown> {
   const { flags, program, out } = job;
   const opened = await openSource(job.source, { base: flags.base, engine: flags.engine, progress: ctx.progress });
+  // A base read without an engine (from files or a registry) cannot be run: verify needs one to run both images.
+  if (!opened.engine)
+    throw new ScratchifyError(
+      'ENGINE_UNAVAILABLE',
+      `verify runs the base and the scratch image, and no container engine answers for ${flags.base}`,
+      {
+        hint: 'start dockerd (or install podman), and give the base as the engine names it',
+      },
+    );
   const { traced, warnings, notes } = await prepareJob(opened, {
     program,
     traces: flags.trace ?? [],

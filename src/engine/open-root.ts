@@ -15,6 +15,14 @@ export interface OpenedRoot {
   engine?: Engine;
   /** Removes what opening made: the tag of a --dockerfile stage built to read it (its layers stay in the build cache). */
   release?: () => Promise<void>;
+  /** What the user should know of how it was opened. */
+  notes?: string[];
+}
+
+/** Whether a reference names its registry host (`registry.example/app`, `127.0.0.1:5000/app`, `localhost/app`). */
+function namesRegistry(ref: string): boolean {
+  const first = ref.split('/')[0];
+  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */
@@ -41,7 +49,24 @@ export async function openRoot(opts: {
     throw new ScratchifyError('USAGE', '--engine none reads a --base from its registry or files; a Dockerfile stage needs an engine', {
       hint: 'give --engine docker or podman',
     });
-  const engine = await detectEngine(opts.engine as EngineName | undefined);
+  let engine: Engine;
+  try {
+    engine = await detectEngine(opts.engine as EngineName | undefined);
+  } catch (e) {
+    // No engine answers, and none was asked for: an image a registry names is read from there instead.
+    if (!(e instanceof ScratchifyError) || opts.engine || opts.stage || !opts.image || !namesRegistry(opts.image)) throw e;
+    const read = await openLayeredRoot(opts.image, opts.platform, opts.progress).catch((e2: unknown) => {
+      throw new ScratchifyError(e.code, `${e.message}; and ${opts.image} could not be read from its registry (${(e2 as Error).message})`, {
+        hint: e.hint,
+        cause: e2,
+      });
+    });
+    checkImagePlatform(opts.platform, read.image);
+    return {
+      ...read,
+      notes: [`no container engine answers: ${opts.image} was read from its registry (--engine none does so without asking)`],
+    };
+  }
   let image: ImageInfo;
   let release: (() => Promise<void>) | undefined;
   if (opts.stage) {

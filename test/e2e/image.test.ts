@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -243,6 +243,19 @@ describe.runIf(run)('--image: the image written without a build', () => {
         },
       );
       expect(layers(fromRegistry)).toEqual(want);
+      // No engine on PATH at all, and none asked for: read from the registry the reference names, and said so.
+      const onlyNode = mkdtempSync(join(tmpdir(), 'scratchify-only-node-'));
+      symlinkSync(process.execPath, join(onlyNode, 'node'));
+      const noEngine = await execa(
+        BIN,
+        ['/usr/sbin/nginx', '--base', `${registry.host}/base/nginx:b`, '--image', `oci:${join(dir, 'no-engine-image')}`, '--json'],
+        {
+          env: { PATH: onlyNode },
+          extendEnv: false,
+        },
+      );
+      expect(layers(noEngine)).toEqual(want);
+      expect(noEngine.stderr).toContain(`no container engine answers: ${registry.host}/base/nginx:b was read from its registry`);
     } finally {
       registry.stop();
     }

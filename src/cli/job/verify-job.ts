@@ -41,6 +41,10 @@ export function verifyJob(
     throw new ScratchifyError('USAGE', 'verify needs the base image: --base IMAGE, or --dockerfile FILE --target STAGE', {
       hint: 'the image the program comes from; verify builds and runs images, so it needs one',
     });
+  if (flags.engine === 'none')
+    throw new ScratchifyError('USAGE', 'verify runs images: --engine none cannot run them', {
+      hint: 'give --engine docker or podman, or leave --engine out',
+    });
   const source = imageSource(flags);
   checkTraceTimeout(flags['trace-timeout']);
   const timeout = seconds('timeout', flags.timeout);
