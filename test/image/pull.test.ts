@@ -25,8 +25,26 @@ const manifest = (layerType = 'application/vnd.oci.image.layer.v1.tar', layerDig
     }),
   );
 
-type Handler = (path: string, res: import('node:http').ServerResponse) => void;
+type Handler = (path: string, res: import('node:http').ServerResponse, auth?: string) => void;
 const cases: Record<string, Handler> = {
+  // A registry behind a token server (Docker Hub's scheme): 401 with a Bearer challenge, then the token it issued.
+  bearer: (path, res, auth) => {
+    if (path.startsWith('/token')) {
+      const u = new URL(path, 'http://x');
+      const ok = u.searchParams.get('scope') === 'repository:bearer:pull' && u.searchParams.get('service') === 'test-registry';
+      return res.writeHead(ok ? 200 : 400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: 'issued' }));
+    }
+    if (auth !== 'Bearer issued')
+      return res
+        .writeHead(401, {
+          'WWW-Authenticate': `Bearer realm="http://${host}/token",service="test-registry",scope="repository:bearer:pull"`,
+        })
+        .end();
+    if (path.includes('/manifests/'))
+      return res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest());
+    if (path.endsWith(sha(config))) return res.writeHead(200).end(config);
+    res.writeHead(200).end(layer);
+  },
   unauthorized: (_, res) => res.writeHead(401).end(),
   missing: (_, res) => res.writeHead(404).end(),
   broken: (_, res) => res.writeHead(500).end(),
@@ -56,14 +74,16 @@ const cases: Record<string, Handler> = {
   },
 };
 
+let host: string;
+
 describe('a base read from a registry that misbehaves: one line naming the reference, nothing cached', () => {
   let server: Server;
-  let host: string;
   const blobs = mkdtempSync(join(tmpdir(), 'scratchify-pull-blobs-'));
   beforeAll(async () => {
     server = createServer((req, res) => {
-      const name = (req.url ?? '').split('/')[2] ?? '';
-      (cases[name] ?? cases.missing)(req.url ?? '', res);
+      const url = req.url ?? '';
+      const name = url.startsWith('/token') ? 'bearer' : (url.split('/')[2] ?? '');
+      (cases[name] ?? cases.missing)(url, res, req.headers.authorization);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,6 +101,12 @@ describe('a base read from a registry that misbehaves: one line naming the refer
     expect(err.message).not.toContain('\n');
     return err;
   };
+
+  it('a registry behind a token server: the token asked for the pull scope, and the image read with it', async () => {
+    const img = await readRegistry(`${host}/bearer:1`, 'linux/amd64', mkdtempSync(join(tmpdir(), 'scratchify-pull-bearer-')));
+    expect(img.id).toBe(sha(config));
+    expect(img.layers[0].bytes()).toEqual(layer);
+  });
 
   it('401, 404 and 500: the status, and for 401 the login to run', async () => {
     expect((await failure('unauthorized')).hint).toContain(`skopeo login 127.0.0.1`);
