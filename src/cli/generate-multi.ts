@@ -10,8 +10,8 @@ import { platformKey, renderMulti } from '../generate/multi.js';
 import { sizeSummary } from '../generate/summary.js';
 import { cycloneDx, spdx } from '../packages/sbom.js';
 import type { GenerateFlags } from './generate-flags.js';
-import { jsonReport, type OutputPaths, runSettings, sourceDateEpoch } from './generate-outputs.js';
-import { builtImage, imageOutputs, imageWritten } from './image-output.js';
+import { jsonReport, type OutputPaths, runSettings } from './generate-outputs.js';
+import { builtImage, imageOutputs, imageWritten, sourceDateEpoch } from './image-output.js';
 import { writeOciDir } from '../image/write.js';
 import { writeAtomically } from './output.js';
 

@@ -7,7 +7,7 @@ import { cycloneDx, spdx } from '../packages/sbom.js';
 import { sizeAttribution } from '../resolve/sizes.js';
 import { parseImageTarget, type ImageTarget } from '../image/transport.js';
 import { writeOciDir } from '../image/write.js';
-import { builtImage, type ImageOutputs, imageOutputs } from './image-output.js';
+import { builtImage, type ImageOutputs, imageOutputs, sourceDateEpoch } from './image-output.js';
 import { checkOutputs, writeAtomically } from './output.js';
 
 /** Where generate writes, decided and checked before any work. */
@@ -149,12 +149,6 @@ export function writeOutputs(o: Outputs): string[] {
 /** Where --bundle's settings go: beside the directory or archive, named after it (/out.scratchify.json). */
 export function bundleSettingsPath(bundle: string): string {
   return `${bundle.replace(/\/+$/, '')}.scratchify.json`;
-}
-
-/** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else now. */
-export function sourceDateEpoch(): number {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  return v && /^\d+$/.test(v) ? Number(v) : Math.floor(Date.now() / 1000);
 }
 
 /** generate's --json report: what went where and why. */

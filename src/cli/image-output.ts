@@ -1,3 +1,4 @@
+import { platformOfImage } from '../elf/platform.js';
 import type { Engine } from '../engine/engine.js';
 import { type Pushed, pushImage } from '../image/push.js';
 import { loadArchive } from '../engine/load.js';
@@ -19,10 +20,15 @@ export interface ImageOutputs {
   push?: string;
 }
 
+/** SOURCE_DATE_EPOCH when it is a number of seconds (reproducible builds' convention), else `otherwise` (now). */
+export function sourceDateEpoch(otherwise = Math.floor(Date.now() / 1000)): number {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  return v && /^\d+$/.test(v) ? Number(v) : otherwise;
+}
+
 /** Every time in a written image: SOURCE_DATE_EPOCH when set, else 0, so no clock and no base rebuild changes a layer. */
 export function imageEpoch(): number {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  return v && /^\d+$/.test(v) ? Number(v) : 0;
+  return sourceDateEpoch(0);
 }
 
 /** The image a generate result describes, layered per package. */
@@ -73,7 +79,7 @@ export async function imageWritten(
   };
 }
 
-const platformOf = (i: BuiltImage) => `${i.platform.os}/${i.platform.architecture}${i.platform.variant ? `/${i.platform.variant}` : ''}`;
+const platformOf = (i: BuiltImage) => platformOfImage(i.platform.os, i.platform.architecture, i.platform.variant);
 
 function one(i: BuiltImage) {
   return { config: i.config.digest, layers: i.layers.map((l) => ({ name: l.name, digest: l.digest, size: l.data.length })) };

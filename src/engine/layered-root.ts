@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { platformOfImage } from '../elf/platform.js';
 import { ScratchifyError } from '../errors.js';
 import { flattenLayers, type LayerBlob, layerTar } from '../image/apply.js';
 import { mergeSparse } from '../image/sparse-merge.js';
@@ -57,7 +58,7 @@ export async function openLayeredRoot(
     id: img.id,
     repoDigests: img.manifestDigest && remote ? [`${remote.replace(/@.*$/, '').replace(/:[^/:]*$/, '')}@${img.manifestDigest}`] : [],
     architecture: c.architecture,
-    platform: c.architecture ? `${c.os ?? 'linux'}/${c.architecture}${c.variant ? `/${c.variant}` : ''}` : undefined,
+    platform: platformOfImage(c.os, c.architecture, c.variant),
     config: imageConfig({ Id: img.id, Config: (c.config ?? null) as never, Architecture: c.architecture, Os: c.os, Variant: c.variant }),
   };
   const flatten = (emit: (chunk: Buffer) => void) => flattenLayers(img.layers, img.ref, emit);

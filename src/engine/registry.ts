@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { platformOfImage } from '../elf/platform.js';
 import { ScratchifyError } from '../errors.js';
 import { splitRemote } from '../image/pull.js';
 import { authorize, registryUrl } from '../image/registry-auth.js';
@@ -69,7 +70,7 @@ export async function manifestList(ref: string): Promise<ManifestList | undefine
   const platforms = (index.manifests ?? [])
     .filter((m) => m.platform?.architecture && m.platform.architecture !== 'unknown')
     .map((m) => ({
-      platform: `${m.platform!.os ?? 'linux'}/${m.platform!.architecture}${m.platform!.variant ? `/${m.platform!.variant}` : ''}`,
+      platform: platformOfImage(m.platform!.os, m.platform!.architecture, m.platform!.variant)!,
       digest: m.digest,
     }));
   return { digest, platforms };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScratchifyError } from '../errors.js';
-import { checkLayerType, hostPlatform, type LayeredImage, type OciConfig } from './read-base.js';
+import { checkLayerType, type LayeredImage, type OciConfig, platformOf, wantedPlatform } from './read-base.js';
 import { authorize, registryUrl } from './registry-auth.js';
 
 const MANIFEST_TYPES = [
@@ -92,7 +92,7 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
       throw new ScratchifyError('IMAGE_NOT_FOUND', `--base docker://${ref}: ${what} is too large`, { hint: 'check the image' });
     return b;
   };
-  const want = platform ?? hostPlatform();
+  const want = wantedPlatform(platform);
   let digest = remote.reference;
   let manifest: {
     mediaType?: string;
@@ -117,14 +117,11 @@ export async function readRegistry(ref: string, platform: string | undefined, bl
     }
     digest = sha256(b);
     if (!(MANIFEST_TYPES.slice(0, 2).includes(type) || manifest.manifests)) break;
-    const p = (x: { os?: string; architecture?: string; variant?: string } | undefined) =>
-      `${x?.os ?? 'linux'}/${x?.architecture}${x?.variant ? `/${x.variant}` : ''}`;
-    const entry =
-      manifest.manifests?.find((m) => p(m.platform) === want) ?? manifest.manifests?.find((m) => p(m.platform).startsWith(`${want}/`));
+    const entry = manifest.manifests?.find((m) => platformOf(m.platform) === want);
     if (!entry)
       throw new ScratchifyError(
         'PLATFORM_MISMATCH',
-        `--base docker://${ref}: no image for ${want}; it has ${(manifest.manifests ?? []).map((m) => p(m.platform)).join(', ')}`,
+        `--base docker://${ref}: no image for ${want}; it has ${(manifest.manifests ?? []).map((m) => platformOf(m.platform)).join(', ')}`,
         {
           hint: 'give --platform with one of those',
         },

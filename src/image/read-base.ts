@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { platformOfImage } from '../elf/platform.js';
 import { ScratchifyError } from '../errors.js';
 import { indexTar, type TarIndex } from '../rootfs/tar.js';
 import type { LayerBlob } from './apply.js';
@@ -52,8 +53,16 @@ function json<T>(ref: string, what: string, data: Buffer | undefined): T {
 }
 
 /** The platform an index entry is for, as `linux/arm64/v8`. */
-const platformOf = (p: Descriptor['platform']) =>
-  p?.architecture ? `${p.os ?? 'linux'}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : undefined;
+/** The platform an index entry is for, as an engine reports it (`linux/arm64`, Arm's v8 being the default). */
+export const platformOf = (p: { os?: string; architecture?: string; variant?: string } | undefined) =>
+  platformOfImage(p?.os, p?.architecture, p?.variant);
+
+/** `--platform` as an engine reports it, so `linux/arm64/v8` and `linux/arm64` name one platform. */
+export function wantedPlatform(platform: string | undefined): string {
+  const want = platform ?? hostPlatform();
+  const [os, architecture, variant] = want.split('/');
+  return platformOfImage(os, architecture, variant) ?? want;
+}
 
 /** The host's platform in the image spec's words: what an index is read for when --platform names none. */
 export function hostPlatform(): string {
@@ -76,7 +85,7 @@ function fromLayout(
   tag: string | undefined,
   platform: string | undefined,
 ): LayeredImage {
-  const want = platform ?? hostPlatform();
+  const want = wantedPlatform(platform);
   let index = json<{ manifests?: Descriptor[] }>(ref, 'index.json', blob('index.json'));
   let chosen: Descriptor | undefined;
   const tagged = (index.manifests ?? []).filter((m) => !tag || m.annotations?.['org.opencontainers.image.ref.name'] === tag);

@@ -43,30 +43,40 @@ export function ociLayout(images: readonly BuiltImage[], tag: string): LayoutFil
 
 /**
  * `docker save`'s format, which Docker 20.10's `docker load` and Podman read: manifest.json naming the config and
- * each layer's tar in order, and the tag to give the image.
+ * each layer's tar in order (a layer twice in the image is stored once), and the tag to give the image.
  */
-export function dockerArchive(img: BuiltImage, ref: string | undefined): Buffer {
-  const layerPath = (l: BuiltImage['layers'][number]) => `${hex(l.diffId)}/layer.tar`;
-  const manifest = [{ Config: `${hex(img.config.digest)}.json`, RepoTags: ref ? [ref] : null, Layers: img.layers.map(layerPath) }];
+function saveArchive(
+  config: { digest: string; data: Buffer },
+  layers: readonly { digest: string; data: () => Buffer }[],
+  ref: string | undefined,
+): Buffer {
+  const layerPath = (digest: string) => `${hex(digest)}/layer.tar`;
+  const manifest = [{ Config: `${hex(config.digest)}.json`, RepoTags: ref ? [ref] : null, Layers: layers.map((l) => layerPath(l.digest)) }];
   const files: LayoutFile[] = [
     { path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
-    { path: `${hex(img.config.digest)}.json`, data: img.config.data },
+    { path: `${hex(config.digest)}.json`, data: config.data },
   ];
   const seen = new Set<string>();
-  for (const l of img.layers) if (!seen.has(l.diffId) && seen.add(l.diffId)) files.push({ path: layerPath(l), data: l.data });
+  for (const l of layers) if (!seen.has(l.digest) && seen.add(l.digest)) files.push({ path: layerPath(l.digest), data: l.data() });
   return archive(files);
+}
+
+/** A written image as a docker-archive, its layers named by their diff IDs. */
+export function dockerArchive(img: BuiltImage, ref: string | undefined): Buffer {
+  return saveArchive(
+    img.config,
+    img.layers.map((l) => ({ digest: l.diffId, data: () => l.data })),
+    ref,
+  );
 }
 
 /** An image read from files or a registry, as a docker-archive an engine loads under `ref` (its layers as they are). */
 export function dockerArchiveOf(img: LayeredImage, ref: string): Buffer {
-  const config = `${hex(img.id)}.json`;
-  const paths = img.layers.map((l, i) => `${i}-${hex(l.digest).slice(0, 16)}/layer.tar`);
-  const manifest = [{ Config: config, RepoTags: [ref], Layers: paths }];
-  return archive([
-    { path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
-    { path: config, data: img.configBytes },
-    ...img.layers.map((l, i) => ({ path: paths[i], data: l.bytes() })),
-  ]);
+  return saveArchive(
+    { digest: img.id, data: img.configBytes },
+    img.layers.map((l) => ({ digest: l.digest, data: () => l.bytes() })),
+    ref,
+  );
 }
 
 /** An OCI layout as one tar (skopeo's oci-archive). */

@@ -64,7 +64,7 @@ describe('a base read from files', () => {
     expect(one.layers[0].bytes()).toEqual(amd.layers[0].data);
     expect(readOciDir(dir, 'multi', 'linux/arm64/v8').id).toBe(arm.config.digest);
     expect(readOciDir(dir, 'multi', 'linux/amd64').config.architecture).toBe('amd64');
-    expect(() => readOciDir(dir, 'multi', 'linux/s390x')).toThrow(/no image for linux\/s390x: it has linux\/amd64, linux\/arm64\/v8/);
+    expect(() => readOciDir(dir, 'multi', 'linux/s390x')).toThrow(/no image for linux\/s390x: it has linux\/amd64, linux\/arm64/);
     expect(() => readOciDir(dir, 'nope', undefined)).toThrow(ScratchifyError);
     expect(() => readOciDir(mkdtempSync(join(tmpdir(), 'x-')), undefined, undefined)).toThrow(/is not an OCI image layout/);
   });
