@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ElfFormatError } from '../elf/errors.js';
 import { ScratchifyError } from '../errors.js';
 import type { ElfFile, ParseOptions } from '../elf/file.js';
-import { bufferSource, FileSource, readThrough, type ByteSource } from '../elf/source.js';
+import { FileSource, readThrough, type ByteSource } from '../elf/source.js';
 import type { CacheHooks } from './backend.js';
 import { IndexedBackend } from './indexed.js';
 import { type MemberColumns, MemberTable } from './member-table.js';
@@ -92,8 +92,6 @@ export class SparseBackend extends IndexedBackend implements CacheHooks {
   readonly cache: CacheHooks = this;
   private fd?: number;
   private knownDigests?: Record<string, [string, string]>;
-  /** Files fetched for this process only (prefetch). */
-  private readonly held = new Map<string, Buffer>();
   private readonly parsedWith: ReadonlySet<string>;
   private factsAt?: Map<string, number>;
   private readonly facts = new Map<number, FileFacts>();
@@ -141,8 +139,6 @@ export class SparseBackend extends IndexedBackend implements CacheHooks {
   open(path: string): ByteSource {
     const d = this.data(path);
     if (d?.member.type !== 'file') throw new Error(`${path}: not a regular file in ${this.description}`);
-    const held = this.held.get(d.path);
-    if (held) return bufferSource(held);
     // A copy fetched before is looked for only by a read past what was kept: most reads (dpkg's lists, a file's
     // first bytes, by the hundred) need no name hashed and no file looked for.
     if (this.fd === undefined) this.fd = openSync(join(this.dir, 'store.bin'), 'r');
@@ -210,20 +206,21 @@ export class SparseBackend extends IndexedBackend implements CacheHooks {
   }
 
   /**
-   * Many files about to be read (a bundle's): fetched in one pass and held in memory for this process, not kept
-   * in the cache, which would grow by the whole minimal root.
+   * Many files about to be read (a bundle's, a written image's): fetched in one pass and kept in the entry as a
+   * file read beyond the cache is, so the next bundle or image of this base reads no export again. The entry
+   * grows by the minimal root; the cache's bound holds (least recently used entries go first).
    */
   prefetch(paths: string[]): void {
     const missing = this.notHeld(paths);
     if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
-    this.fetcher.many(missing, (p, content) => this.held.set(p, content));
+    this.fetcher.many(missing, (p, content) => this.keepFetched(p, content));
   }
 
   async prefetchAsync(paths: string[]): Promise<void> {
     const missing = this.notHeld(paths);
     if (missing.length <= FETCH_ONE_BY_ONE || !this.fetcher) return;
-    if (this.fetcher.manyAsync) await this.fetcher.manyAsync(missing, (p, content) => this.held.set(p, content));
-    else this.fetcher.many(missing, (p, content) => this.held.set(p, content));
+    if (this.fetcher.manyAsync) await this.fetcher.manyAsync(missing, (p, content) => this.keepFetched(p, content));
+    else this.fetcher.many(missing, (p, content) => this.keepFetched(p, content));
   }
 
   /** Of regular files, those whose bytes the cache holds in part only (neither kept whole nor fetched), once each. */
@@ -231,7 +228,7 @@ export class SparseBackend extends IndexedBackend implements CacheHooks {
     const out = new Set<string>();
     for (const p of paths) {
       const d = this.data(p);
-      if (d?.member.type === 'file' && !whole(d.member) && !this.held.has(d.path) && !existsSync(this.fetchedPath(d.path))) out.add(d.path);
+      if (d?.member.type === 'file' && !whole(d.member) && !existsSync(this.fetchedPath(d.path))) out.add(d.path);
     }
     return [...out];
   }

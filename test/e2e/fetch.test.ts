@@ -41,7 +41,7 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
   });
 
   for (const name of ['docker', 'podman'] as EngineName[]) {
-    it(`${name}: one file through cp, kept for the next reader; many through one export, held; the container goes on close`, async () => {
+    it(`${name}: one file through cp, kept for the next reader; many through one export, kept too; the container goes on close`, async () => {
       const engine = await detectEngine(name);
       const info = await inspectImage(engine, base.ref);
       const root = await openImageRoot(engine, info);
@@ -56,7 +56,7 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
       const again = await openImageRoot(engine, info);
       expect(sha256(again.readBytes('/usr/sbin/nginx', 64 << 20)!)).toBe(sha256(nginx));
 
-      // A bundle's worth of files: one export, none of them kept.
+      // A bundle's worth of files: one export, each of them kept for the next bundle or image of this base.
       const paths = root
         .readdir('/usr/lib/x86_64-linux-gnu')
         .map((n) => `/usr/lib/x86_64-linux-gnu/${n}`)
@@ -65,7 +65,8 @@ describe.runIf(run)('files the image cache kept only in part, fetched from the e
       expect(paths).toHaveLength(40);
       root.backend.cache?.prefetch(paths);
       for (const p of paths.slice(0, 5)) expect(sha256(root.readBytes(p, 64 << 20)!), p).toBe(sha256(await fromTarball(base.tarball, p)));
-      expect(fetched()).toHaveLength(1);
+      // Loaders are kept whole at the export already: not among the fetched.
+      expect(fetched().length).toBeGreaterThanOrEqual(paths.length - 2);
 
       expect((await createdBy(name === 'docker' ? DOCKER : 'podman')).length).toBeGreaterThan(0);
       root.backend.close?.();

@@ -203,7 +203,7 @@ describe('the sparse image cache', async () => {
     expect(c.calls.one.slice(before)).toEqual(['/usr/share/data/big.bin']);
   });
 
-  it('fetches many files in one pass and holds them for this process only; refuses a fetched file whose size differs from the index', () => {
+  it('fetches many files in one pass and keeps them, so the next reader of the entry fetches none; refuses a fetched file whose size differs from the index', () => {
     const paths = Array.from({ length: 20 }, (_, i) => `/usr/share/data/d${i}.txt`);
     const root = c.open();
     const many = c.calls.many.length;
@@ -213,7 +213,10 @@ describe('the sparse image cache', async () => {
     const before = c.calls.one.length;
     for (const p of paths) expect(root.readText(p)).toBe(readFileSync(join(c.tree, p), 'utf8'));
     expect(c.calls.one.length).toBe(before);
-    expect(readdirSync(join(c.entry, 'fetched'))).toHaveLength(kept);
+    expect(readdirSync(join(c.entry, 'fetched'))).toHaveLength(kept + paths.length);
+    // Another process on the same entry: nothing left to fetch.
+    c.open().backend.cache?.prefetch(paths);
+    expect(c.calls.many.length).toBe(many + 1);
 
     const fresh = mkdtempSync(join(tmpdir(), 'scratchify-sparse-'));
     copyFileSync(join(c.entry, 'store.bin'), join(fresh, 'store.bin'));
