@@ -316,4 +316,35 @@ describe.runIf(run)('--image: the image written without a build', () => {
     expect(fail.stdout).toContain('missing /etc/nginx/mime.types: --include /etc/nginx/mime.types');
     expect((await execa(DOCKER, ['images', '--format', '{{.Repository}}'])).stdout).not.toMatch(/scratchify-verify/);
   }, 300_000);
+
+  it('Ctrl-C during a push: exit 130, no tag in the registry, no container left', async () => {
+    const registry = await loopbackRegistry(5097);
+    try {
+      const child = execa(BIN, ['/usr/sbin/nginx', '--base', base, '--image', `docker://${registry.host}/scratchify/interrupted:1`], {
+        detached: true,
+        reject: false,
+      });
+      const first = report.image.layers[0].digest;
+      for (let i = 0; i < 600; i++) {
+        const r = await fetch(`http://${registry.host}/v2/scratchify/interrupted/blobs/${first}`, { method: 'HEAD' }).catch(
+          () => undefined,
+        );
+        if (r?.ok) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      process.kill(-child.pid!, 'SIGINT');
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(130);
+      expect(r.stderr).not.toContain('wrote the image');
+      const tag = await fetch(`http://${registry.host}/v2/scratchify/interrupted/manifests/1`, {
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(tag.status).toBe(404);
+      expect((await execa(DOCKER, ['ps', '-a', '--format', '{{.Names}} {{.Command}}', '--no-trunc'])).stdout).not.toContain(
+        'scratchify-never-runs',
+      );
+    } finally {
+      registry.stop();
+    }
+  }, 300_000);
 });
