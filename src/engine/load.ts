@@ -22,7 +22,7 @@ export async function loadArchive(engine: Engine, archive: Buffer, ref: string):
   } catch (e) {
     await leftovers.settle();
     throw new ScratchifyError('OUTPUT_FAILED', `${engine.name} load of ${ref}: ${firstLine(e)}`, {
-      hint: `write it to a file with --image docker-archive:FILE:${ref} and load that with ${engine.name} load -i FILE`,
+      hint: `write it to a file with --image docker-archive:image.tar:${ref} instead, then: ${engine.name} load -i image.tar`,
       cause: e,
     });
   } finally {

@@ -64,7 +64,7 @@ export function tracedAdditions(root: Root, traced: readonly UsedPath[]): Additi
     );
   for (const d of outside)
     out.warnings.push(
-      `a traced run wrote into ${d}, which the base does not have and the run did not make (a volume of that run?): the image has no ${d} either; mount a volume there when you run it (docker run -v NAME:${d} ...)`,
+      `a traced run wrote into ${d}, which the base does not have and the run did not make (a volume of that run?): the image has no ${d} either; mount a volume there when you run it (docker run's flag -v scratchify-data:${d})`,
     );
   if (state.length)
     out.notes.push(

@@ -20,7 +20,7 @@ export function layerTar(layer: LayerBlob, ref: string): Buffer {
   const raw = layer.bytes();
   if (raw[0] === 0x28 && raw[1] === 0xb5 && raw[2] === 0x2f && raw[3] === 0xfd)
     throw new ScratchifyError('IMAGE_NOT_FOUND', `--base ${ref}: layer ${layer.digest} is zstd-compressed, which scratchify cannot read`, {
-      hint: 'convert it first: skopeo copy --dest-compress-format gzip SOURCE oci:DIR, then --base oci:DIR',
+      hint: `convert it to gzip first, then give --base oci:scratchify-gzip:latest: skopeo copy --dest-compress-format gzip ${ref} oci:scratchify-gzip:latest`,
     });
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {

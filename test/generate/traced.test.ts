@@ -60,7 +60,7 @@ describe('what a traced run used, as the image needs it', () => {
     );
     const warned = r.warnings.filter((w) => /base does not have/.test(w));
     expect(warned).toEqual([
-      expect.stringMatching(/^a traced run wrote into \/data\/volume-only, .*docker run -v NAME:\/data\/volume-only /),
+      expect.stringMatching(/^a traced run wrote into \/data\/volume-only, .*docker run's flag -v scratchify-data:\/data\/volume-only\)$/),
     ]);
     expect(r.plan.dirs.has('/data/volume-only')).toBe(false);
   });
