@@ -7,6 +7,7 @@ import { detectEngine, type Engine, type EngineName } from './engine.js';
 import { inspectImage, localImage, type ImageInfo } from './image.js';
 import { openImageRoot, type Progress } from './image-cache.js';
 import { isTransport, openLayeredRoot } from './layered-root.js';
+import { namesRegistry } from '../image/pull.js';
 import { atDigest, manifestList } from './registry.js';
 
 export interface OpenedRoot {
@@ -17,12 +18,6 @@ export interface OpenedRoot {
   release?: () => Promise<void>;
   /** What the user should know of how it was opened. */
   notes?: string[];
-}
-
-/** Whether a reference names its registry host (`registry.example/app`, `127.0.0.1:5000/app`, `localhost/app`). */
-function namesRegistry(ref: string): boolean {
-  const first = ref.split('/')[0];
-  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
 }
 
 /** A directory when `dir` is given (or neither is: this machine's /), else the image through the engine. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { platformOfImage } from '../elf/platform.js';
 import { ScratchifyError } from '../errors.js';
 import { splitRemote } from '../image/pull.js';
-import { authorize, registryUrl } from '../image/registry-auth.js';
+import { authorize, isLoopback, registryUrl } from '../image/registry-auth.js';
 
 /** A reference split as the registry API wants it. */
 export interface RemoteRef {
@@ -84,6 +84,5 @@ export function atDigest(ref: string, digest: string): string {
 
 /** Whether a reference names a registry the engines reach over plain HTTP (podman must be told). */
 export function onLoopback(ref: string): boolean {
-  const host = parseRemote(ref).registry.replace(/:\d+$/, '');
-  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  return isLoopback(parseRemote(ref).registry);
 }

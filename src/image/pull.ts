@@ -15,8 +15,15 @@ const MAX_MANIFEST = 4 << 20;
 /** One layer of a base is at most this large. */
 const MAX_BLOB = 8 * 1024 ** 3;
 
+/** Whether a reference names its registry host (`registry.example/app`, `127.0.0.1:5000/app`, `localhost/app`). */
+export function namesRegistry(ref: string): boolean {
+  const first = ref.split('/')[0];
+  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
 /** `host[:port]/path[:tag|@digest]`; a name without a registry host is Docker Hub's, as the engines read it. */
 export function splitRemote(ref: string): { registry: string; repository: string; reference: string } {
+  const hosted = namesRegistry(ref);
   const at = ref.indexOf('@');
   let name = at >= 0 ? ref.slice(0, at) : ref;
   let reference = at >= 0 ? ref.slice(at + 1) : 'latest';
@@ -26,7 +33,6 @@ export function splitRemote(ref: string): { registry: string; repository: string
     name = name.slice(0, colon);
   }
   const first = name.split('/')[0];
-  const hosted = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hosted) return { registry: 'registry-1.docker.io', repository: name.includes('/') ? name : `library/${name}`, reference };
   return { registry: first, repository: name.slice(first.length + 1), reference };
 }

@@ -1,5 +1,6 @@
 import { ScratchifyError } from '../errors.js';
 import { type Blob, type BuiltImage, buildIndex } from './oci.js';
+import { namesRegistry, splitRemote } from './pull.js';
 import { authorize, registryUrl } from './registry-auth.js';
 
 /** What a push sent: the blobs the registry lacked, and those it had already (a layer another image shares). */
@@ -12,15 +13,12 @@ export interface Pushed {
 
 /** `host[:port]/path[:tag]` split for the API: a reference without a registry host is refused (no Hub pushes by accident). */
 function split(ref: string): { registry: string; repository: string; tag: string } {
-  const slash = ref.indexOf('/');
-  const first = ref.slice(0, slash);
-  if (slash < 0 || !(first.includes('.') || first.includes(':') || first === 'localhost'))
+  if (!namesRegistry(ref))
     throw new ScratchifyError('USAGE', `--image docker://${ref}: name the registry, as in docker://127.0.0.1:5000/${ref}`, {
       hint: `give docker://REGISTRY/${ref}`,
     });
-  const rest = ref.slice(slash + 1);
-  const colon = rest.lastIndexOf(':');
-  return { registry: first, repository: rest.slice(0, colon), tag: rest.slice(colon + 1) };
+  const { registry, repository, reference } = splitRemote(ref);
+  return { registry, repository, tag: reference };
 }
 
 /**

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 
 /** A registry host as the distribution API is reached: plain HTTP on loopback, as Docker and Podman allow it. */
 export function registryUrl(registry: string): string {
+  return `${isLoopback(registry) ? 'http' : 'https'}://${registry}/v2`;
+}
+
+/** Whether a registry host (with or without its port) is this machine's loopback. */
+export function isLoopback(registry: string): boolean {
   const host = registry.replace(/:\d+$/, '');
-  const plain = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
-  return `${plain ? 'http' : 'https'}://${registry}/v2`;
+  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 }
 
 /** The auth files skopeo and Podman read (REGISTRY_AUTH_FILE, then containers' auth.json), then Docker's. */
